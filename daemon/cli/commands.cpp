@@ -1,0 +1,9 @@
+#include "cli/commands.hpp"
+
+namespace fcd::cli {
+
+void add_commands(CLI::App& app, const GlobalOptions& globals, CommandResult& result) {
+  add_version_command(app, globals, result);
+}
+
+}  // namespace fcd::cli

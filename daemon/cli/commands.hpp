@@ -1,0 +1,12 @@
+#pragma once
+// One add_*_command function per command; each is defined in <name>_command.cpp.
+#include "cli/command.hpp"
+
+namespace fcd::cli {
+
+void add_version_command(CLI::App& app, const GlobalOptions& globals, CommandResult& result);
+
+// Registers every command above on app.
+void add_commands(CLI::App& app, const GlobalOptions& globals, CommandResult& result);
+
+}  // namespace fcd::cli
