@@ -4,6 +4,7 @@
 
 #include "cli/command.hpp"
 #include "cli/commands.hpp"
+#include "config/config.hpp"
 #include "core/version.hpp"
 
 namespace fcd::cli {
@@ -32,6 +33,9 @@ int run(int argc, char** argv) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
     app.exit(e);
+    return core::kExitUsage;
+  } catch (const config::ConfigError& e) {
+    std::cerr << "feedclusterd: " << e.what() << "\n";
     return core::kExitUsage;
   } catch (const UsageError& e) {
     std::cerr << "feedclusterd: " << e.what() << "\n";

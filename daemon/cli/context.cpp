@@ -1,0 +1,26 @@
+#include "cli/context.hpp"
+
+#include <cstdlib>
+#include <filesystem>
+
+#include "log/log.hpp"
+
+namespace fcd::cli {
+
+config::Config load_config(const GlobalOptions& globals) {
+  config::Config config;
+  if (globals.config_path_given || std::filesystem::exists(globals.config_path)) {
+    config = config::load_config_file(globals.config_path);
+  }
+  config::apply_environment(config, &std::getenv);
+  if (!globals.log_level.empty()) {
+    if (!log::set_level(globals.log_level)) throw UsageError("--log-level: unknown level \"" + globals.log_level + "\"");
+    config.log.level = globals.log_level;
+  }
+  log::setup({.level = config.log.level,
+              .format = config.log.format == config::LogFormat::kJson ? log::Format::kJson : log::Format::kText,
+              .journal = log::stderr_is_journal()});
+  return config;
+}
+
+}  // namespace fcd::cli

@@ -1,0 +1,37 @@
+#pragma once
+// Named loggers over one shared sink set.
+//
+// setup() is called once by the front end before any thread starts. Output goes
+// to stderr: under systemd (JOURNAL_STREAM set) each line starts with a
+// "<N>" syslog priority and carries no timestamp, because journald stamps its
+// own; otherwise lines carry an RFC 3339 UTC time. The JSON format writes one
+// object per line with escaped message text.
+#include <memory>
+#include <optional>
+#include <spdlog/spdlog.h>
+#include <string>
+#include <string_view>
+
+namespace fcd::log {
+
+enum class Format { kText, kJson };
+
+struct Options {
+  std::string level = "info";
+  Format format = Format::kText;
+  bool journal = false;  // true when stderr is connected to journald
+};
+
+// True when the process's stderr is the systemd journal (JOURNAL_STREAM names it).
+bool stderr_is_journal();
+
+// Replaces the sinks and formats of every logger; safe to call again on reload.
+void setup(const Options& options);
+
+// Changes the level of every logger (reload); false when the name is unknown.
+bool set_level(std::string_view level);
+
+// The logger for a module ("fetch", "store", ...), created on first use.
+std::shared_ptr<spdlog::logger> get(const std::string& name);
+
+}  // namespace fcd::log
