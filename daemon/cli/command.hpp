@@ -11,13 +11,12 @@
 #include <string>
 
 #include "core/types.hpp"
+#include "core/version.hpp"
 
 namespace fcd::cli {
 
-inline constexpr const char* kDefaultConfigPath = "/etc/feedclusterd/config.toml";
-
 struct GlobalOptions {
-  std::string config_path = kDefaultConfigPath;
+  std::string config_path{core::kDefaultConfigPath};
   bool config_path_given = false;  // --config on the command line
   std::string log_level;           // --log-level overrides log.level when set
 };

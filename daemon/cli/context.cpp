@@ -12,7 +12,7 @@ config::Config load_config(const GlobalOptions& globals) {
   if (globals.config_path_given || std::filesystem::exists(globals.config_path)) {
     config = config::load_config_file(globals.config_path);
   }
-  config::apply_environment(config, &std::getenv);
+  config::apply_environment(config, [](const char* name) { return std::getenv(name); });
   if (!globals.log_level.empty()) {
     if (!log::set_level(globals.log_level)) throw UsageError("--log-level: unknown level \"" + globals.log_level + "\"");
     config.log.level = globals.log_level;

@@ -174,7 +174,7 @@ Config load_config_file(const std::string& path) {
   return parse_config(text.str(), path);
 }
 
-void apply_environment(Config& config, EnvLookup get_env) {
+void apply_environment(Config& config, const EnvLookup& get_env) {
   if (const char* url = get_env("FEEDCLUSTERD_DATABASE_URL"); url && *url) config.database.url = url;
 }
 

@@ -5,6 +5,7 @@
 // Every setting has a default (config.example.toml lists them all). Unknown
 // keys, wrong types and out-of-range values are errors that name the file, the
 // line and the key.
+#include <functional>
 #include <map>
 #include <optional>
 #include <stdexcept>
@@ -128,7 +129,7 @@ Config load_config_file(const std::string& path);
 
 // Applies environment overrides: FEEDCLUSTERD_DATABASE_URL replaces database.url.
 // get_env is injectable for tests; by default std::getenv.
-using EnvLookup = const char* (*)(const char*);
-void apply_environment(Config& config, EnvLookup get_env);
+using EnvLookup = std::function<const char*(const char*)>;
+void apply_environment(Config& config, const EnvLookup& get_env);
 
 }  // namespace fcd::config
