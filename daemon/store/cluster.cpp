@@ -1,0 +1,240 @@
+// The clusterer's side: pending articles, decisions, story lifecycle,
+// notifications, and retention (which keeps story counts right).
+#include <algorithm>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "store/store.hpp"
+#include "store/store_impl.hpp"
+
+namespace fcd::store {
+
+namespace {
+
+constexpr const char* kChannel = "feedclusterd_stories";
+
+std::vector<std::int64_t> to_vector(const std::set<std::int64_t>& ids) { return {ids.begin(), ids.end()}; }
+
+}  // namespace
+
+void prepare_cluster_statements(pqxx::connection& c) {
+  c.prepare("cluster_pending",
+            "SELECT id, change_seq, source_id, title, summary, content, url, canonical_url,"
+            " extract(epoch FROM published_at)::bigint, extract(epoch FROM first_seen_at)::bigint,"
+            " extract(epoch FROM sort_at)::bigint, language, simhash, story_id"
+            " FROM articles WHERE cluster_pending AND change_seq > $1 ORDER BY change_seq LIMIT $2");
+  c.prepare("story_insert",
+            "INSERT INTO stories (headline, first_seen, last_updated, top_terms)"
+            " VALUES ($1, to_timestamp($2), to_timestamp($2), ARRAY(SELECT json_array_elements_text($3::json)))"
+            " RETURNING id");
+  c.prepare("story_update",
+            "UPDATE stories SET headline = coalesce($2, headline),"
+            " top_terms = CASE WHEN $3::json IS NULL THEN top_terms"
+            " ELSE ARRAY(SELECT json_array_elements_text($3::json)) END WHERE id = $1 RETURNING id");
+  c.prepare("story_counts",
+            "SELECT id, article_count FROM stories"
+            " WHERE id = ANY (ARRAY(SELECT json_array_elements_text($1::json)::bigint))");
+  c.prepare("cluster_old_stories",
+            "SELECT DISTINCT story_id FROM articles"
+            " WHERE id = ANY (ARRAY(SELECT json_array_elements_text($1::json)::bigint)) AND story_id IS NOT NULL");
+  // An article changed again since it was read keeps cluster_pending, so its
+  // newer text is offered once more.
+  c.prepare("cluster_membership",
+            "UPDATE articles a SET story_id = m.story_id, duplicate_of = m.duplicate_of,"
+            " dedup_level = m.level, cluster_score = m.score,"
+            " matched_terms = ARRAY(SELECT json_array_elements_text(m.terms)),"
+            " clustered_at = to_timestamp($2), cluster_pending = (a.change_seq <> m.change_seq)"
+            " FROM json_to_recordset($1::json) AS m(article_id bigint, change_seq bigint, story_id bigint,"
+            " duplicate_of bigint, level text, score real, terms json)"
+            " WHERE a.id = m.article_id");
+  c.prepare("cluster_merge_articles", "UPDATE articles SET story_id = $2 WHERE story_id = $1");
+  c.prepare("cluster_merge_story", "UPDATE stories SET merged_into = $2 WHERE id = $1 OR merged_into = $1");
+  c.prepare("story_refresh",
+            "WITH ids AS (SELECT DISTINCT value::bigint AS id FROM json_array_elements_text($1::json)),"
+            " counts AS (SELECT ids.id, count(a.id)::int AS n, count(DISTINCT a.source_id)::int AS sources,"
+            " min(a.first_seen_at) AS first_seen, max(a.first_seen_at) AS last_seen"
+            " FROM ids LEFT JOIN articles a ON a.story_id = ids.id GROUP BY ids.id)"
+            " UPDATE stories s SET article_count = counts.n, source_count = counts.sources,"
+            " first_seen = least(s.first_seen, coalesce(counts.first_seen, s.first_seen)),"
+            " last_updated = greatest(s.last_updated, coalesce(counts.last_seen, s.last_updated))"
+            " FROM counts WHERE s.id = counts.id");
+  // Stories merged into an emptied one go with it: they hold no articles.
+  c.prepare("story_delete_empty",
+            "WITH RECURSIVE doomed AS ("
+            " SELECT id FROM stories WHERE article_count = 0 AND merged_into IS NULL"
+            " AND id = ANY (ARRAY(SELECT json_array_elements_text($1::json)::bigint))"
+            " UNION SELECT s.id FROM stories s JOIN doomed d ON s.merged_into = d.id)"
+            " DELETE FROM stories WHERE id IN (SELECT id FROM doomed) RETURNING id");
+  c.prepare("story_events_insert",
+            "INSERT INTO story_events (story_id, event, at, article_count, merged_into)"
+            " SELECT e.story_id, e.event, to_timestamp($2), e.article_count, e.merged_into"
+            " FROM json_to_recordset($1::json) AS e(story_id bigint, event text, article_count int,"
+            " merged_into bigint)");
+  // pg_notify inside the transaction: PostgreSQL delivers it on commit only.
+  c.prepare("story_notify",
+            std::string{"SELECT pg_notify('"} + kChannel + "', e::text) FROM json_array_elements($1::json) AS e");
+  c.prepare("story_quiet",
+            "INSERT INTO story_events (story_id, event, at, article_count)"
+            " SELECT s.id, 'quiet', to_timestamp($1), s.article_count FROM stories s"
+            " WHERE s.merged_into IS NULL AND s.article_count > 0"
+            " AND s.last_updated < to_timestamp($1) - make_interval(secs => $2)"
+            " AND s.last_updated >= to_timestamp($1) - make_interval(secs => $2 * 2)"
+            " AND NOT EXISTS (SELECT 1 FROM story_events e WHERE e.story_id = s.id AND e.event = 'quiet'"
+            " AND e.at >= s.last_updated)");
+  // No ORDER BY: the BRIN scan stops after $2 rows instead of sorting every
+  // expired row on each batch.
+  c.prepare("retention_delete",
+            "WITH doomed AS (SELECT id FROM articles WHERE first_seen_at < to_timestamp($1) LIMIT $2"
+            " FOR UPDATE SKIP LOCKED)"
+            " DELETE FROM articles a USING doomed d WHERE a.id = d.id RETURNING a.story_id");
+}
+
+std::vector<PendingArticle> Store::pending_articles(std::int64_t after_seq, std::size_t limit) {
+  return impl_->run("read pending articles", [&](pqxx::connection& c) {
+    pqxx::read_transaction tx(c);
+    std::vector<PendingArticle> out;
+    for (const auto& r : tx.exec_prepared("cluster_pending", after_seq, static_cast<std::int64_t>(limit))) {
+      PendingArticle a;
+      a.id = r[0].as<std::int64_t>();
+      a.change_seq = r[1].as<std::int64_t>();
+      a.source_id = r[2].as<std::int64_t>();
+      a.title = r[3].as<std::string>();
+      a.summary = r[4].as<std::string>();
+      a.content = r[5].as<std::string>();
+      a.url = opt_string(r[6]);
+      a.canonical_url = opt_string(r[7]);
+      a.published_at = opt_time(r[8]);
+      a.first_seen_at = from_epoch(r[9].as<std::int64_t>());
+      a.sort_at = from_epoch(r[10].as<std::int64_t>());
+      a.language = opt_string(r[11]);
+      a.simhash = opt_int(r[12]);
+      a.story_id = opt_int(r[13]);
+      out.push_back(std::move(a));
+    }
+    return out;
+  });
+}
+
+ClusterWriteResult Store::write_cluster_batch(const ClusterBatch& batch, core::TimePoint now) {
+  if (!holds_clusterer_lock()) throw NotClustererError();
+  return impl_->run("write cluster decisions", [&](pqxx::connection& c) {
+    ClusterWriteResult result;
+    pqxx::work tx(c);
+
+    std::map<std::int64_t, core::StoryId> ids;
+    std::set<core::StoryId> created;
+    for (const auto& s : batch.stories) {
+      if (ids.count(s.key)) throw StoreError("", "write cluster decisions", "story key used twice: " + std::to_string(s.key));
+      std::optional<std::string> terms;
+      if (s.top_terms) terms = to_json_array(*s.top_terms);
+      if (!s.id) {
+        if (!s.headline) throw StoreError("", "write cluster decisions", "a new story needs a headline");
+        const auto id = tx.exec_prepared("story_insert", *s.headline, epoch(now),
+                                         terms.value_or("[]"))[0][0].as<std::int64_t>();
+        ids[s.key] = id;
+        created.insert(id);
+      } else {
+        if (tx.exec_prepared("story_update", *s.id, s.headline, terms).empty())
+          throw StoreError("", "write cluster decisions", "unknown story " + std::to_string(*s.id));
+        ids[s.key] = *s.id;
+      }
+      result.story_ids.emplace_back(s.key, ids[s.key]);
+    }
+    auto story_of = [&ids](std::int64_t key) {
+      auto it = ids.find(key);
+      if (it == ids.end()) throw StoreError("", "write cluster decisions", "no story with key " + std::to_string(key));
+      return it->second;
+    };
+
+    // Stories that may gain (targets) or lose (previous homes) articles.
+    std::set<core::StoryId> gaining, touched;
+    std::vector<std::int64_t> article_ids;
+    nlohmann::json members = nlohmann::json::array();
+    for (const auto& m : batch.memberships) {
+      const auto story = story_of(m.story_key);
+      gaining.insert(story);
+      article_ids.push_back(m.article_id);
+      members.push_back({{"article_id", m.article_id},
+                         {"change_seq", m.change_seq},
+                         {"story_id", story},
+                         {"duplicate_of", m.duplicate_of ? nlohmann::json(*m.duplicate_of) : nlohmann::json(nullptr)},
+                         {"level", to_string(m.level)},
+                         {"score", m.score},
+                         {"terms", m.matched_terms}});
+    }
+    std::vector<std::pair<core::StoryId, core::StoryId>> merges;
+    for (const auto& m : batch.merges) {
+      merges.emplace_back(story_of(m.from_key), story_of(m.into_key));
+      gaining.insert(merges.back().second);
+      touched.insert(merges.back().first);
+    }
+    if (!article_ids.empty())
+      for (const auto& r : tx.exec_prepared("cluster_old_stories", to_json_array(article_ids)))
+        touched.insert(r[0].as<std::int64_t>());
+    touched.insert(gaining.begin(), gaining.end());
+
+    std::map<core::StoryId, int> before;
+    for (const auto& r : tx.exec_prepared("story_counts", to_json_array(to_vector(touched))))
+      before[r[0].as<std::int64_t>()] = r[1].as<int>();
+
+    if (!members.empty())
+      tx.exec_prepared("cluster_membership", members.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+                       epoch(now));
+    for (const auto& [from, into] : merges) {
+      tx.exec_prepared("cluster_merge_articles", from, into);
+      tx.exec_prepared("cluster_merge_story", from, into);
+    }
+    refresh_stories(tx, to_vector(touched));
+
+    std::map<core::StoryId, int> after;
+    for (const auto& r : tx.exec_prepared("story_counts", to_json_array(to_vector(touched))))
+      after[r[0].as<std::int64_t>()] = r[1].as<int>();
+    for (const auto id : created) result.events.push_back({id, StoryEventKind::kCreated, after[id], std::nullopt});
+    for (const auto id : gaining)
+      if (!created.count(id) && after.count(id) && after[id] > before[id])
+        result.events.push_back({id, StoryEventKind::kGrew, after[id], std::nullopt});
+    for (const auto& [from, into] : merges)
+      result.events.push_back({from, StoryEventKind::kMerged, before[from], into});
+
+    if (!result.events.empty()) {
+      nlohmann::json events = nlohmann::json::array();
+      for (const auto& e : result.events)
+        events.push_back({{"story_id", e.story_id},
+                          {"event", to_string(e.kind)},
+                          {"article_count", e.article_count},
+                          {"merged_into", e.merged_into ? nlohmann::json(*e.merged_into) : nlohmann::json(nullptr)}});
+      const auto payload = events.dump();
+      tx.exec_prepared("story_events_insert", payload, epoch(now));
+      tx.exec_prepared("story_notify", payload);
+    }
+    tx.commit();
+    return result;
+  });
+}
+
+int Store::mark_quiet_stories(core::TimePoint now, core::Duration quiet_after) {
+  return impl_->run("mark quiet stories", [&](pqxx::connection& c) {
+    pqxx::work tx(c);
+    const auto n = tx.exec_prepared("story_quiet", epoch(now), static_cast<double>(quiet_after.count())).affected_rows();
+    tx.commit();
+    return static_cast<int>(n);
+  });
+}
+
+RetentionResult Store::delete_articles_before(core::TimePoint cutoff, std::size_t batch_size) {
+  return impl_->run("delete old articles", [&](pqxx::connection& c) {
+    RetentionResult result;
+    pqxx::work tx(c);
+    std::set<std::int64_t> stories;
+    const auto rows = tx.exec_prepared("retention_delete", epoch(cutoff), static_cast<std::int64_t>(batch_size));
+    result.articles_deleted = static_cast<std::int64_t>(rows.size());
+    for (const auto& r : rows)
+      if (!r[0].is_null()) stories.insert(r[0].as<std::int64_t>());
+    result.stories_deleted = refresh_stories(tx, to_vector(stories));
+    tx.commit();
+    return result;
+  });
+}
+
+}  // namespace fcd::store

@@ -1,0 +1,240 @@
+// Sources: config sync, OPML/CLI upserts, listing, enable/disable, removal,
+// and the leases that hand due sources to exactly one instance.
+#include <algorithm>
+#include <unordered_set>
+
+#include "store/store.hpp"
+#include "store/store_impl.hpp"
+
+namespace fcd::store {
+
+namespace {
+
+constexpr const char* kSourceColumns =
+    "id, url, title, to_json(tags)::text, origin, enabled, disabled_by, poll_interval_s,"
+    " extract(epoch FROM next_poll_at)::bigint, extract(epoch FROM last_polled_at)::bigint,"
+    " extract(epoch FROM last_success_at)::bigint, last_status, last_error, error_count,"
+    " lease_owner, extract(epoch FROM lease_expires_at)::bigint, drift_count";
+
+SourceRow read_source(const pqxx::row& r) {
+  SourceRow s;
+  s.id = r[0].as<std::int64_t>();
+  s.url = r[1].as<std::string>();
+  s.title = opt_string(r[2]);
+  s.tags = json_strings(r[3]);
+  s.origin = parse_source_origin(r[4].as<std::string>()).value_or(SourceOrigin::kConfig);
+  s.enabled = r[5].as<bool>();
+  s.disabled_by = opt_string(r[6]);
+  if (auto i = opt_int(r[7])) s.interval = core::Duration{*i};
+  s.next_poll_at = opt_time(r[8]);
+  s.last_polled_at = opt_time(r[9]);
+  s.last_success_at = opt_time(r[10]);
+  if (auto st = opt_int(r[11])) s.last_status = static_cast<int>(*st);
+  s.last_error = opt_string(r[12]);
+  s.error_count = r[13].as<int>();
+  s.lease_owner = opt_string(r[14]);
+  s.lease_expires_at = opt_time(r[15]);
+  s.drift_count = r[16].as<std::int64_t>();
+  return s;
+}
+
+std::optional<std::int64_t> interval_seconds(const SourceSpec& spec) {
+  if (!spec.interval) return std::nullopt;
+  return spec.interval->count();
+}
+
+std::optional<SourceRow> find_source(pqxx::work& tx, const std::string& url) {
+  auto r = tx.exec_prepared("source_get", url);
+  if (r.empty()) return std::nullopt;
+  return read_source(r[0]);
+}
+
+void insert_source(pqxx::work& tx, const SourceSpec& spec, SourceOrigin origin) {
+  tx.exec_prepared("source_insert", spec.url, spec.title, interval_seconds(spec), to_json_array(spec.tags),
+                   to_string(origin));
+}
+
+}  // namespace
+
+void prepare_source_statements(pqxx::connection& c) {
+  c.prepare("source_get", std::string{"SELECT "} + kSourceColumns + " FROM sources WHERE url = $1 FOR UPDATE");
+  c.prepare("source_list", std::string{"SELECT "} + kSourceColumns + " FROM sources ORDER BY id");
+  c.prepare("source_insert",
+            "INSERT INTO sources (url, title, poll_interval_s, tags, origin)"
+            " VALUES ($1, $2, $3, ARRAY(SELECT json_array_elements_text($4::json)), $5)");
+  c.prepare("source_update",
+            "UPDATE sources SET title = $2, poll_interval_s = $3,"
+            " tags = ARRAY(SELECT json_array_elements_text($4::json)), updated_at = now() WHERE id = $1");
+  c.prepare("source_set_enabled",
+            "UPDATE sources SET enabled = $2, disabled_by = $3, updated_at = now() WHERE id = $1");
+  c.prepare("source_disable_unlisted",
+            "UPDATE sources SET enabled = false, disabled_by = 'sync', updated_at = now()"
+            " WHERE origin = 'config' AND enabled"
+            " AND NOT (url = ANY (ARRAY(SELECT json_array_elements_text($1::json)))) RETURNING id");
+  c.prepare("source_user_enable",
+            "UPDATE sources SET enabled = $2, disabled_by = CASE WHEN $2 THEN NULL ELSE 'user' END,"
+            " updated_at = now() WHERE url = $1 RETURNING id");
+  c.prepare("source_story_ids",
+            "SELECT DISTINCT story_id FROM articles WHERE source_id = $1 AND story_id IS NOT NULL");
+  c.prepare("source_delete_articles", "DELETE FROM articles WHERE source_id = $1");
+  c.prepare("source_delete", "DELETE FROM sources WHERE id = $1");
+  // The due scan locks candidates with SKIP LOCKED; under READ COMMITTED a row
+  // another claimer just leased is re-checked against the WHERE clause after
+  // its lock is released, so it no longer qualifies.
+  c.prepare("source_claim",
+            "WITH due AS ("
+            " SELECT id FROM sources"
+            " WHERE enabled AND (next_poll_at IS NULL OR next_poll_at <= to_timestamp($1))"
+            " AND (lease_expires_at IS NULL OR lease_expires_at <= to_timestamp($1))"
+            " ORDER BY next_poll_at NULLS FIRST, id LIMIT $3"
+            " FOR UPDATE SKIP LOCKED)"
+            " UPDATE sources s SET lease_owner = $2,"
+            " lease_expires_at = to_timestamp($1) + make_interval(secs => $4)"
+            " FROM due WHERE s.id = due.id"
+            " RETURNING s.id, s.url, s.etag, s.last_modified, s.poll_interval_s, s.error_count,"
+            " extract(epoch FROM s.lease_expires_at)::bigint");
+  c.prepare("source_renew",
+            "UPDATE sources SET lease_expires_at = to_timestamp($3) + make_interval(secs => $4)"
+            " WHERE id = $1 AND lease_owner = $2 RETURNING id");
+}
+
+SyncCounts Store::sync_config_sources(const std::vector<SourceSpec>& specs) {
+  return impl_->run("sync config sources", [&](pqxx::connection& c) {
+    SyncCounts counts;
+    pqxx::work tx(c);
+    std::vector<std::string> listed;
+    std::unordered_set<std::string> seen;
+    for (const auto& spec : specs) {
+      if (!seen.insert(spec.url).second) continue;
+      listed.push_back(spec.url);
+      auto existing = find_source(tx, spec.url);
+      if (!existing) {
+        insert_source(tx, spec, SourceOrigin::kConfig);
+        ++counts.added;
+        continue;
+      }
+      if (existing->origin != SourceOrigin::kConfig) {
+        ++counts.skipped;
+        continue;
+      }
+      bool touched = false;
+      if (existing->title != spec.title || existing->interval != spec.interval || existing->tags != spec.tags) {
+        tx.exec_prepared("source_update", existing->id, spec.title, interval_seconds(spec),
+                         to_json_array(spec.tags));
+        ++counts.updated;
+        touched = true;
+      }
+      // Only a sync's own disabling is undone; a user's `sources disable` stands.
+      if (!existing->enabled && existing->disabled_by == "sync") {
+        tx.exec_prepared("source_set_enabled", existing->id, true, std::optional<std::string>{});
+        ++counts.reenabled;
+        touched = true;
+      }
+      if (!touched) ++counts.unchanged;
+    }
+    counts.disabled = static_cast<int>(tx.exec_prepared("source_disable_unlisted", to_json_array(listed)).size());
+    tx.commit();
+    return counts;
+  });
+}
+
+UpsertCounts Store::upsert_sources(const std::vector<SourceSpec>& specs, SourceOrigin origin) {
+  return impl_->run("add sources", [&](pqxx::connection& c) {
+    UpsertCounts counts;
+    pqxx::work tx(c);
+    for (const auto& spec : specs) {
+      auto existing = find_source(tx, spec.url);
+      if (!existing) {
+        insert_source(tx, spec, origin);
+        ++counts.added;
+        continue;
+      }
+      auto title = spec.title ? spec.title : existing->title;
+      auto interval = spec.interval ? spec.interval : existing->interval;
+      auto tags = existing->tags;
+      for (const auto& tag : spec.tags)
+        if (std::find(tags.begin(), tags.end(), tag) == tags.end()) tags.push_back(tag);
+      if (title == existing->title && interval == existing->interval && tags == existing->tags) {
+        ++counts.unchanged;
+        continue;
+      }
+      std::optional<std::int64_t> seconds;
+      if (interval) seconds = interval->count();
+      tx.exec_prepared("source_update", existing->id, title, seconds, to_json_array(tags));
+      ++counts.updated;
+    }
+    tx.commit();
+    return counts;
+  });
+}
+
+std::vector<SourceRow> Store::list_sources() {
+  return impl_->run("list sources", [](pqxx::connection& c) {
+    pqxx::read_transaction tx(c);
+    std::vector<SourceRow> rows;
+    for (const auto& r : tx.exec_prepared("source_list")) rows.push_back(read_source(r));
+    return rows;
+  });
+}
+
+bool Store::set_source_enabled(const std::string& url, bool enabled) {
+  return impl_->run(enabled ? "enable source" : "disable source", [&](pqxx::connection& c) {
+    pqxx::work tx(c);
+    const bool found = !tx.exec_prepared("source_user_enable", url, enabled).empty();
+    tx.commit();
+    return found;
+  });
+}
+
+RemoveResult Store::remove_source(const std::string& url) {
+  return impl_->run("remove source", [&](pqxx::connection& c) {
+    RemoveResult result;
+    pqxx::work tx(c);
+    auto existing = find_source(tx, url);
+    if (!existing) return result;
+    result.found = true;
+    std::vector<std::int64_t> stories;
+    for (const auto& r : tx.exec_prepared("source_story_ids", existing->id)) stories.push_back(r[0].as<std::int64_t>());
+    result.articles_deleted = tx.exec_prepared("source_delete_articles", existing->id).affected_rows();
+    tx.exec_prepared("source_delete", existing->id);
+    result.stories_deleted = refresh_stories(tx, stories);
+    tx.commit();
+    return result;
+  });
+}
+
+std::vector<ClaimedSource> Store::claim_due_sources(core::TimePoint now, core::Duration lease, std::size_t limit) {
+  return impl_->run("claim due sources", [&](pqxx::connection& c) {
+    pqxx::work tx(c);
+    std::vector<ClaimedSource> claimed;
+    auto rows = tx.exec_prepared("source_claim", epoch(now), impl_->options.instance_id,
+                                 static_cast<std::int64_t>(limit), static_cast<double>(lease.count()));
+    tx.commit();
+    for (const auto& r : rows) {
+      ClaimedSource s;
+      s.id = r[0].as<std::int64_t>();
+      s.url = r[1].as<std::string>();
+      s.etag = opt_string(r[2]);
+      s.last_modified = opt_string(r[3]);
+      if (auto i = opt_int(r[4])) s.interval = core::Duration{*i};
+      s.error_count = r[5].as<int>();
+      s.lease_expires_at = from_epoch(r[6].as<std::int64_t>());
+      claimed.push_back(std::move(s));
+    }
+    std::sort(claimed.begin(), claimed.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
+    return claimed;
+  });
+}
+
+bool Store::renew_lease(core::SourceId source, core::TimePoint now, core::Duration lease) {
+  return impl_->run("renew lease", [&](pqxx::connection& c) {
+    pqxx::work tx(c);
+    const bool ours = !tx.exec_prepared("source_renew", source, impl_->options.instance_id, epoch(now),
+                                        static_cast<double>(lease.count()))
+                           .empty();
+    tx.commit();
+    return ours;
+  });
+}
+
+}  // namespace fcd::store

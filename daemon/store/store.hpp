@@ -1,0 +1,143 @@
+#pragma once
+// fcd_store: the daemon's PostgreSQL memory and the public schema.
+//
+// A Store owns ONE database connection. It is not thread-safe: use one Store
+// per thread (the daemon's database threads each own one). Every method runs
+// on the calling thread and blocks; each write method is one transaction that
+// commits completely or not at all.
+//
+// Errors: every failure is a StoreError (store/error.hpp) with the SQLSTATE and
+// context. When StoreError::connection_lost() is true the Store is unusable
+// until reconnect() succeeds; the daemon backs off (see next_backoff) and
+// retries, re-polling anything that was not committed.
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/types.hpp"
+#include "store/error.hpp"
+#include "store/types.hpp"
+
+namespace fcd::store {
+
+struct StoreOptions {
+  std::string url;  // libpq URL or keyword/value string; never logged unredacted
+  // Recorded on the sources this instance holds; default_instance_id() if empty.
+  std::string instance_id;
+  // A published_at further than this after first_seen_at is not used for sort_at.
+  core::Duration future_tolerance{15 * 60};
+  // Identity drift only matches stored items first seen within this window.
+  core::Duration drift_window{30 * 24 * 3600};
+};
+
+// "<hostname>:<pid>".
+std::string default_instance_id();
+
+// The highest migration compiled into this binary.
+int known_schema_version();
+
+// Exponential backoff with a cap for reconnect attempt n (0-based):
+// 500ms, 1s, 2s ... capped at max. Pure; the caller sleeps.
+std::chrono::milliseconds next_backoff(int attempt, std::chrono::milliseconds max = std::chrono::milliseconds{30000});
+
+class Store {
+ public:
+  // Connects; throws StoreError (retryable when the server is unreachable).
+  explicit Store(StoreOptions options);
+  ~Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  const std::string& instance_id() const noexcept;
+
+  // Drops the connection (and with it the clusterer lock, if held) and opens a
+  // new one. Throws StoreError when the server is still unreachable.
+  void reconnect();
+  // False once a call failed with connection_lost().
+  bool is_connected() const;
+
+  // ---- Schema -------------------------------------------------------------
+  // Applies the compiled-in migrations the database lacks, in order, each in
+  // its own transaction, under an advisory lock (concurrent migrate() calls
+  // wait). Throws SchemaTooNewError when the database is newer than the binary.
+  MigrationReport migrate();
+  // The database's version: 0 when never migrated.
+  int schema_version();
+  // Throws SchemaTooNewError / SchemaMismatchError unless the database is at
+  // known_schema_version().
+  void require_current_schema();
+
+  // ---- Sources ------------------------------------------------------------
+  // Makes config-origin sources match specs (origin of specs is ignored):
+  // adds new URLs, updates changed title/interval/tags, re-enables those a
+  // previous sync disabled, disables config sources no longer listed (never
+  // deletes them, so their articles stay). OPML/CLI sources are not touched,
+  // even when their URL is listed (counted as skipped). One transaction.
+  SyncCounts sync_config_sources(const std::vector<SourceSpec>& specs);
+  // Adds sources from OPML or the CLI; an existing URL (any origin) is
+  // updated instead: title and interval when given, tags merged. Its origin
+  // and enabled state are kept. One transaction.
+  UpsertCounts upsert_sources(const std::vector<SourceSpec>& specs, SourceOrigin origin);
+  std::vector<SourceRow> list_sources();
+  // enabled=false marks the source disabled by the user (a config sync does
+  // not re-enable it); enabled=true clears that. False when the URL is unknown.
+  bool set_source_enabled(const std::string& url, bool enabled);
+  // Deletes the source AND its articles; stories left empty are deleted, the
+  // counts of the others recomputed; copies elsewhere lose their duplicate_of.
+  // To keep the articles, disable the source instead.
+  RemoveResult remove_source(const std::string& url);
+
+  // ---- Leases -------------------------------------------------------------
+  // Claims up to limit enabled sources due at now (next_poll_at <= now or never
+  // polled) whose lease is free or expired, with FOR UPDATE SKIP LOCKED, and
+  // leases them to this instance until now + lease. Concurrent claimers never
+  // get the same source.
+  std::vector<ClaimedSource> claim_due_sources(core::TimePoint now, core::Duration lease, std::size_t limit);
+  // Extends a held lease; false when it is no longer ours.
+  bool renew_lease(core::SourceId source, core::TimePoint now, core::Duration lease);
+
+  // ---- Ingest -------------------------------------------------------------
+  // Commits one poll of a source held by this instance: the items (inserted,
+  // updated in place, or unchanged; identity drift detected) and the source's
+  // new fetch state, then releases the lease — all in one transaction.
+  // Items with a guid repeated in the same poll count once (the first wins).
+  // Throws LeaseLostError (nothing written) when the lease is no longer ours.
+  IngestReport commit_poll(core::SourceId source, const std::vector<ArticleInput>& items,
+                           const FetchOutcome& outcome, core::TimePoint now);
+
+  // ---- Clustering ---------------------------------------------------------
+  // Tries to become the one clusterer (session advisory lock, non-blocking).
+  // The lock lives as long as this connection: when the holder dies or loses
+  // its connection, another instance's next try succeeds.
+  bool try_acquire_clusterer_lock();
+  void release_clusterer_lock();
+  bool holds_clusterer_lock() const noexcept;
+  // Committed articles not yet clustered, in change order, after change_seq
+  // after_seq (0 from the start). Resumable: pending until a decision for that
+  // change is written.
+  std::vector<PendingArticle> pending_articles(std::int64_t after_seq, std::size_t limit);
+  // Writes the clusterer's decisions in one transaction: new stories, article
+  // memberships (story, duplicate_of, level, score, terms), merges; recomputes
+  // the touched stories' counts; records story_events and sends
+  // NOTIFY feedclusterd_stories '<json>' per created/grew/merged event (delivered
+  // on commit). Throws NotClustererError unless the clusterer lock is held.
+  ClusterWriteResult write_cluster_batch(const ClusterBatch& batch, core::TimePoint now);
+  // Records a 'quiet' event for live stories not updated since now - quiet_after
+  // (once per quiet period). Returns how many.
+  int mark_quiet_stories(core::TimePoint now, core::Duration quiet_after);
+
+  // ---- Retention ----------------------------------------------------------
+  // Deletes up to batch_size articles first seen before cutoff, and stories
+  // this leaves empty; recomputes the others' counts. One small transaction:
+  // call repeatedly (off the hot path) until articles_deleted == 0.
+  RetentionResult delete_articles_before(core::TimePoint cutoff, std::size_t batch_size);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace fcd::store

@@ -1,0 +1,75 @@
+#pragma once
+// Private to fcd_store: the connection behind Store and the helpers its
+// source files share. The only header of ours that includes pqxx.
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <pqxx/pqxx>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include "core/types.hpp"
+#include "store/error.hpp"
+#include "store/store.hpp"
+
+namespace fcd::store {
+
+// Advisory lock keys ("fcd" + a number), distinct from any other application's.
+inline constexpr std::int64_t kMigrationLockKey = 0x0066636400000001;
+inline constexpr std::int64_t kClustererLockKey = 0x0066636400000002;
+
+struct Store::Impl {
+  StoreOptions options;
+  std::optional<pqxx::connection> conn;
+  bool connected = false;
+  bool clusterer = false;
+
+  explicit Impl(StoreOptions opts);
+  void open();
+  void prepare_statements();
+
+  // Runs f, translating every failure into StoreError with context; marks
+  // the connection lost when it is. f is called with the live connection.
+  template <class F>
+  auto run(const char* context, F&& f) -> decltype(f(std::declval<pqxx::connection&>()));
+
+  [[noreturn]] void rethrow(const char* context);
+  std::string scrub(std::string message) const;
+};
+
+// Seconds since the epoch, as the SQL side takes them (to_timestamp($n)).
+inline std::int64_t epoch(core::TimePoint t) { return t.time_since_epoch().count(); }
+inline core::TimePoint from_epoch(std::int64_t s) { return core::TimePoint{core::Duration{s}}; }
+
+std::optional<std::string> opt_string(const pqxx::field& f);
+std::optional<std::int64_t> opt_int(const pqxx::field& f);
+std::optional<core::TimePoint> opt_time(const pqxx::field& f);
+// Reads a JSON array of strings (the SQL side selects to_json(text[])::text).
+std::vector<std::string> json_strings(const pqxx::field& f);
+// A JSON array of strings / integers, passed as one parameter ($n::json).
+std::string to_json_array(const std::vector<std::string>& values);
+std::string to_json_array(const std::vector<std::int64_t>& values);
+
+// Each source file registers the prepared statements it uses (on every new
+// connection).
+void prepare_source_statements(pqxx::connection& c);
+void prepare_ingest_statements(pqxx::connection& c);
+void prepare_cluster_statements(pqxx::connection& c);
+
+// Recomputes counts and first/last times of the given stories, then deletes
+// those left without articles (and stories merged into them). Returns how
+// many stories were deleted.
+std::int64_t refresh_stories(pqxx::work& tx, const std::vector<std::int64_t>& story_ids);
+
+template <class F>
+auto Store::Impl::run(const char* context, F&& f) -> decltype(f(std::declval<pqxx::connection&>())) {
+  if (!connected || !conn) throw StoreError("08003", context, "not connected; call reconnect()");
+  try {
+    return f(*conn);
+  } catch (...) {
+    rethrow(context);
+  }
+}
+
+}  // namespace fcd::store

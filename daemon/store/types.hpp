@@ -1,0 +1,220 @@
+#pragma once
+// Plain values exchanged with the store. No database types appear here.
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/types.hpp"
+
+namespace fcd::store {
+
+// ---- Migrations -------------------------------------------------------------
+
+struct AppliedMigration {
+  int version = 0;
+  std::string name;  // "0001_initial_schema"
+};
+
+struct MigrationReport {
+  int from_version = 0;  // schema version before migrate()
+  int to_version = 0;    // after
+  std::vector<AppliedMigration> applied;  // empty when it was a no-op
+};
+
+// ---- Sources ----------------------------------------------------------------
+
+enum class SourceOrigin { kConfig, kOpml, kCli };
+
+// "config", "opml", "cli".
+const char* to_string(SourceOrigin origin);
+std::optional<SourceOrigin> parse_source_origin(std::string_view text);
+
+struct SourceSpec {
+  std::string url;
+  std::optional<std::string> title;
+  std::optional<core::Duration> interval;  // nullopt: the configured default
+  std::vector<std::string> tags;
+  SourceOrigin origin = SourceOrigin::kConfig;
+};
+
+struct SyncCounts {
+  int added = 0;
+  int updated = 0;     // title, interval or tags changed
+  int disabled = 0;    // config sources no longer listed
+  int reenabled = 0;   // listed again after having been disabled by a sync
+  int unchanged = 0;
+  int skipped = 0;     // listed, but the URL belongs to an OPML/CLI source
+};
+
+struct UpsertCounts {
+  int added = 0;
+  int updated = 0;
+  int unchanged = 0;
+};
+
+struct SourceRow {
+  core::SourceId id = 0;
+  std::string url;
+  std::optional<std::string> title;
+  std::vector<std::string> tags;
+  SourceOrigin origin = SourceOrigin::kConfig;
+  bool enabled = true;
+  std::optional<std::string> disabled_by;  // "sync" or "user" when disabled
+  std::optional<core::Duration> interval;
+  std::optional<core::TimePoint> next_poll_at;  // nullopt: never polled, due now
+  std::optional<core::TimePoint> last_polled_at;
+  std::optional<core::TimePoint> last_success_at;
+  std::optional<int> last_status;
+  std::optional<std::string> last_error;
+  int error_count = 0;
+  std::optional<std::string> lease_owner;
+  std::optional<core::TimePoint> lease_expires_at;
+  std::int64_t drift_count = 0;
+};
+
+struct RemoveResult {
+  bool found = false;
+  std::int64_t articles_deleted = 0;
+  std::int64_t stories_deleted = 0;  // stories left empty by the removal
+};
+
+// ---- Leases and ingest ------------------------------------------------------
+
+// A due source this instance now holds until lease_expires_at.
+struct ClaimedSource {
+  core::SourceId id = 0;
+  std::string url;
+  std::optional<std::string> etag;
+  std::optional<std::string> last_modified;
+  std::optional<core::Duration> interval;
+  int error_count = 0;
+  core::TimePoint lease_expires_at;
+};
+
+// One parsed item, ready to store. Strings are UTF-8; NUL characters are
+// dropped (PostgreSQL text cannot hold them).
+struct ArticleInput {
+  std::string guid;  // required; the caller falls back to the canonical link
+  std::optional<std::string> url;
+  std::optional<std::string> canonical_url;
+  std::string title;
+  std::string summary;
+  std::string content;
+  std::optional<std::string> content_html;
+  std::optional<std::string> author;
+  std::optional<core::TimePoint> published_at;
+  std::optional<std::string> language;
+  std::optional<std::int64_t> simhash;
+};
+
+// The source's fetch state after a poll, committed with the poll's articles.
+struct FetchOutcome {
+  std::optional<int> http_status;  // nullopt when no response (DNS, timeout...)
+  bool success = true;             // false counts an error
+  std::optional<std::string> error;
+  std::optional<std::string> etag;           // replaces the stored one when success
+  std::optional<std::string> last_modified;  // likewise
+  core::TimePoint next_poll_at;
+  // A permanent redirect: the source's URL becomes this (history kept).
+  std::optional<std::string> new_url;
+};
+
+// A feed changed an item's identity: the incoming item (new guid/URL) had the
+// same text and URL path as a recent stored item, so that item was updated.
+struct IdentityDrift {
+  core::ArticleId article_id = 0;
+  std::string old_guid;
+  std::string new_guid;
+  std::optional<std::string> old_url;
+  std::optional<std::string> new_url;
+};
+
+struct IngestReport {
+  int inserted = 0;
+  int updated = 0;    // changed in place (id kept), offered to the clusterer again if the text changed
+  int unchanged = 0;  // includes guids repeated within the poll
+  int skipped = 0;    // no guid, canonical URL or URL to identify them
+  std::vector<IdentityDrift> drifts;  // for the caller to log (counted on the source)
+};
+
+// ---- Clustering handoff -----------------------------------------------------
+
+// A committed article the clusterer has not handled (new, or its text changed).
+struct PendingArticle {
+  core::ArticleId id = 0;
+  std::int64_t change_seq = 0;  // pass back in MembershipWrite; resume after it
+  core::SourceId source_id = 0;
+  std::string title;
+  std::string summary;
+  std::string content;
+  std::optional<std::string> url;
+  std::optional<std::string> canonical_url;
+  std::optional<core::TimePoint> published_at;
+  core::TimePoint first_seen_at;
+  core::TimePoint sort_at;
+  std::optional<std::string> language;
+  std::optional<std::int64_t> simhash;
+  std::optional<core::StoryId> story_id;  // set when re-offered after a change
+};
+
+enum class DedupLevel { kSeed, kExact, kNear, kStory };
+const char* to_string(DedupLevel level);
+
+// A story the batch creates (id == nullopt) or refers to / updates (id set).
+// key is the caller's handle for it within the batch (unique per batch).
+struct StoryWrite {
+  std::int64_t key = 0;
+  std::optional<core::StoryId> id;
+  std::optional<std::string> headline;  // required for new stories
+  std::optional<std::vector<std::string>> top_terms;
+};
+
+// The clusterer's decision for one article.
+struct MembershipWrite {
+  core::ArticleId article_id = 0;
+  std::int64_t change_seq = 0;  // from PendingArticle; a newer change stays pending
+  std::int64_t story_key = 0;   // a StoryWrite::key of the same batch
+  std::optional<core::ArticleId> duplicate_of;  // the earliest copy
+  DedupLevel level = DedupLevel::kStory;
+  double score = 0.0;
+  std::vector<std::string> matched_terms;
+};
+
+// Story from_key is merged into into_key: its articles move, it keeps its id
+// with merged_into set.
+struct MergeWrite {
+  std::int64_t from_key = 0;
+  std::int64_t into_key = 0;
+};
+
+struct ClusterBatch {
+  std::vector<StoryWrite> stories;
+  std::vector<MembershipWrite> memberships;
+  std::vector<MergeWrite> merges;
+};
+
+enum class StoryEventKind { kCreated, kGrew, kMerged, kQuiet };
+const char* to_string(StoryEventKind kind);
+
+struct StoryEvent {
+  core::StoryId story_id = 0;
+  StoryEventKind kind = StoryEventKind::kCreated;
+  int article_count = 0;
+  std::optional<core::StoryId> merged_into;
+};
+
+struct ClusterWriteResult {
+  std::vector<std::pair<std::int64_t, core::StoryId>> story_ids;  // key -> id, every StoryWrite
+  std::vector<StoryEvent> events;  // recorded in story_events and NOTIFY'd
+};
+
+// ---- Retention --------------------------------------------------------------
+
+struct RetentionResult {
+  std::int64_t articles_deleted = 0;
+  std::int64_t stories_deleted = 0;
+};
+
+}  // namespace fcd::store
