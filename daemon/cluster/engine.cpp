@@ -1,0 +1,621 @@
+#include "cluster/engine.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <deque>
+#include <map>
+#include <unordered_map>
+
+#include "cluster/url.hpp"
+#include "text/language.hpp"
+#include "text/minhash.hpp"
+#include "text/tfidf.hpp"
+
+namespace fcd::cluster {
+
+namespace {
+
+using text::SparseVector;
+using text::TermId;
+using Seq = std::uint32_t;  // position in the arrival stream; 2^32 articles per engine lifetime
+
+constexpr std::size_t kMatchedTerms = 6;
+constexpr double kMinCandidateCosine = 0.05;
+
+struct Slot {
+  core::ArticleId id = 0;
+  core::StoryId story = 0;
+  std::optional<core::ArticleId> duplicate_of;  // the earliest copy
+  core::TimePoint time{};
+  std::uint64_t url_key = 0;  // 0: no URL
+  bool live = true;
+  bool body_signature = false;  // signature of body shingles (else of the title)
+  text::MinHash signature{};
+  SparseVector vector;  // top terms, unit length
+  std::string title;
+};
+
+struct Story {
+  core::StoryId id = 0;
+  std::vector<Seq> members;
+  SparseVector sum;  // sum of member vectors, canonical
+  double norm = 0;
+  core::TimePoint first{}, last{};
+  Seq headline = 0;
+  bool dirty = true;  // changed since the last merge pass
+};
+
+struct PostingList {
+  struct Entry {
+    Seq seq;
+    float weight;
+  };
+  std::vector<Entry> entries;  // ascending seq
+  std::size_t head = 0;        // entries before head have left the window
+};
+
+std::uint32_t term_id(std::string_view term) { return static_cast<TermId>(text::hash64(term)); }
+
+double norm_of(const SparseVector& v) {
+  double sum = 0;
+  for (const auto& t : v) sum += static_cast<double>(t.weight) * t.weight;
+  return std::sqrt(sum);
+}
+
+// Dot product of a short vector with a long one, by binary search in the long one.
+double dot_lookup(const SparseVector& small, const SparseVector& large) {
+  double sum = 0;
+  auto from = large.begin();
+  for (const auto& t : small) {
+    from = std::lower_bound(from, large.end(), t.term,
+                            [](const text::WeightedTerm& w, TermId term) { return w.term < term; });
+    if (from == large.end()) break;
+    if (from->term == t.term) sum += static_cast<double>(t.weight) * from->weight;
+  }
+  return sum;
+}
+
+// a += sign * b, dropping terms that cancel out.
+void accumulate(SparseVector& a, const SparseVector& b, float sign) {
+  SparseVector out;
+  out.reserve(a.size() + b.size());
+  std::size_t i = 0, j = 0;
+  while (i < a.size() || j < b.size()) {
+    if (j == b.size() || (i < a.size() && a[i].term < b[j].term)) {
+      out.push_back(a[i++]);
+    } else if (i == a.size() || b[j].term < a[i].term) {
+      out.push_back({b[j].term, sign * b[j].weight});
+      ++j;
+    } else {
+      const float w = a[i].weight + sign * b[j].weight;
+      if (std::fabs(w) > 1e-5f) out.push_back({a[i].term, w});
+      ++i;
+      ++j;
+    }
+  }
+  a = std::move(out);
+}
+
+}  // namespace
+
+struct Engine::State {
+  explicit State(EngineOptions o) : options(o), analyzer(o.analyzer), df(o.df_half_life) {}
+
+  EngineOptions options;
+  text::Analyzer analyzer;
+  text::DocumentFrequencies df;
+
+  std::deque<Slot> slots;
+  Seq base = 0;  // seq of slots.front()
+  std::unordered_map<core::ArticleId, Seq> by_id;
+  std::unordered_map<TermId, PostingList> postings;
+  std::size_t posting_count = 0;
+  std::unordered_map<std::uint64_t, Seq> by_url;  // earliest live article per canonical URL
+  std::unordered_map<std::uint64_t, std::vector<Seq>> lsh;
+  std::map<core::StoryId, Story> stories;  // ordered: merge passes run in a fixed order
+  core::StoryId next_story = 1;
+  core::TimePoint now{};
+  bool started = false;
+  std::size_t since_merge = 0;
+
+  // Scratch space for candidate search, indexed by seq - base.
+  std::vector<float> score;
+  std::vector<std::uint8_t> shared;
+  std::vector<std::uint32_t> touched;
+
+  Slot* slot(Seq seq) {
+    if (seq < base || seq - base >= slots.size()) return nullptr;
+    Slot& s = slots[seq - base];
+    return s.live ? &s : nullptr;
+  }
+  const Slot* slot(Seq seq) const { return const_cast<State*>(this)->slot(seq); }
+
+  static std::array<std::uint64_t, text::kMinHashBands> keys_of(const Slot& s) {
+    auto keys = text::lsh_keys(s.signature);
+    for (auto& k : keys) k ^= s.body_signature ? 0x9e3779b97f4a7c15ULL : 0;
+    return keys;
+  }
+
+  // ---- stories -------------------------------------------------------------
+
+  double centroid_cosine(const SparseVector& v, const Story& story) const {
+    return story.norm > 0 ? dot_lookup(v, story.sum) / story.norm : 0.0;
+  }
+
+  // Most central member, originals before copies; returns true when it changed.
+  bool choose_headline(Story& story) {
+    Seq best = story.members.front();
+    bool best_original = false;
+    double best_score = -1;
+    for (Seq seq : story.members) {
+      const Slot& s = *slot(seq);
+      const bool original = !s.duplicate_of.has_value();
+      const double c = centroid_cosine(s.vector, story);
+      if (original > best_original || (original == best_original && c > best_score + 1e-9)) {
+        best = seq;
+        best_original = original;
+        best_score = c;
+      }
+    }
+    const bool changed = best != story.headline;
+    story.headline = best;
+    return changed;
+  }
+
+  void add_member(Story& story, Seq seq) {
+    Slot& s = *slot(seq);
+    s.story = story.id;
+    if (story.members.empty()) {
+      story.first = story.last = s.time;
+    } else {
+      story.first = std::min(story.first, s.time);
+      story.last = std::max(story.last, s.time);
+    }
+    story.members.push_back(seq);
+    accumulate(story.sum, s.vector, 1.0f);
+    story.norm = norm_of(story.sum);
+    story.dirty = true;
+  }
+
+  // Takes an article out of its story; drops the story when it empties.
+  void remove_member(Seq seq) {
+    Slot& s = *slot(seq);
+    auto it = stories.find(s.story);
+    if (it == stories.end()) return;
+    Story& story = it->second;
+    story.members.erase(std::find(story.members.begin(), story.members.end(), seq));
+    if (story.members.empty()) {
+      stories.erase(it);
+      return;
+    }
+    accumulate(story.sum, s.vector, -1.0f);
+    story.norm = norm_of(story.sum);
+    if (story.headline == seq) choose_headline(story);
+  }
+
+  // ---- index ---------------------------------------------------------------
+
+  void index(Seq seq) {
+    const Slot& s = *slot(seq);
+    for (const auto& t : s.vector) {
+      postings[t.term].entries.push_back({seq, t.weight});
+      ++posting_count;
+    }
+    if (s.url_key != 0) by_url.try_emplace(s.url_key, seq);
+    for (auto key : keys_of(s)) lsh[key].push_back(seq);
+  }
+
+  // Removes what points at a live slot from the URL and LSH maps; posting
+  // entries are skipped while the slot is dead and dropped when it leaves.
+  void unindex(Seq seq) {
+    const Slot& s = *slot(seq);
+    if (auto it = by_url.find(s.url_key); it != by_url.end() && it->second == seq) by_url.erase(it);
+    for (auto key : keys_of(s)) {
+      auto it = lsh.find(key);
+      if (it == lsh.end()) continue;
+      auto& list = it->second;
+      list.erase(std::remove(list.begin(), list.end(), seq), list.end());
+      if (list.empty()) lsh.erase(it);
+    }
+  }
+
+  void retire(Seq seq) {
+    remove_member(seq);
+    unindex(seq);
+    Slot& s = *slot(seq);
+    by_id.erase(s.id);
+    s.live = false;
+    s.vector = SparseVector{};  // posting entries still name the terms; the weights are in them
+    s.vector.shrink_to_fit();
+  }
+
+  void evict() {
+    const core::TimePoint horizon = now - options.window;
+    while (!slots.empty()) {
+      Slot& front = slots.front();
+      if (front.live && front.time >= horizon) break;
+      if (front.live) retire(base);
+      slots.pop_front();
+      ++base;
+    }
+  }
+
+  void trim_postings(const SparseVector& terms_hint) {
+    for (const auto& t : terms_hint) {
+      auto it = postings.find(t.term);
+      if (it == postings.end()) continue;
+      PostingList& list = it->second;
+      while (list.head < list.entries.size() && list.entries[list.head].seq < base) {
+        ++list.head;
+        --posting_count;
+      }
+      if (list.head == list.entries.size()) {
+        postings.erase(it);
+      } else if (list.head > 32 && list.head * 2 > list.entries.size()) {
+        list.entries.erase(list.entries.begin(), list.entries.begin() + static_cast<std::ptrdiff_t>(list.head));
+        list.head = 0;
+      }
+    }
+  }
+
+  // ---- placing -------------------------------------------------------------
+
+  struct Vectorised {
+    SparseVector vector;
+    std::unordered_map<TermId, std::string> names;  // for the reasons
+    text::Analysis analysis;
+  };
+
+  Vectorised vectorise(const Article& article, core::TimePoint t, bool count_frequencies) {
+    Vectorised out;
+    out.analysis = analyzer.analyze(article.title, article.text, text::language_from_code(article.language));
+    SparseVector raw;
+    raw.reserve(out.analysis.features.size());
+    std::vector<TermId> distinct;
+    distinct.reserve(out.analysis.features.size());
+    for (const auto& f : out.analysis.features) {
+      const TermId id = term_id(f.term);
+      distinct.push_back(id);
+      // Sub-linear term frequency: a word repeated in a long body should not
+      // outweigh a rare name said once.
+      const double tf = f.weight >= 1.0f ? 1.0 + std::log(f.weight) : f.weight;
+      raw.push_back({id, static_cast<float>(tf * df.idf(id, t))});
+    }
+    text::canonicalise(raw);
+    text::keep_top(raw, options.max_terms);
+    text::normalise(raw);
+    for (const auto& f : out.analysis.features) {
+      const TermId id = term_id(f.term);
+      if (std::binary_search(raw.begin(), raw.end(), text::WeightedTerm{id, 0},
+                             [](const auto& a, const auto& b) { return a.term < b.term; }))
+        out.names.try_emplace(id, f.term);
+    }
+    if (count_frequencies) {
+      std::sort(distinct.begin(), distinct.end());
+      distinct.erase(std::unique(distinct.begin(), distinct.end()), distinct.end());
+      df.add(distinct, t);
+    }
+    out.vector = std::move(raw);
+    return out;
+  }
+
+  std::vector<std::string> matched_terms(const Vectorised& v, const SparseVector& other) const {
+    std::vector<std::pair<double, TermId>> shared_terms;
+    auto from = other.begin();
+    for (const auto& t : v.vector) {
+      from = std::lower_bound(from, other.end(), t.term,
+                              [](const text::WeightedTerm& w, TermId term) { return w.term < term; });
+      if (from == other.end()) break;
+      if (from->term == t.term) shared_terms.emplace_back(static_cast<double>(t.weight) * from->weight, t.term);
+    }
+    std::sort(shared_terms.begin(), shared_terms.end(),
+              [](const auto& a, const auto& b) { return a.first != b.first ? a.first > b.first : a.second < b.second; });
+    std::vector<std::string> out;
+    for (const auto& [weight, term] : shared_terms) {
+      if (out.size() == kMatchedTerms) break;
+      if (auto it = v.names.find(term); it != v.names.end()) out.push_back(it->second);
+    }
+    return out;
+  }
+
+  // The earliest copy this article duplicates, with the similarity.
+  std::optional<std::pair<Seq, double>> find_duplicate(const Slot& candidate) const {
+    if (candidate.url_key != 0)
+      if (auto it = by_url.find(candidate.url_key); it != by_url.end()) return std::pair{it->second, 1.0};
+    std::optional<std::pair<Seq, double>> best;
+    for (auto key : keys_of(candidate)) {
+      auto it = lsh.find(key);
+      if (it == lsh.end()) continue;
+      for (Seq seq : it->second) {
+        const Slot* other = slot(seq);
+        if (other == nullptr || other->body_signature != candidate.body_signature) continue;
+        const double j = text::estimate_jaccard(candidate.signature, other->signature);
+        const bool same =
+            candidate.body_signature
+                ? j >= options.duplicate_jaccard
+                : j >= options.duplicate_title_jaccard &&
+                      text::dot(candidate.vector, other->vector) >= options.duplicate_title_cosine;
+        if (same && (!best || j > best->second + 1e-9 || (std::fabs(j - best->second) <= 1e-9 && seq < best->first)))
+          best = std::pair{seq, j};
+      }
+    }
+    return best;
+  }
+
+  struct Choice {
+    core::StoryId story = 0;
+    double score = 0;
+    double threshold = 0;
+    double margin = -1e9;
+  };
+
+  Choice choose_story(const Slot& candidate) {
+    score.assign(slots.size(), 0.0f);
+    shared.assign(slots.size(), 0);
+    touched.clear();
+    for (const auto& t : candidate.vector) {
+      auto it = postings.find(t.term);
+      if (it == postings.end()) continue;
+      const auto& entries = it->second.entries;
+      std::size_t from = std::max(it->second.head, entries.size() > options.max_postings_scan
+                                                       ? entries.size() - options.max_postings_scan
+                                                       : std::size_t{0});
+      for (std::size_t i = from; i < entries.size(); ++i) {
+        const Seq seq = entries[i].seq;
+        if (seq < base) continue;
+        const std::size_t index = seq - base;
+        if (!slots[index].live) continue;
+        if (shared[index] == 0) touched.push_back(static_cast<std::uint32_t>(index));
+        score[index] += t.weight * entries[i].weight;
+        if (shared[index] < 255) ++shared[index];
+      }
+    }
+    struct Evidence {
+      core::StoryId story;
+      double best;
+      std::uint32_t best_shared;
+      std::uint32_t supporting;
+    };
+    std::vector<Evidence> evidence;
+    evidence.reserve(touched.size());
+    for (std::uint32_t index : touched)
+      evidence.push_back({slots[index].story, score[index], shared[index],
+                          score[index] >= options.support_cosine ? 1u : 0u});
+    std::sort(evidence.begin(), evidence.end(), [](const Evidence& a, const Evidence& b) {
+      return a.story != b.story ? a.story < b.story : a.best > b.best;
+    });
+
+    Choice choice;
+    for (std::size_t i = 0; i < evidence.size();) {
+      std::size_t j = i;
+      std::uint32_t supporting = 0;
+      while (j < evidence.size() && evidence[j].story == evidence[i].story) supporting += evidence[j++].supporting;
+      const Evidence& top = evidence[i];
+      i = j;
+      if (top.best < kMinCandidateCosine || top.best_shared < options.min_shared_terms) continue;
+      const Story& story = stories.at(top.story);
+      const double n = static_cast<double>(story.members.size());
+      const double centroid = centroid_cosine(candidate.vector, story);
+      double s = options.centroid_share * centroid + (1.0 - options.centroid_share) * top.best +
+                 options.support_bonus * (supporting / n);
+      const auto gap = candidate.time < story.first  ? story.first - candidate.time
+                       : candidate.time > story.last ? candidate.time - story.last
+                                                     : core::Duration{0};
+      const double excess = static_cast<double>(std::max<long long>(0, (gap - options.time_grace).count()));
+      s *= std::exp(-excess / static_cast<double>(std::max<long long>(1, options.time_scale.count())));
+      const double threshold =
+          options.join_threshold_large + (options.join_threshold_pair - options.join_threshold_large) / n;
+      const double margin = s - threshold;
+      if (margin > choice.margin + 1e-12) choice = Choice{story.id, s, threshold, margin};
+    }
+    return choice;
+  }
+
+  Decision add(const Article& article) {
+    Decision decision;
+    decision.article = article.id;
+    core::StoryId previous_story = 0;
+    if (auto it = by_id.find(article.id); it != by_id.end()) {
+      decision.update = true;
+      previous_story = slot(it->second)->story;
+      retire(it->second);
+    }
+    const core::TimePoint t = article.published.value_or(now);
+    if (!started || t > now) now = t;
+    started = true;
+    evict();
+
+    Vectorised v = vectorise(article, t, !decision.update);
+    Slot incoming;
+    incoming.id = article.id;
+    incoming.time = t;
+    const std::string canonical = canonical_url(article.canonical_url.empty() ? article.url : article.canonical_url);
+    incoming.url_key = canonical.empty() ? 0 : text::hash64(canonical) | 1;
+    incoming.body_signature = v.analysis.shingles.size() >= options.duplicate_min_shingles &&
+                              !article.text.empty();
+    incoming.signature =
+        text::minhash(incoming.body_signature ? v.analysis.shingles : v.analysis.title_shingles);
+    incoming.vector = v.vector;
+    incoming.title = article.title;
+
+    std::optional<core::StoryId> target;
+    if (auto dup = find_duplicate(incoming)) {
+      const Slot& original = *slot(dup->first);
+      incoming.duplicate_of = original.duplicate_of.value_or(original.id);
+      decision.duplicate_of = incoming.duplicate_of;
+      decision.placement = Decision::Placement::kDuplicate;
+      decision.score = dup->second;
+      decision.matched_terms = matched_terms(v, original.vector);
+      target = original.story;
+    } else {
+      const Choice choice = choose_story(incoming);
+      decision.score = std::max(0.0, choice.score);
+      decision.threshold = choice.threshold;
+      if (choice.story != 0 && choice.margin >= 0) {
+        target = choice.story;
+        decision.placement = Decision::Placement::kJoined;
+        decision.matched_terms = matched_terms(v, stories.at(choice.story).sum);
+      }
+    }
+
+    const Seq seq = base + static_cast<Seq>(slots.size());
+    slots.push_back(std::move(incoming));
+    by_id[article.id] = seq;
+    index(seq);
+
+    Story* story = nullptr;
+    if (target) {
+      story = &stories.at(*target);
+      add_member(*story, seq);
+      decision.events.push_back({StoryEvent::Kind::kGrew, story->id, 0, {}});
+      if (choose_headline(*story))
+        decision.events.push_back({StoryEvent::Kind::kHeadlineChanged, story->id, 0, slot(story->headline)->title});
+    } else {
+      // An update that leaves its old story empty founds it again under the
+      // same id, so links to it stay valid.
+      const bool reuse = previous_story != 0 && !stories.contains(previous_story);
+      const core::StoryId id = reuse ? previous_story : next_story++;
+      story = &stories.emplace(id, Story{}).first->second;
+      story->id = id;
+      add_member(*story, seq);
+      story->headline = seq;
+      decision.placement = Decision::Placement::kFounded;
+      decision.events.push_back({StoryEvent::Kind::kCreated, id, 0, article.title});
+    }
+    decision.story = story->id;
+    trim_postings(slots.back().vector);
+
+    if (options.merge_every > 0 && ++since_merge >= options.merge_every) {
+      auto events = merge_pass();
+      decision.events.insert(decision.events.end(), events.begin(), events.end());
+    }
+    return decision;
+  }
+
+  // ---- merging -------------------------------------------------------------
+
+  std::vector<StoryEvent> merge_pass() {
+    since_merge = 0;
+    std::vector<StoryEvent> events;
+    std::vector<core::StoryId> dirty;
+    for (auto& [id, story] : stories)
+      if (story.dirty) dirty.push_back(id);
+    for (core::StoryId id : dirty) {
+      auto it = stories.find(id);
+      if (it == stories.end()) continue;
+      Story& story = it->second;
+      story.dirty = false;
+      SparseVector top = story.sum;
+      text::keep_top(top, options.merge_top_terms);
+      std::vector<core::StoryId> candidates;
+      for (const auto& t : top) {
+        auto p = postings.find(t.term);
+        if (p == postings.end()) continue;
+        const auto& entries = p->second.entries;
+        std::size_t from = std::max(p->second.head, entries.size() > options.max_postings_scan
+                                                        ? entries.size() - options.max_postings_scan
+                                                        : std::size_t{0});
+        for (std::size_t i = from; i < entries.size(); ++i)
+          if (const Slot* s = slot(entries[i].seq); s != nullptr && s->story != id) candidates.push_back(s->story);
+      }
+      std::sort(candidates.begin(), candidates.end());
+      candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());
+      core::StoryId partner = 0;
+      double best = options.merge_threshold;
+      for (core::StoryId other_id : candidates) {
+        const Story& other = stories.at(other_id);
+        const double c = story.norm > 0 && other.norm > 0 ? text::dot(story.sum, other.sum) / (story.norm * other.norm)
+                                                          : 0.0;
+        if (c >= best) {
+          best = c;
+          partner = other_id;
+        }
+      }
+      if (partner == 0) continue;
+      const core::StoryId older = std::min(id, partner), younger = std::max(id, partner);
+      Story& keep = stories.at(older);
+      Story& gone = stories.at(younger);
+      for (Seq seq : gone.members) add_member(keep, seq);
+      stories.erase(younger);
+      events.push_back({StoryEvent::Kind::kMerged, younger, older, {}});
+      Story& kept = stories.at(older);
+      if (choose_headline(kept))
+        events.push_back({StoryEvent::Kind::kHeadlineChanged, older, 0, slot(kept.headline)->title});
+    }
+    return events;
+  }
+
+  Stats stats() const {
+    Stats s;
+    s.stories = stories.size();
+    s.postings = posting_count;
+    s.vocabulary = df.terms();
+    std::size_t bytes = slots.size() * sizeof(Slot);
+    for (const auto& slot : slots) {
+      if (!slot.live) continue;
+      ++s.articles;
+      bytes += slot.vector.capacity() * sizeof(text::WeightedTerm);
+      if (slot.title.capacity() > 15) bytes += slot.title.capacity() + 1;
+    }
+    // Hash map nodes: key, value, next pointer, cached hash; plus one bucket pointer each.
+    constexpr std::size_t kNode = 2 * sizeof(void*);
+    bytes += by_id.size() * (kNode + sizeof(core::ArticleId) + sizeof(Seq) + sizeof(void*));
+    bytes += by_url.size() * (kNode + sizeof(std::uint64_t) + sizeof(Seq) + sizeof(void*));
+    for (const auto& [key, list] : postings)
+      bytes += kNode + sizeof(TermId) + sizeof(PostingList) + sizeof(void*) +
+               list.entries.capacity() * sizeof(PostingList::Entry);
+    for (const auto& [key, list] : lsh)
+      bytes += kNode + sizeof(key) + sizeof(list) + sizeof(void*) + list.capacity() * sizeof(Seq);
+    for (const auto& [id, story] : stories)
+      bytes += 4 * sizeof(void*) + sizeof(Story) + story.members.capacity() * sizeof(Seq) +
+               story.sum.capacity() * sizeof(text::WeightedTerm);
+    bytes += df.terms() * (kNode + sizeof(TermId) + sizeof(float) + sizeof(void*));
+    s.state_bytes = bytes;
+    return s;
+  }
+};
+
+Engine::Engine(EngineOptions options) : state_(std::make_unique<State>(options)) {}
+Engine::~Engine() = default;
+Engine::Engine(Engine&&) noexcept = default;
+Engine& Engine::operator=(Engine&&) noexcept = default;
+
+Decision Engine::add(const Article& article) { return state_->add(article); }
+
+std::vector<StoryEvent> Engine::merge_pass() { return state_->merge_pass(); }
+
+std::vector<Decision> Engine::rebuild(std::span<const Article> articles) {
+  state_ = std::make_unique<State>(state_->options);
+  std::vector<const Article*> order;
+  order.reserve(articles.size());
+  for (const auto& a : articles) order.push_back(&a);
+  std::stable_sort(order.begin(), order.end(), [](const Article* a, const Article* b) {
+    const auto ta = a->published.value_or(core::TimePoint{}), tb = b->published.value_or(core::TimePoint{});
+    return ta != tb ? ta < tb : a->id < b->id;
+  });
+  std::vector<Decision> decisions;
+  decisions.reserve(order.size());
+  for (const Article* a : order) decisions.push_back(state_->add(*a));
+  if (!decisions.empty()) {
+    auto events = state_->merge_pass();
+    decisions.back().events.insert(decisions.back().events.end(), events.begin(), events.end());
+  }
+  return decisions;
+}
+
+std::optional<core::StoryId> Engine::story_of(core::ArticleId article) const {
+  auto it = state_->by_id.find(article);
+  if (it == state_->by_id.end()) return std::nullopt;
+  return state_->slot(it->second)->story;
+}
+
+std::optional<std::string> Engine::headline(core::StoryId story) const {
+  auto it = state_->stories.find(story);
+  if (it == state_->stories.end()) return std::nullopt;
+  return state_->slot(it->second.headline)->title;
+}
+
+Stats Engine::stats() const { return state_->stats(); }
+const EngineOptions& Engine::options() const { return state_->options; }
+
+}  // namespace fcd::cluster

@@ -1,0 +1,73 @@
+#pragma once
+// Every knob of the clustering engine, with the defaults that the evaluation
+// (bench/cluster-eval) was run with. The service maps these to [cluster] keys.
+#include <chrono>
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "core/types.hpp"
+#include "text/analyzer.hpp"
+
+namespace fcd::cluster {
+
+struct EngineOptions {
+  text::AnalyzerOptions analyzer;
+
+  // Articles older than this (in article time, behind the newest seen) leave
+  // the window: their state is freed and no new article can join them.
+  core::Duration window = std::chrono::hours(72);
+  // Document frequencies decay with this half-life in article time.
+  core::Duration df_half_life = std::chrono::hours(24);
+  // Terms kept per article vector (heaviest TF-IDF weights); bounds memory.
+  std::size_t max_terms = 28;
+  // Only the newest entries of a term's posting list are scanned; terms that
+  // common weigh little and would otherwise make candidate search quadratic.
+  std::size_t max_postings_scan = 1500;
+
+  // Level 2, duplicates. Body text: estimated shingle Jaccard at least this.
+  double duplicate_jaccard = 0.7;
+  // Texts with fewer shingles than this are judged by title instead.
+  std::size_t duplicate_min_shingles = 12;
+  // Headline-only: title 2-shingle Jaccard and TF-IDF cosine both at least these.
+  double duplicate_title_jaccard = 0.8;
+  double duplicate_title_cosine = 0.8;
+
+  // Level 3, stories. score = centroid_share * cos(article, centroid)
+  //                         + (1 - centroid_share) * best member cosine
+  //                         + support_bonus * (share of the story's members with cosine >= support_cosine)
+  double centroid_share = 0.5;
+  double support_bonus = 0.1;
+  double support_cosine = 0.2;
+  // The bar to join a story of n members: join_threshold_large +
+  // (join_threshold_pair - join_threshold_large) / n. A lone article needs
+  // pairwise evidence; a story with many members is judged by its centroid.
+  double join_threshold_pair = 0.45;
+  double join_threshold_large = 0.3;
+  // At least this many terms shared with the best-matching member.
+  std::size_t min_shared_terms = 2;
+  // Time decay: no penalty within time_grace of the story's span, then the
+  // score falls by exp(-excess / time_scale).
+  core::Duration time_grace = std::chrono::hours(24);
+  core::Duration time_scale = std::chrono::hours(48);
+
+  // Converged stories merge: every merge_every articles, stories that changed
+  // are compared by centroid cosine with stories sharing their top terms.
+  std::size_t merge_every = 50;
+  double merge_threshold = 0.5;
+  std::size_t merge_top_terms = 12;
+};
+
+// Sets one knob by its name as in the struct ("join_threshold_pair",
+// "analyzer.title_weight"; durations as "72h", "90m"; booleans true/false).
+// Returns an error message for an unknown key or a malformed or out-of-range
+// value, leaving options unchanged then. For config files and offline tuning.
+std::optional<std::string> set_option(EngineOptions& options, std::string_view key, std::string_view value);
+
+// Every knob with its current value, in declaration order, as set_option reads them.
+std::vector<std::pair<std::string, std::string>> describe_options(const EngineOptions& options);
+
+}  // namespace fcd::cluster

@@ -1,0 +1,85 @@
+#include "cluster/url.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <vector>
+
+namespace fcd::cluster {
+
+namespace {
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+bool starts_with(std::string_view s, std::string_view prefix) { return s.substr(0, prefix.size()) == prefix; }
+bool ends_with(std::string_view s, std::string_view suffix) {
+  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+}
+
+bool is_tracking_parameter(std::string_view name) {
+  static constexpr std::array<std::string_view, 12> kExact{"fbclid", "gclid", "mc_cid", "mc_eid", "ref",
+                                                          "mod",    "cmpid", "ocid",   "taid",   "smid",
+                                                          "amp",    "outputtype"};
+  const std::string key = lower(name);
+  if (starts_with(key, "utm_") || starts_with(key, "ns_")) return true;
+  return std::find(kExact.begin(), kExact.end(), key) != kExact.end();
+}
+
+}  // namespace
+
+std::string canonical_url(std::string_view url) {
+  // Feeds sometimes escape the query mark ("\?"), as the UCI data does.
+  std::string text;
+  for (std::size_t i = 0; i < url.size(); ++i)
+    if (!(url[i] == '\\' && i + 1 < url.size() && url[i + 1] == '?')) text.push_back(url[i]);
+  std::string_view rest = text;
+  const std::size_t scheme_end = rest.find("://");
+  if (scheme_end == std::string_view::npos || scheme_end == 0) return "";
+  std::string scheme = lower(rest.substr(0, scheme_end));
+  if (scheme == "http") scheme = "https";  // the same page over either
+  rest.remove_prefix(scheme_end + 3);
+  if (const auto hash = rest.find('#'); hash != std::string_view::npos) rest = rest.substr(0, hash);
+
+  const std::size_t host_end = std::min(rest.find_first_of("/?"), rest.size());
+  std::string host = lower(rest.substr(0, host_end));
+  for (std::string_view prefix : {"www.", "m.", "mobile.", "amp."})
+    if (starts_with(host, prefix) && host.size() > prefix.size() + 3) {
+      host.erase(0, prefix.size());
+      break;
+    }
+  rest.remove_prefix(host_end);
+
+  const std::size_t query_start = std::min(rest.find('?'), rest.size());
+  std::string path(rest.substr(0, query_start));
+  std::string_view query = rest.substr(query_start);
+  if (!query.empty()) query.remove_prefix(1);
+
+  for (std::string_view marker : {"/amp/", "/amp", ".amp"}) {
+    if (ends_with(path, marker)) {
+      path.erase(path.size() - marker.size());
+      break;
+    }
+  }
+  if (const auto amp = path.find("/amp/"); amp != std::string::npos) path.erase(amp, 4);
+  while (!path.empty() && path.back() == '/') path.pop_back();
+
+  std::vector<std::string_view> kept;
+  while (!query.empty()) {
+    const std::size_t end = std::min(query.find('&'), query.size());
+    const std::string_view pair = query.substr(0, end);
+    const std::string_view name = pair.substr(0, pair.find('='));
+    if (!pair.empty() && !is_tracking_parameter(name)) kept.push_back(pair);
+    query.remove_prefix(std::min(end + 1, query.size()));
+  }
+  std::sort(kept.begin(), kept.end());
+
+  std::string out = scheme + "://" + host + path;
+  for (std::size_t i = 0; i < kept.size(); ++i) out.append(i == 0 ? "?" : "&").append(kept[i]);
+  return out;
+}
+
+}  // namespace fcd::cluster

@@ -1,0 +1,57 @@
+#pragma once
+// From a title and a body to the features the clusterer weighs: stemmed
+// content words, names, numbers and phrases, plus shingles for duplicates.
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "text/language.hpp"
+#include "text/stemmer.hpp"
+
+namespace fcd::text {
+
+struct AnalyzerOptions {
+  float title_weight = 2.0f;   // a title word counts this many body words
+  float name_weight = 1.5f;    // extra factor for capitalised words in sentence-case text, and acronyms
+  float number_weight = 1.0f;  // a number ("2.5", "80000") as a feature of its own
+  float phrase_weight = 0.7f;  // two adjacent content words ("interest rate") as one feature
+  bool body_phrases = true;    // phrases from the body too, not only the title
+  std::size_t shingle_words = 3;
+};
+
+struct Feature {
+  enum class Kind : std::uint8_t { kWord, kName, kNumber, kPhrase };
+  std::string term;  // stem, "name1 name2" (phrases and names) or "#80000"
+  Kind kind = Kind::kWord;
+  float weight = 0;  // term frequency times field and kind weights
+};
+
+struct Analysis {
+  Language language = Language::kUnknown;
+  std::vector<Feature> features;            // one entry per distinct term
+  std::vector<std::uint64_t> shingles;      // word shingles of title + body, for MinHash
+  std::vector<std::uint64_t> title_shingles;  // word 2-shingles of the title alone
+};
+
+// Turns text into features. Owns one stemmer per language it has met, so it is
+// not thread-safe: use one Analyzer per thread.
+class Analyzer {
+ public:
+  explicit Analyzer(AnalyzerOptions options = {});
+
+  // language may be kUnknown, in which case it is detected from the text.
+  Analysis analyze(std::string_view title, std::string_view body, Language language);
+
+  const AnalyzerOptions& options() const { return options_; }
+
+ private:
+  Stemmer& stemmer_for(Language language);
+
+  AnalyzerOptions options_;
+  std::array<std::optional<Stemmer>, static_cast<std::size_t>(Language::kOther) + 1> stemmers_;
+};
+
+}  // namespace fcd::text

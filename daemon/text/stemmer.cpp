@@ -1,0 +1,54 @@
+#include "text/stemmer.hpp"
+
+#include <libstemmer.h>
+
+#include <stdexcept>
+
+namespace fcd::text {
+
+namespace {
+
+const char* algorithm_for(Language language) {
+  switch (language) {
+    case Language::kEnglish: return "english";
+    case Language::kGerman: return "german";
+    case Language::kFrench: return "french";
+    case Language::kSpanish: return "spanish";
+    case Language::kItalian: return "italian";
+    case Language::kPortuguese: return "portuguese";
+    case Language::kDutch: return "dutch";
+    case Language::kRussian: return "russian";
+    default: return nullptr;
+  }
+}
+
+}  // namespace
+
+struct Stemmer::Handle {
+  struct Deleter {
+    void operator()(sb_stemmer* s) const { sb_stemmer_delete(s); }
+  };
+  std::unique_ptr<sb_stemmer, Deleter> stemmer;
+};
+
+Stemmer::Stemmer(Language language) : handle_(std::make_unique<Handle>()) {
+  if (const char* algorithm = algorithm_for(language)) {
+    handle_->stemmer.reset(sb_stemmer_new(algorithm, "UTF_8"));
+    if (!handle_->stemmer) throw std::runtime_error(std::string("libstemmer has no algorithm ") + algorithm);
+  }
+}
+
+Stemmer::~Stemmer() = default;
+Stemmer::Stemmer(Stemmer&&) noexcept = default;
+Stemmer& Stemmer::operator=(Stemmer&&) noexcept = default;
+
+std::string Stemmer::stem(std::string_view word) {
+  if (!handle_->stemmer) return std::string(word);
+  const sb_symbol* out = sb_stemmer_stem(handle_->stemmer.get(), reinterpret_cast<const sb_symbol*>(word.data()),
+                                         static_cast<int>(word.size()));
+  if (out == nullptr) throw std::bad_alloc();
+  return std::string(reinterpret_cast<const char*>(out),
+                     static_cast<std::size_t>(sb_stemmer_length(handle_->stemmer.get())));
+}
+
+}  // namespace fcd::text

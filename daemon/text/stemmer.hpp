@@ -1,0 +1,31 @@
+#pragma once
+// Snowball stemming (Debian's libstemmer) per language.
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "text/language.hpp"
+
+namespace fcd::text {
+
+// One Snowball stemmer. Not thread-safe (libstemmer keeps per-stemmer state):
+// use one per thread. Languages without a Snowball algorithm here (kUnknown,
+// kOther, kJapanese, kChinese) return words unchanged.
+class Stemmer {
+ public:
+  explicit Stemmer(Language language);
+  ~Stemmer();
+  Stemmer(Stemmer&&) noexcept;
+  Stemmer& operator=(Stemmer&&) noexcept;
+  Stemmer(const Stemmer&) = delete;
+  Stemmer& operator=(const Stemmer&) = delete;
+
+  // Stem of a folded UTF-8 word.
+  std::string stem(std::string_view word);
+
+ private:
+  struct Handle;
+  std::unique_ptr<Handle> handle_;
+};
+
+}  // namespace fcd::text

@@ -1,0 +1,95 @@
+#include "text/tfidf.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace fcd::text {
+
+void canonicalise(SparseVector& v) {
+  std::sort(v.begin(), v.end(), [](const WeightedTerm& a, const WeightedTerm& b) { return a.term < b.term; });
+  std::size_t out = 0;
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    if (out > 0 && v[out - 1].term == v[i].term)
+      v[out - 1].weight += v[i].weight;
+    else
+      v[out++] = v[i];
+  }
+  v.resize(out);
+}
+
+void normalise(SparseVector& v) {
+  double sum = 0;
+  for (const auto& t : v) sum += static_cast<double>(t.weight) * t.weight;
+  if (sum <= 0) return;
+  const double inv = 1.0 / std::sqrt(sum);
+  for (auto& t : v) t.weight = static_cast<float>(t.weight * inv);
+}
+
+void keep_top(SparseVector& v, std::size_t k) {
+  if (v.size() <= k) return;
+  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(k), v.end(),
+                   [](const WeightedTerm& a, const WeightedTerm& b) {
+                     return a.weight != b.weight ? a.weight > b.weight : a.term < b.term;
+                   });
+  v.resize(k);
+  std::sort(v.begin(), v.end(), [](const WeightedTerm& a, const WeightedTerm& b) { return a.term < b.term; });
+}
+
+double dot(const SparseVector& a, const SparseVector& b) {
+  double sum = 0;
+  std::size_t i = 0, j = 0;
+  while (i < a.size() && j < b.size()) {
+    if (a[i].term < b[j].term)
+      ++i;
+    else if (b[j].term < a[i].term)
+      ++j;
+    else
+      sum += static_cast<double>(a[i++].weight) * b[j++].weight;
+  }
+  return sum;
+}
+
+DocumentFrequencies::DocumentFrequencies(core::Duration half_life, double min_frequency)
+    : half_life_s_(static_cast<double>(std::max<long long>(1, half_life.count()))), min_frequency_(min_frequency) {}
+
+double DocumentFrequencies::scale_at(core::TimePoint t) const {
+  return std::exp2(static_cast<double>((t - origin_).count()) / half_life_s_);
+}
+
+void DocumentFrequencies::rebase(core::TimePoint t) {
+  const double factor = 1.0 / scale_at(t);
+  total_ *= factor;
+  for (auto it = counts_.begin(); it != counts_.end();) {
+    it->second = static_cast<float>(it->second * factor);
+    if (it->second < min_frequency_)
+      it = counts_.erase(it);
+    else
+      ++it;
+  }
+  origin_ = t;
+}
+
+void DocumentFrequencies::add(std::span<const TermId> distinct_terms, core::TimePoint t) {
+  if (!started_) {
+    origin_ = t;
+    started_ = true;
+  }
+  // Rebase every few half-lives: keeps the numbers in float range and prunes.
+  if ((t - origin_).count() > 4 * half_life_s_) rebase(t);
+  const auto w = static_cast<float>(scale_at(t));
+  total_ += w;
+  for (TermId term : distinct_terms) counts_[term] += w;
+}
+
+double DocumentFrequencies::documents(core::TimePoint t) const {
+  return started_ ? total_ / scale_at(t) : 0.0;
+}
+
+double DocumentFrequencies::idf(TermId term, core::TimePoint t) const {
+  const double n = documents(t);
+  double df = 0;
+  if (auto it = counts_.find(term); it != counts_.end()) df = it->second / scale_at(t);
+  return std::max(0.1, std::log((n + 1.0) / (df + 0.5)));
+}
+
+}  // namespace fcd::text

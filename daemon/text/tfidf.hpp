@@ -1,0 +1,65 @@
+#pragma once
+// Sparse term vectors and inverse document frequencies learned online, with
+// exponential decay so that today's news sets what is common.
+#include <cstdint>
+#include <span>
+#include <unordered_map>
+#include <vector>
+
+#include "core/types.hpp"
+
+namespace fcd::text {
+
+using TermId = std::uint32_t;  // low 32 bits of hash64(term)
+
+struct WeightedTerm {
+  TermId term = 0;
+  float weight = 0;
+};
+
+// Sorted by term, no repeats.
+using SparseVector = std::vector<WeightedTerm>;
+
+// Sorts by term and adds up repeats.
+void canonicalise(SparseVector& v);
+// Scales to unit L2 length (a zero vector stays zero).
+void normalise(SparseVector& v);
+// Keeps the k heaviest terms (ties broken by term id, so the result is
+// deterministic), still sorted by term.
+void keep_top(SparseVector& v, std::size_t k);
+// Dot product of two canonical vectors.
+double dot(const SparseVector& a, const SparseVector& b);
+
+// Document frequencies with exponential decay in article time: a document seen
+// half_life ago counts half. Memory is bounded: terms whose decayed frequency
+// falls below min_frequency are dropped when the internal scale is rebased.
+// Not thread-safe.
+class DocumentFrequencies {
+ public:
+  explicit DocumentFrequencies(core::Duration half_life, double min_frequency = 0.05);
+
+  // Counts one document holding these terms (each once) at time t.
+  void add(std::span<const TermId> distinct_terms, core::TimePoint t);
+
+  // Smoothed inverse document frequency at time t: ln((N + 1) / (df + 0.5)),
+  // at least 0.1 so that no term weighs nothing.
+  double idf(TermId term, core::TimePoint t) const;
+
+  // Decayed number of documents at time t.
+  double documents(core::TimePoint t) const;
+
+  std::size_t terms() const { return counts_.size(); }
+
+ private:
+  double scale_at(core::TimePoint t) const;
+  void rebase(core::TimePoint t);
+
+  double half_life_s_;
+  double min_frequency_;
+  core::TimePoint origin_{};
+  bool started_ = false;
+  double total_ = 0;  // in units of the scale at origin_
+  std::unordered_map<TermId, float> counts_;
+};
+
+}  // namespace fcd::text

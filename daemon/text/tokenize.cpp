@@ -1,0 +1,154 @@
+#include "text/tokenize.hpp"
+
+#include <unicode/uchar.h>
+#include <unicode/uscript.h>
+#include <unicode/utf8.h>
+
+#include "text/normalize.hpp"
+
+namespace fcd::text {
+
+namespace {
+
+struct CodePoint {
+  UChar32 value = -1;  // negative for an invalid sequence
+  std::int32_t begin = 0;
+  std::int32_t end = 0;
+};
+
+CodePoint next_code_point(std::string_view text, std::int32_t pos) {
+  CodePoint cp;
+  cp.begin = pos;
+  U8_NEXT(reinterpret_cast<const std::uint8_t*>(text.data()), pos, static_cast<std::int32_t>(text.size()),
+          cp.value);
+  cp.end = pos;
+  return cp;
+}
+
+bool is_cjk(UChar32 c) {
+  if (c < 0x2E80) return false;  // fast path for Latin, Cyrillic, Greek, ...
+  if (c == 0x30FC) return true;  // KATAKANA-HIRAGANA PROLONGED SOUND MARK (script Common)
+  UErrorCode status = U_ZERO_ERROR;
+  const UScriptCode script = uscript_getScript(c, &status);
+  return U_SUCCESS(status) && (script == USCRIPT_HAN || script == USCRIPT_HIRAGANA || script == USCRIPT_KATAKANA);
+}
+
+bool is_word_char(UChar32 c) { return c >= 0 && (u_isalnum(c) || (u_getCombiningClass(c) != 0)); }
+bool is_apostrophe(UChar32 c) { return c == '\'' || c == 0x2019; }
+bool ends_sentence(UChar32 c) {
+  return c == '.' || c == '!' || c == '?' || c == ':' || c == ';' || c == '"' || c == 0x201C ||
+         c == 0x201D || c == 0x2018 || c == '\n' || c == '|' || c == 0x2014 || c == 0x3002;
+}
+
+class Tokenizer {
+ public:
+  explicit Tokenizer(std::string_view text) : text_(text) {}
+
+  std::vector<Token> run() {
+    const auto size = static_cast<std::int32_t>(text_.size());
+    std::int32_t pos = 0;
+    while (pos < size) {
+      const CodePoint cp = next_code_point(text_, pos);
+      pos = cp.end;
+      if (cp.value >= 0 && is_cjk(cp.value)) {
+        flush_word();
+        cjk_.push_back(cp);
+        continue;
+      }
+      flush_cjk();
+      if (is_word_char(cp.value)) {
+        if (word_.empty()) word_begin_ = cp.begin;
+        note_letter(cp.value);
+        word_.append(text_.substr(static_cast<std::size_t>(cp.begin), static_cast<std::size_t>(cp.end - cp.begin)));
+        continue;
+      }
+      if (!word_.empty() && pos < size) {
+        const CodePoint next = next_code_point(text_, pos);
+        // "80,000" and "2.5" stay one number; "U.S." and "U.K." one acronym.
+        if ((cp.value == '.' || cp.value == ',') && last_was_digit_ && next.value >= 0 && u_isdigit(next.value)) {
+          continue;
+        }
+        if (cp.value == '.' && segment_letters_ == 1 && !last_was_digit_ && next.value >= 0 && u_isalpha(next.value)) {
+          segment_letters_ = 0;
+          continue;
+        }
+        if (is_apostrophe(cp.value) && (next.value == 's' || next.value == 'S')) {
+          const CodePoint after = next.end < size ? next_code_point(text_, next.end) : CodePoint{};
+          if (!is_word_char(after.value)) pos = next.end;  // possessive 's
+        }
+      }
+      flush_word();
+      if (ends_sentence(cp.value)) sentence_start_ = true;
+    }
+    flush_word();
+    flush_cjk();
+    return std::move(tokens_);
+  }
+
+ private:
+  void note_letter(UChar32 c) {
+    const bool letter = u_isalpha(c);
+    last_was_digit_ = u_isdigit(c);
+    if (word_.empty()) {
+      capitalised_ = u_isupper(c) || u_istitle(c);
+      letters_ = upper_ = digits_ = 0;
+      segment_letters_ = 0;
+    }
+    if (letter) {
+      ++letters_;
+      ++segment_letters_;
+      if (u_isupper(c)) ++upper_;
+    } else if (last_was_digit_) {
+      ++digits_;
+    }
+  }
+
+  void flush_word() {
+    if (word_.empty()) return;
+    Token token;
+    token.text = fold(word_);
+    token.kind = letters_ == 0 && digits_ > 0 ? Token::Kind::kNumber : Token::Kind::kWord;
+    token.capitalised = capitalised_;
+    token.all_caps = letters_ >= 2 && upper_ == letters_;
+    token.sentence_start = sentence_start_;
+    token.offset = static_cast<std::uint32_t>(word_begin_);
+    tokens_.push_back(std::move(token));
+    word_.clear();
+    sentence_start_ = false;
+    last_was_digit_ = false;
+  }
+
+  void flush_cjk() {
+    if (cjk_.empty()) return;
+    auto slice = [this](const CodePoint& a, const CodePoint& b) {
+      return text_.substr(static_cast<std::size_t>(a.begin), static_cast<std::size_t>(b.end - a.begin));
+    };
+    const std::size_t count = cjk_.size() == 1 ? 1 : cjk_.size() - 1;
+    for (std::size_t i = 0; i < count; ++i) {
+      Token token;
+      token.text = fold(slice(cjk_[i], cjk_[std::min(i + 1, cjk_.size() - 1)]));
+      token.kind = Token::Kind::kCjk;
+      token.sentence_start = sentence_start_ && i == 0;
+      token.offset = static_cast<std::uint32_t>(cjk_[i].begin);
+      tokens_.push_back(std::move(token));
+    }
+    cjk_.clear();
+    sentence_start_ = false;
+  }
+
+  std::string_view text_;
+  std::vector<Token> tokens_;
+  std::string word_;
+  std::int32_t word_begin_ = 0;
+  std::vector<CodePoint> cjk_;
+  bool sentence_start_ = true;
+  bool capitalised_ = false;
+  bool last_was_digit_ = false;
+  int letters_ = 0, upper_ = 0, digits_ = 0, segment_letters_ = 0;
+};
+
+}  // namespace
+
+std::vector<Token> tokenize(std::string_view utf8) { return Tokenizer(utf8).run(); }
+
+}  // namespace fcd::text
