@@ -36,6 +36,7 @@ target_include_directories(fcd::cld2 INTERFACE ${CLD2_INCLUDE_DIR})
 
 if(FCD_BUILD_TESTS)
   find_package(GTest REQUIRED)
+  find_package(ZLIB REQUIRED)  # tests/support: the test HTTP server gzips bodies
   include(GoogleTest)
 endif()
 if(FCD_BUILD_BENCH)
