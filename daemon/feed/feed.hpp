@@ -1,0 +1,93 @@
+#pragma once
+// The feed parser: bytes in, a ParsedFeed value out. No I/O, no logging, no
+// global state visible to callers; every problem is reported inside the result.
+//
+// Thread safety: parse_feed may be called from any number of threads at once;
+// each call owns its own parser context. The first call initialises libxml2
+// (xmlInitParser) exactly once.
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/types.hpp"
+
+namespace fcd::feed {
+
+enum class FeedFormat { kUnknown, kRss, kRdf, kAtom, kJson };
+
+// "rss", "rdf", "atom", "json"; "unknown" for kUnknown.
+std::string_view format_name(FeedFormat format);
+
+// Caps that keep any input bounded in time and memory. Text beyond a cap is cut
+// at a UTF-8 boundary and the owning entry (or the feed) is marked truncated.
+struct ParseLimits {
+  std::size_t max_document_bytes = 64u << 20;  // bytes past this are not parsed
+  std::size_t max_entries = 50'000;            // entries past this are dropped
+  std::size_t max_field_bytes = 256u << 10;    // per text field, before conversion to text
+  std::size_t max_depth = 96;                  // element nesting; deeper content is ignored
+};
+
+struct ParseOptions {
+  // Absolute URL the document was fetched from; relative links resolve against
+  // it (after xml:base). Empty: links resolve against the feed's own link.
+  std::string base_url;
+  // The HTTP Content-Type header, e.g. "application/rss+xml; charset=utf-8".
+  // Its charset wins over the XML declaration (RFC 7303); a BOM wins over both.
+  std::string content_type;
+  // "Now", injected: dates later than now + future_tolerance are flagged and
+  // not trusted. Without it no date is treated as future.
+  std::optional<core::TimePoint> now;
+  core::Duration future_tolerance = std::chrono::hours{24};
+  ParseLimits limits;
+};
+
+struct Enclosure {
+  std::string url;
+  std::string type;                    // empty when not given
+  std::optional<std::int64_t> length;  // bytes, when given and numeric
+};
+
+struct Entry {
+  std::string id;  // never empty: guid/id, else canonical link, else a content hash
+  std::string title;                // plain text
+  std::string link;                 // absolute when it could be resolved
+  std::optional<core::TimePoint> published;  // the only date given also lands here
+  std::optional<core::TimePoint> updated;
+  std::string author;               // plain text (name, else e-mail)
+  std::string summary;              // plain text of description/summary
+  std::string content;              // plain text of the full content
+  std::string content_html;         // sanitised HTML of the full content
+  std::vector<Enclosure> enclosures;
+  std::vector<std::string> categories;
+  std::string thumbnail;            // media:thumbnail URL, when given
+  bool future_date = false;  // a date was later than now + tolerance and was dropped
+  bool truncated = false;    // some field hit ParseLimits::max_field_bytes
+};
+
+struct ParsedFeed {
+  FeedFormat format = FeedFormat::kUnknown;
+  std::string version;              // "2.0", "0.91", "1.0", "0.3", "1.1" ...; empty if unknown
+  bool bozo = false;                // the input was not well-formed or was mis-encoded
+  std::string bozo_message;         // the first problem, when bozo
+  std::string encoding;             // the charset the bytes were decoded from
+  std::string title;                // plain text
+  std::string link;
+  std::string subtitle;             // plain text
+  std::string language;
+  std::optional<core::TimePoint> updated;
+  std::optional<core::Duration> update_interval;  // from ttl or sy:updatePeriod/updateFrequency
+  std::vector<Entry> entries;
+  bool truncated = false;           // the document, the entry list or a feed field was cut
+  // True when the bytes are a feed (RSS, RDF, Atom or JSON Feed root), even an
+  // empty or broken one. False for HTML pages, images, random bytes.
+  bool is_feed = false;
+};
+
+// Parses one document. Never throws for any input (std::bad_alloc aside);
+// a non-feed yields is_feed == false with bozo set and no entries.
+ParsedFeed parse_feed(std::string_view bytes, const ParseOptions& options = {});
+
+}  // namespace fcd::feed

@@ -1,0 +1,464 @@
+#include "feed/html.hpp"
+
+#include <libxml/HTMLparser.h>
+
+#include <array>
+#include <unordered_map>
+#include <vector>
+
+#include "feed/internal.hpp"
+#include "feed/text_util.hpp"
+#include "feed/url.hpp"
+
+namespace fcd::feed {
+
+using detail::append_utf8;
+using detail::ascii_lower;
+using detail::is_space;
+
+// Built once from libxml2's HTML 4 table (enumerated by code point, because
+// libxml2 offers lookups only).
+const std::unordered_map<std::string, std::string>& detail::html_entity_table() {
+  static const auto table = [] {
+    std::unordered_map<std::string, std::string> map;
+    for (unsigned cp = 1; cp < 0x10000; ++cp) {
+      const htmlEntityDesc* desc = htmlEntityValueLookup(cp);
+      if (desc == nullptr) continue;
+      std::string utf8;
+      append_utf8(utf8, desc->value);
+      map.emplace(desc->name, std::move(utf8));
+    }
+    return map;
+  }();
+  return table;
+}
+
+namespace {
+
+// Windows-1252 meanings of C1 code points, as browsers apply them to numeric
+// references such as &#146; (a right quote in countless feeds).
+constexpr std::array<std::uint16_t, 32> kC1Windows1252 = {
+    0x20AC, 0x0081, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160,
+    0x2039, 0x0152, 0x008D, 0x017D, 0x008F, 0x0090, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022,
+    0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0x009D, 0x017E, 0x0178};
+
+bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+bool is_alnum(char c) { return is_alpha(c) || (c >= '0' && c <= '9'); }
+
+// Decodes the reference starting at text[pos] == '&' into out. Returns the
+// number of bytes consumed, 0 when it is not a reference (the '&' is literal).
+std::size_t decode_reference(std::string_view text, std::size_t pos, std::string& out) {
+  std::size_t i = pos + 1;
+  if (i < text.size() && text[i] == '#') {
+    ++i;
+    const bool hex = i < text.size() && (text[i] == 'x' || text[i] == 'X');
+    if (hex) ++i;
+    const std::size_t digits_start = i;
+    std::uint32_t value = 0;
+    while (i < text.size()) {
+      const char c = text[i];
+      int digit = -1;
+      if (c >= '0' && c <= '9') digit = c - '0';
+      else if (hex && c >= 'a' && c <= 'f') digit = c - 'a' + 10;
+      else if (hex && c >= 'A' && c <= 'F') digit = c - 'A' + 10;
+      if (digit < 0) break;
+      if (value < 0x110000) value = value * (hex ? 16 : 10) + static_cast<std::uint32_t>(digit);
+      ++i;
+    }
+    if (i == digits_start) return 0;
+    if (i < text.size() && text[i] == ';') ++i;
+    if (value >= 0x80 && value < 0xA0) value = kC1Windows1252[value - 0x80];
+    append_utf8(out, value);
+    return i - pos;
+  }
+  const std::size_t name_start = i;
+  while (i < text.size() && is_alnum(text[i]) && i - name_start < 32) ++i;
+  if (i == name_start || i >= text.size() || text[i] != ';') return 0;
+  const std::string* value = lookup_html_entity(text.substr(name_start, i - name_start));
+  if (value == nullptr) return 0;
+  out += *value;
+  return i + 1 - pos;
+}
+
+// Appends text with whitespace folded; tracks a pending space so output never
+// starts or ends with one.
+class TextSink {
+ public:
+  void put(char c) {
+    if (is_space(c)) {
+      space_ = !out_.empty();
+      return;
+    }
+    if (space_) out_.push_back(' ');
+    space_ = false;
+    out_.push_back(c);
+  }
+  void put(std::string_view s) {
+    for (char c : s) put(c);
+  }
+  void separate() { space_ = !out_.empty(); }
+  std::string take() { return std::move(out_); }
+
+ private:
+  std::string out_;
+  bool space_ = false;
+};
+
+struct Attribute {
+  std::string name;  // lower case
+  std::string value; // references decoded
+};
+
+struct Tag {
+  std::string name;  // lower case; "!" for comments and declarations
+  bool end = false;
+  bool self_closing = false;
+  std::vector<Attribute> attributes;
+  std::size_t next = 0;  // index just past the tag
+};
+
+bool starts_tag(std::string_view html, std::size_t pos) {
+  if (pos + 1 >= html.size()) return false;
+  const char c = html[pos + 1];
+  if (is_alpha(c) || c == '!' || c == '?') return true;
+  return c == '/' && pos + 2 < html.size() && is_alpha(html[pos + 2]);
+}
+
+// Parses the tag at html[pos] == '<' (starts_tag is true). An unterminated tag
+// runs to the end of the input, as in browsers.
+Tag parse_tag(std::string_view html, std::size_t pos, bool want_attributes) {
+  Tag tag;
+  std::size_t i = pos + 1;
+  if (html[i] == '!' || html[i] == '?') {
+    tag.name = "!";
+    if (html.substr(i, 3) == "!--") {
+      const std::size_t close = html.find("-->", i + 3);
+      tag.next = close == std::string_view::npos ? html.size() : close + 3;
+    } else {
+      const std::size_t close = html.find('>', i);
+      tag.next = close == std::string_view::npos ? html.size() : close + 1;
+    }
+    return tag;
+  }
+  if (html[i] == '/') {
+    tag.end = true;
+    ++i;
+  }
+  while (i < html.size() && !is_space(html[i]) && html[i] != '>' && html[i] != '/') {
+    tag.name.push_back(ascii_lower(html[i]));
+    ++i;
+  }
+  while (i < html.size()) {
+    while (i < html.size() && (is_space(html[i]) || html[i] == '/')) {
+      if (html[i] == '/') tag.self_closing = true;
+      ++i;
+    }
+    if (i >= html.size()) break;
+    if (html[i] == '>') {
+      tag.next = i + 1;
+      return tag;
+    }
+    tag.self_closing = false;
+    Attribute attribute;
+    while (i < html.size() && !is_space(html[i]) && html[i] != '>' && html[i] != '=' &&
+           !(html[i] == '/' && i + 1 < html.size() && html[i + 1] == '>')) {
+      attribute.name.push_back(ascii_lower(html[i]));
+      ++i;
+    }
+    while (i < html.size() && is_space(html[i])) ++i;
+    if (i < html.size() && html[i] == '=') {
+      ++i;
+      while (i < html.size() && is_space(html[i])) ++i;
+      std::string_view raw;
+      if (i < html.size() && (html[i] == '"' || html[i] == '\'')) {
+        const char quote = html[i];
+        const std::size_t close = html.find(quote, i + 1);
+        const std::size_t stop = close == std::string_view::npos ? html.size() : close;
+        raw = html.substr(i + 1, stop - i - 1);
+        i = close == std::string_view::npos ? html.size() : close + 1;
+      } else {
+        const std::size_t start = i;
+        while (i < html.size() && !is_space(html[i]) && html[i] != '>') ++i;
+        raw = html.substr(start, i - start);
+      }
+      if (want_attributes) attribute.value = decode_html_entities(raw);
+    }
+    if (want_attributes && !attribute.name.empty()) tag.attributes.push_back(std::move(attribute));
+  }
+  tag.next = html.size();
+  return tag;
+}
+
+// Elements whose content is never text for a reader.
+bool is_raw_text(std::string_view name) {
+  return name == "script" || name == "style" || name == "template" || name == "noscript" ||
+         name == "iframe" || name == "object" || name == "svg" || name == "math" ||
+         name == "noembed" || name == "noframes" || name == "textarea" || name == "select";
+}
+
+// Skips past the end tag of a raw-text element that starts at from.
+std::size_t skip_raw_text(std::string_view html, std::size_t from, std::string_view name) {
+  std::size_t i = from;
+  while (true) {
+    const std::size_t lt = html.find("</", i);
+    if (lt == std::string_view::npos) return html.size();
+    if (detail::iequals(html.substr(lt + 2, name.size()), name)) {
+      const std::size_t close = html.find('>', lt);
+      return close == std::string_view::npos ? html.size() : close + 1;
+    }
+    i = lt + 2;
+  }
+}
+
+bool is_block(std::string_view name) {
+  static constexpr std::array<std::string_view, 34> kBlocks = {
+      "address", "article", "aside", "blockquote", "br", "dd",  "div",    "dl",     "dt",
+      "figcaption", "figure", "footer", "h1", "h2",  "h3",   "h4", "h5", "h6", "header", "hr",
+      "li", "main", "nav", "ol", "p", "pre", "section", "table", "tbody", "td", "th", "thead",
+      "tr", "ul"};
+  for (std::string_view block : kBlocks)
+    if (block == name) return true;
+  return false;
+}
+
+struct AllowedElement {
+  std::string_view name;
+  bool is_void;
+  std::array<std::string_view, 5> attributes;
+};
+
+constexpr std::array<AllowedElement, 46> kAllowed = {{
+    {"a", false, {"href"}},
+    {"abbr", false, {}},
+    {"b", false, {}},
+    {"bdi", false, {}},
+    {"blockquote", false, {"cite"}},
+    {"br", true, {}},
+    {"caption", false, {}},
+    {"cite", false, {}},
+    {"code", false, {}},
+    {"dd", false, {}},
+    {"del", false, {"cite", "datetime"}},
+    {"div", false, {}},
+    {"dl", false, {}},
+    {"dt", false, {}},
+    {"em", false, {}},
+    {"figcaption", false, {}},
+    {"figure", false, {}},
+    {"h1", false, {}},
+    {"h2", false, {}},
+    {"h3", false, {}},
+    {"h4", false, {}},
+    {"h5", false, {}},
+    {"h6", false, {}},
+    {"hr", true, {}},
+    {"i", false, {}},
+    {"img", true, {"src", "alt", "width", "height"}},
+    {"ins", false, {"cite", "datetime"}},
+    {"kbd", false, {}},
+    {"li", false, {}},
+    {"ol", false, {"start"}},
+    {"p", false, {}},
+    {"pre", false, {}},
+    {"q", false, {"cite"}},
+    {"s", false, {}},
+    {"small", false, {}},
+    {"span", false, {}},
+    {"strong", false, {}},
+    {"sub", false, {}},
+    {"sup", false, {}},
+    {"table", false, {}},
+    {"tbody", false, {}},
+    {"td", false, {"colspan", "rowspan"}},
+    {"th", false, {"colspan", "rowspan"}},
+    {"thead", false, {}},
+    {"tr", false, {}},
+    {"ul", false, {}},
+}};
+
+const AllowedElement* find_allowed(std::string_view name) {
+  for (const AllowedElement& element : kAllowed)
+    if (element.name == name) return &element;
+  return nullptr;
+}
+
+bool is_url_attribute(std::string_view name) { return name == "href" || name == "src" || name == "cite"; }
+
+// A URL safe to put in href/src: control characters and whitespace removed
+// (browsers ignore them inside schemes, which "java\tscript:" relies on),
+// resolved, and only http, https and mailto (or a relative reference).
+std::optional<std::string> safe_url(std::string_view raw, std::string_view base) {
+  std::string cleaned;
+  cleaned.reserve(raw.size());
+  for (char c : raw)
+    if (static_cast<unsigned char>(c) > 0x20 && c != 0x7F) cleaned.push_back(c);
+  std::string resolved = base.empty() ? cleaned : resolve_url(base, cleaned);
+  const std::size_t colon = resolved.find(':');
+  const std::size_t delimiter = resolved.find_first_of("/?#");
+  if (colon != std::string::npos && (delimiter == std::string::npos || colon < delimiter)) {
+    const std::string scheme = detail::to_lower(std::string_view(resolved).substr(0, colon));
+    if (scheme != "http" && scheme != "https" && scheme != "mailto") return std::nullopt;
+  }
+  return resolved;
+}
+
+}  // namespace
+
+const std::string* lookup_html_entity(std::string_view name) {
+  static const std::array<std::pair<std::string_view, std::string>, 5> kXml = {{
+      {"amp", "&"}, {"lt", "<"}, {"gt", ">"}, {"quot", "\""}, {"apos", "'"}}};
+  for (const auto& [xml_name, value] : kXml)
+    if (xml_name == name) return &value;
+  const auto& table = detail::html_entity_table();
+  const auto found = table.find(std::string(name));
+  return found == table.end() ? nullptr : &found->second;
+}
+
+std::string decode_html_entities(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  std::size_t i = 0;
+  while (i < text.size()) {
+    const std::size_t amp = text.find('&', i);
+    if (amp == std::string_view::npos) {
+      out.append(text.substr(i));
+      break;
+    }
+    out.append(text.substr(i, amp - i));
+    const std::size_t used = decode_reference(text, amp, out);
+    if (used == 0) {
+      out.push_back('&');
+      i = amp + 1;
+    } else {
+      i = amp + used;
+    }
+  }
+  return out;
+}
+
+std::string escape_html(std::string_view text) {
+  std::string out;
+  out.reserve(text.size() + text.size() / 8);
+  for (char c : text) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      default: out.push_back(c);
+    }
+  }
+  return out;
+}
+
+std::string fold_whitespace(std::string_view text) {
+  TextSink sink;
+  sink.put(text);
+  return sink.take();
+}
+
+std::string html_to_text(std::string_view html) {
+  if (html.find_first_of("<&") == std::string_view::npos) return fold_whitespace(html);
+  TextSink sink;
+  std::string decoded;
+  std::size_t i = 0;
+  while (i < html.size()) {
+    const char c = html[i];
+    if (c == '&') {
+      decoded.clear();
+      const std::size_t used = decode_reference(html, i, decoded);
+      if (used == 0) {
+        sink.put('&');
+        ++i;
+      } else {
+        sink.put(decoded);
+        i += used;
+      }
+      continue;
+    }
+    if (c != '<' || !starts_tag(html, i)) {
+      sink.put(c);
+      ++i;
+      continue;
+    }
+    Tag tag = parse_tag(html, i, false);
+    i = tag.next;
+    if (!tag.end && is_raw_text(tag.name) && !tag.self_closing) {
+      i = skip_raw_text(html, i, tag.name);
+      sink.separate();
+    } else if (is_block(tag.name)) {
+      sink.separate();
+    }
+  }
+  return sink.take();
+}
+
+std::string sanitize_html(std::string_view html, std::string_view base_url) {
+  std::string out;
+  out.reserve(html.size());
+  std::vector<const AllowedElement*> open;
+  std::size_t i = 0;
+  while (i < html.size()) {
+    const std::size_t lt = html.find('<', i);
+    const std::size_t text_end = lt == std::string_view::npos ? html.size() : lt;
+    if (text_end > i) out += escape_html(decode_html_entities(html.substr(i, text_end - i)));
+    if (lt == std::string_view::npos) break;
+    if (!starts_tag(html, lt)) {
+      out += "&lt;";
+      i = lt + 1;
+      continue;
+    }
+    Tag tag = parse_tag(html, lt, true);
+    i = tag.next;
+    if (tag.name == "!") continue;
+    if (!tag.end && is_raw_text(tag.name)) {
+      if (!tag.self_closing) i = skip_raw_text(html, i, tag.name);
+      continue;
+    }
+    const AllowedElement* element = find_allowed(tag.name);
+    if (element == nullptr) continue;
+    if (tag.end) {
+      for (std::size_t depth = open.size(); depth > 0; --depth) {
+        if (open[depth - 1] != element) continue;
+        while (open.size() >= depth) {
+          out += "</";
+          out += open.back()->name;
+          out += '>';
+          open.pop_back();
+        }
+        break;
+      }
+      continue;
+    }
+    out += '<';
+    out += element->name;
+    for (const Attribute& attribute : tag.attributes) {
+      bool allowed = attribute.name == "title" || attribute.name == "lang" || attribute.name == "dir";
+      for (std::string_view name : element->attributes)
+        if (!name.empty() && name == attribute.name) allowed = true;
+      if (!allowed) continue;
+      std::string value = attribute.value;
+      if (is_url_attribute(attribute.name)) {
+        auto url = safe_url(value, base_url);
+        if (!url) continue;
+        value = std::move(*url);
+      }
+      out += ' ';
+      out += attribute.name;
+      out += "=\"";
+      out += escape_html(value);
+      out += '"';
+    }
+    out += '>';
+    if (!element->is_void && !tag.self_closing) open.push_back(element);
+  }
+  while (!open.empty()) {
+    out += "</";
+    out += open.back()->name;
+    out += '>';
+    open.pop_back();
+  }
+  return out;
+}
+
+}  // namespace fcd::feed

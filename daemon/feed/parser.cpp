@@ -1,0 +1,1126 @@
+// The XML reader: libxml2's SAX2 push parser driving a small state machine, so a
+// 50 MB feed is read in one pass without building a tree.
+#include <libxml/SAX2.h>
+#include <libxml/entities.h>
+#include <libxml/parserInternals.h>
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <charconv>
+#include <cstring>
+#include <unordered_map>
+#include <xxhash.h>
+
+#include "feed/date.hpp"
+#include "feed/encoding.hpp"
+#include "feed/feed.hpp"
+#include "feed/html.hpp"
+#include "feed/internal.hpp"
+#include "feed/libxml.hpp"
+#include "feed/text_util.hpp"
+#include "feed/url.hpp"
+
+namespace fcd::feed {
+
+namespace {
+
+using detail::iequals;
+
+enum class Ns : std::uint8_t {
+  kNone, kAtom10, kAtom03, kRss10, kRss090, kRssAlias, kRdf, kDc, kDcTerms, kContent,
+  kMedia, kSy, kXhtml, kItunes, kXml, kOther,
+};
+
+Ns classify_namespace(const xmlChar* uri) {
+  if (uri == nullptr) return Ns::kNone;
+  const std::string_view u = reinterpret_cast<const char*>(uri);
+  if (u == "http://www.w3.org/2005/Atom") return Ns::kAtom10;
+  if (u == "http://purl.org/atom/ns#") return Ns::kAtom03;
+  if (u == "http://purl.org/rss/1.0/") return Ns::kRss10;
+  if (u == "http://my.netscape.com/rdf/simple/0.9/") return Ns::kRss090;
+  if (u == "http://backend.userland.com/rss2" || u == "http://blogs.law.harvard.edu/tech/rss" ||
+      u == "http://backend.userland.com/rss")
+    return Ns::kRssAlias;
+  if (u == "http://www.w3.org/1999/02/22-rdf-syntax-ns#") return Ns::kRdf;
+  if (u == "http://purl.org/dc/elements/1.1/") return Ns::kDc;
+  if (u == "http://purl.org/dc/terms/") return Ns::kDcTerms;
+  if (u == "http://purl.org/rss/1.0/modules/content/") return Ns::kContent;
+  if (u == "http://search.yahoo.com/mrss/" || u == "http://search.yahoo.com/mrss") return Ns::kMedia;
+  if (u == "http://purl.org/rss/1.0/modules/syndication/") return Ns::kSy;
+  if (u == "http://www.w3.org/1999/xhtml") return Ns::kXhtml;
+  if (u == "http://www.itunes.com/dtds/podcast-1.0.dtd") return Ns::kItunes;
+  if (u == "http://www.w3.org/XML/1998/namespace") return Ns::kXml;
+  return Ns::kOther;
+}
+
+enum class Field : std::uint8_t {
+  kFeedTitle, kFeedLink, kFeedSubtitle, kFeedLanguage, kFeedUpdated, kFeedPubDate, kFeedTtl,
+  kFeedSyPeriod, kFeedSyFrequency, kFeedAuthor,
+  kTitle, kLink, kId, kPublished, kPublishedOverride, kUpdated, kFallbackDate, kAuthor, kAuthorName, kAuthorEmail,
+  kSummary, kContent, kCategory, kMediaDescription, kMediaTitle, kItunesAuthor,
+};
+
+enum class TextType : std::uint8_t { kPlain, kHtml, kXhtml, kBase64Plain, kBase64Html };
+
+// Libxml2 hands attributes as five pointers each: local name, prefix, URI,
+// value start, value end.
+struct Attributes {
+  int count;
+  const xmlChar** data;
+
+  // Without entity substitution libxml2 writes a literal '&' in attribute
+  // values as "&#38;"; this undoes that.
+  static std::string value(const xmlChar** a) {
+    const std::string_view raw{reinterpret_cast<const char*>(a[3]), static_cast<std::size_t>(a[4] - a[3])};
+    std::string out;
+    out.reserve(raw.size());
+    for (std::size_t i = 0; i < raw.size(); ++i) {
+      if (raw[i] == '&' && raw.substr(i, 5) == "&#38;") {
+        out.push_back('&');
+        i += 4;
+      } else {
+        out.push_back(raw[i]);
+      }
+    }
+    return out;
+  }
+  std::string get(std::string_view name, Ns ns = Ns::kNone) const {
+    for (int i = 0; i < count; ++i) {
+      const xmlChar** a = data + 5 * i;
+      if (name == reinterpret_cast<const char*>(a[0]) && classify_namespace(a[2]) == ns) return value(a);
+    }
+    return {};
+  }
+  bool has(std::string_view name) const {
+    for (int i = 0; i < count; ++i)
+      if (name == reinterpret_cast<const char*>(data[5 * i]) && data[5 * i + 2] == nullptr) return true;
+    return false;
+  }
+};
+
+bool is_void_element(std::string_view name) {
+  return name == "br" || name == "img" || name == "hr" || name == "meta" || name == "link" ||
+         name == "input" || name == "wbr" || name == "source" || name == "area" || name == "col" ||
+         name == "embed" || name == "param" || name == "track";
+}
+
+void append_escaped(std::string& out, const char* text, std::size_t length) {
+  for (std::size_t i = 0; i < length; ++i) {
+    const char c = text[i];
+    if (c == '&') out += "&amp;";
+    else if (c == '<') out += "&lt;";
+    else if (c == '>') out += "&gt;";
+    else if (c == '"') out += "&quot;";
+    else out.push_back(c);
+  }
+}
+
+std::string base64_decode(std::string_view text) {
+  std::string out;
+  std::uint32_t buffer = 0;
+  int bits = 0;
+  for (char c : text) {
+    int value;
+    if (c >= 'A' && c <= 'Z') value = c - 'A';
+    else if (c >= 'a' && c <= 'z') value = c - 'a' + 26;
+    else if (c >= '0' && c <= '9') value = c - '0' + 52;
+    else if (c == '+' || c == '-') value = 62;
+    else if (c == '/' || c == '_') value = 63;
+    else continue;
+    buffer = (buffer << 6) | static_cast<std::uint32_t>(value);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out.push_back(static_cast<char>((buffer >> bits) & 0xFF));
+    }
+  }
+  return detail::is_valid_utf8(out) ? out : std::string{};
+}
+
+std::optional<std::int64_t> parse_length(std::string_view text) {
+  text = detail::trim(text);
+  std::int64_t value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc{} || end != text.data() + text.size() || value < 0) return std::nullopt;
+  return value;
+}
+
+// "jane@example.com (Jane Doe)" -> "Jane Doe"; anything else unchanged.
+std::string author_display(std::string text) {
+  const std::size_t open = text.find('(');
+  const std::size_t close = text.rfind(')');
+  if (open != std::string::npos && close != std::string::npos && close > open + 1 &&
+      text.substr(0, open).find('@') != std::string::npos) {
+    std::string name = fold_whitespace(std::string_view(text).substr(open + 1, close - open - 1));
+    if (!name.empty()) return name;
+  }
+  return text;
+}
+
+// Decodes one code point of valid UTF-8 at text[i], advancing i.
+std::uint32_t next_code_point(std::string_view text, std::size_t& i) {
+  const auto c = static_cast<unsigned char>(text[i]);
+  std::size_t n = c < 0x80 ? 0 : c < 0xE0 ? 1 : c < 0xF0 ? 2 : 3;
+  std::uint32_t cp = n == 0 ? c : n == 1 ? (c & 0x1F) : n == 2 ? (c & 0x0F) : (c & 0x07);
+  for (std::size_t k = 1; k <= n && i + k < text.size(); ++k)
+    cp = (cp << 6) | (static_cast<unsigned char>(text[i + k]) & 0x3F);
+  i += n + 1;
+  return cp;
+}
+
+constexpr std::array<std::uint16_t, 32> kWindows1252High = {
+    0x20AC, 0x0081, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160,
+    0x2039, 0x0152, 0x008D, 0x017D, 0x008F, 0x0090, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022,
+    0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0x009D, 0x017E, 0x0178};
+
+// The windows-1252 byte of a code point, or -1.
+int windows1252_byte(std::uint32_t cp) {
+  if (cp < 0x80 || (cp >= 0xA0 && cp <= 0xFF)) return static_cast<int>(cp);
+  for (std::size_t i = 0; i < kWindows1252High.size(); ++i)
+    if (kWindows1252High[i] == cp) return static_cast<int>(0x80 + i);
+  return -1;
+}
+
+// Two common corruptions of feed text, undone: UTF-8 that was read as
+// windows-1252 and encoded again ("â€™" for "’"), and C1 control characters
+// that stand for windows-1252 punctuation (&#146; for "’").
+void repair_text(std::string& text) {
+  std::size_t i = 0;
+  while (i < text.size() && static_cast<unsigned char>(text[i]) < 0x80) ++i;
+  if (i == text.size()) return;
+  std::string bytes;
+  bytes.reserve(text.size());
+  bytes.append(text, 0, i);
+  bool mojibake = true;
+  bool c1 = false;
+  for (std::size_t k = i; k < text.size();) {
+    const std::uint32_t cp = next_code_point(text, k);
+    if (cp >= 0x80 && cp < 0xA0) c1 = true;
+    const int b = windows1252_byte(cp);
+    if (b < 0 && !(cp >= 0x80 && cp < 0xA0)) {
+      mojibake = false;
+      break;
+    }
+    bytes.push_back(static_cast<char>(b < 0 ? static_cast<int>(cp) : b));
+  }
+  if (mojibake && bytes != text && detail::is_valid_utf8(bytes)) {
+    text = std::move(bytes);
+    return;
+  }
+  if (!c1) return;
+  std::string out;
+  out.reserve(text.size() + 8);
+  for (std::size_t k = 0; k < text.size();) {
+    const std::size_t start = k;
+    const std::uint32_t cp = next_code_point(text, k);
+    if (cp >= 0x80 && cp < 0xA0) detail::append_utf8(out, kWindows1252High[cp - 0x80]);
+    else out.append(text, start, k - start);
+  }
+  text = std::move(out);
+}
+
+bool is_name_start(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == ':' ||
+         static_cast<unsigned char>(c) >= 0x80;
+}
+bool is_name_char(char c) { return is_name_start(c) || (c >= '0' && c <= '9') || c == '-' || c == '.'; }
+
+// True when text[pos] == '&' starts a well-formed reference ("&name;", "&#10;", "&#x1F;").
+bool is_reference(std::string_view text, std::size_t pos) {
+  std::size_t i = pos + 1;
+  if (i < text.size() && text[i] == '#') {
+    ++i;
+    const bool hex = i < text.size() && text[i] == 'x';
+    if (hex) ++i;
+    const std::size_t start = i;
+    while (i < text.size() && (std::isdigit(static_cast<unsigned char>(text[i])) ||
+                               (hex && std::isxdigit(static_cast<unsigned char>(text[i])))))
+      ++i;
+    return i > start && i < text.size() && text[i] == ';';
+  }
+  if (i >= text.size() || !is_name_start(text[i])) return false;
+  while (i < text.size() && is_name_char(text[i]) && i - pos < 64) ++i;
+  return i < text.size() && text[i] == ';';
+}
+
+// Feeds are full of bare '&' in URLs and titles ("?a=1&b=2", "Q&A"), which XML
+// forbids and libxml2's recovery drops with the following name. Rewriting them
+// to "&amp;" (outside comments and CDATA) keeps the text the author meant.
+// Returns the rewritten document, or nothing when every '&' was fine; offset
+// gets the position of the first stray one.
+std::optional<std::string> escape_stray_ampersands(std::string_view text, std::size_t& offset) {
+  std::optional<std::string> out;
+  std::size_t copied = 0;
+  std::size_t i = 0;
+  while (true) {
+    const std::size_t hit = text.find_first_of("&<", i);
+    if (hit == std::string_view::npos) break;
+    if (text[hit] == '<') {
+      std::string_view close;
+      if (text.substr(hit, 4) == "<!--") close = "-->";
+      else if (text.substr(hit, 9) == "<![CDATA[") close = "]]>";
+      if (close.empty()) {
+        i = hit + 1;
+        continue;
+      }
+      const std::size_t end = text.find(close, hit + 4);
+      if (end == std::string_view::npos) break;
+      i = end + close.size();
+      continue;
+    }
+    if (!is_reference(text, hit)) {
+      if (!out) {
+        out.emplace();
+        out->reserve(text.size() + 64);
+        offset = hit;
+      }
+      out->append(text.substr(copied, hit + 1 - copied));
+      out->append("amp;");
+      copied = hit + 1;
+    }
+    i = hit + 1;
+  }
+  if (out) out->append(text.substr(copied));
+  return out;
+}
+
+// HTML named entities as libxml2 entity declarations of the "predefined" kind:
+// libxml2 then passes their text straight to the characters handler, in content
+// and in attribute values alike, without any expansion machinery.
+class HtmlEntities {
+ public:
+  static const HtmlEntities& instance() {
+    static const HtmlEntities entities;
+    return entities;
+  }
+  xmlEntity* find(const xmlChar* name) const {
+    const auto found = entities_.find(reinterpret_cast<const char*>(name));
+    return found == entities_.end() ? nullptr : const_cast<xmlEntity*>(&found->second.entity);
+  }
+
+ private:
+  struct Holder {
+    std::string value;
+    xmlEntity entity{};
+  };
+  HtmlEntities() {
+    for (const auto& [name, value] : detail::html_entity_table()) {
+      auto [it, inserted] = entities_.try_emplace(name);
+      Holder& holder = it->second;
+      holder.value = value;
+      holder.entity.type = XML_ENTITY_DECL;
+      holder.entity.name = reinterpret_cast<const xmlChar*>(it->first.c_str());
+      holder.entity.etype = XML_INTERNAL_PREDEFINED_ENTITY;
+      holder.entity.content = reinterpret_cast<xmlChar*>(holder.value.data());
+      holder.entity.length = static_cast<int>(holder.value.size());
+    }
+  }
+  std::unordered_map<std::string, Holder> entities_;
+};
+
+class FeedReader {
+ public:
+  FeedReader(const ParseOptions& options, ParsedFeed& feed) : options_(options), feed_(feed) {
+    bases_.push_back(options.base_url);
+  }
+
+  void run(std::string_view text);
+
+  // SAX2 callbacks (static trampolines below).
+  void on_start(const xmlChar* local, const xmlChar* uri, int nb_attributes, const xmlChar** attributes);
+  void on_end(const xmlChar* local);
+  void on_characters(const xmlChar* text, int length);
+  void on_error(const xmlError* error);
+  xmlEntity* on_get_entity(xmlParserCtxt* context, const xmlChar* name);
+
+ private:
+  struct Capture {
+    bool active = false;
+    Field field{};
+    TextType type = TextType::kPlain;
+    std::size_t depth = 0;
+    std::size_t base = 0;          // index into bases_
+    std::size_t wrapper_depth = 0; // the xhtml <div> wrapper of an Atom xhtml construct
+    bool markup = false;           // a child element was seen: buf holds escaped markup
+    bool truncated = false;
+    std::string buf;
+  };
+
+  struct EntryState {
+    Entry entry;
+    std::string guid;
+    bool guid_is_permalink = true;
+    std::optional<core::TimePoint> fallback_date;
+    std::string author_name;
+    std::string author_email;
+    std::string media_description;
+    std::string media_title;
+    std::string itunes_author;
+    bool has_summary_element = false;
+  };
+
+  void note_problem(std::string message) {
+    if (!feed_.bozo) {
+      feed_.bozo = true;
+      feed_.bozo_message = std::move(message);
+    }
+  }
+  const std::string& base(std::size_t index) const {
+    return bases_[index].empty() && is_absolute_url(feed_.link) ? feed_.link : bases_[index];
+  }
+  std::string resolve(std::size_t base_index, std::string_view url) const {
+    const std::string& b = base(base_index);
+    return b.empty() ? std::string(detail::trim(url)) : resolve_url(b, url);
+  }
+  void detect_root(Ns ns, const xmlChar* uri, std::string_view local, const Attributes& attributes);
+  void dispatch(Ns ns, std::string_view local, const Attributes& attributes);
+  void dispatch_rss(std::string_view local, const Attributes& attributes);
+  void dispatch_atom(Ns ns, std::string_view local, const Attributes& attributes);
+  void dispatch_extension(Ns ns, std::string_view local, const Attributes& attributes);
+  void begin_capture(Field field, TextType type);
+  void finish_capture();
+  void assign(Field field, std::string plain, std::string html, bool truncated, std::size_t base_index);
+  void begin_entry(const Attributes& attributes);
+  void finish_entry();
+  static TextType atom_text_type(Ns ns, const Attributes& attributes);
+
+  const ParseOptions& options_;
+  ParsedFeed& feed_;
+  xmlParserCtxt* context_ = nullptr;
+  std::size_t depth_ = 0;
+  std::size_t entry_depth_ = 0;   // depth of the open item/entry, 0 when none
+  std::size_t ignore_depth_ = 0;  // depth of an element whose subtree is skipped
+  std::size_t author_depth_ = 0;  // depth of an open Atom author
+  std::vector<std::string> bases_;
+  std::vector<std::uint8_t> base_pushed_;
+  Capture capture_;
+  std::optional<EntryState> entry_;
+  std::string feed_author_;
+  std::optional<core::TimePoint> feed_pub_date_;
+  std::optional<core::Duration> ttl_;
+  std::string sy_period_;
+  long sy_frequency_ = 1;
+  struct LiteralEntity {
+    std::string name;
+    std::string text;
+    xmlEntity entity{};
+  };
+  std::unordered_map<std::string, std::unique_ptr<LiteralEntity>> unknown_entities_;
+  std::string alias_uri_;      // the root's unrecognised namespace, read as alias_ns_
+  Ns alias_ns_ = Ns::kNone;
+};
+
+FeedReader* reader_of(void* context) {
+  return static_cast<FeedReader*>(static_cast<xmlParserCtxt*>(context)->_private);
+}
+
+void sax_start(void* context, const xmlChar* local, const xmlChar*, const xmlChar* uri, int, const xmlChar**,
+               int nb_attributes, int, const xmlChar** attributes) {
+  reader_of(context)->on_start(local, uri, nb_attributes, attributes);
+}
+void sax_end(void* context, const xmlChar* local, const xmlChar*, const xmlChar*) {
+  reader_of(context)->on_end(local);
+}
+void sax_characters(void* context, const xmlChar* text, int length) {
+  reader_of(context)->on_characters(text, length);
+}
+void sax_error(void* context, xmlErrorPtr error) { reader_of(context)->on_error(error); }
+xmlEntityPtr sax_get_entity(void* context, const xmlChar* name) {
+  return reader_of(context)->on_get_entity(static_cast<xmlParserCtxt*>(context), name);
+}
+// Present so libxml2 re-delivers a declared entity's text through the SAX
+// handlers on every reference, not just the first.
+void sax_reference(void*, const xmlChar*) {}
+
+xmlSAXHandler make_handler() {
+  xmlSAXHandler handler{};
+  handler.initialized = XML_SAX2_MAGIC;
+  handler.startDocument = xmlSAX2StartDocument;
+  handler.internalSubset = xmlSAX2InternalSubset;
+  handler.entityDecl = xmlSAX2EntityDecl;
+  handler.getEntity = sax_get_entity;
+  handler.getParameterEntity = xmlSAX2GetParameterEntity;
+  handler.reference = sax_reference;
+  handler.startElementNs = sax_start;
+  handler.endElementNs = sax_end;
+  handler.characters = sax_characters;
+  handler.cdataBlock = sax_characters;
+  handler.serror = sax_error;
+  return handler;
+}
+
+void FeedReader::run(std::string_view text) {
+  detail::ensure_libxml_initialised();
+  static const xmlSAXHandler handler = make_handler();
+  xmlSAXHandler sax = handler;
+  const int head = static_cast<int>(std::min<std::size_t>(text.size(), 4));
+  detail::ParserContextPtr context{xmlCreatePushParserCtxt(&sax, nullptr, text.data(), head, nullptr)};
+  if (!context) {
+    note_problem("cannot create an XML parser context");
+    return;
+  }
+  xmlCtxtUseOptions(context.get(), detail::kParseOptions);
+  context->_private = this;
+  context_ = context.get();
+  constexpr std::size_t kChunk = 256 << 10;
+  std::size_t pos = static_cast<std::size_t>(head);
+  while (pos < text.size() && context->instate != XML_PARSER_EOF && !context->disableSAX) {
+    const std::size_t n = std::min(kChunk, text.size() - pos);
+    xmlParseChunk(context.get(), text.data() + pos, static_cast<int>(n), 0);
+    pos += n;
+  }
+  if (context->instate != XML_PARSER_EOF) xmlParseChunk(context.get(), nullptr, 0, 1);
+  if (entry_) finish_entry();  // an item cut off by the end of a broken document
+  context_ = nullptr;
+  if (!feed_.updated) feed_.updated = feed_pub_date_;
+  if (ttl_) {
+    feed_.update_interval = ttl_;
+  } else if (!sy_period_.empty()) {
+    const long hours = sy_period_ == "hourly"  ? 1
+                       : sy_period_ == "daily"   ? 24
+                       : sy_period_ == "weekly"  ? 24 * 7
+                       : sy_period_ == "monthly" ? 24 * 30
+                       : sy_period_ == "yearly"  ? 24 * 365
+                                                 : 0;
+    if (hours > 0) feed_.update_interval = std::chrono::duration_cast<core::Duration>(std::chrono::hours{hours}) / sy_frequency_;
+  }
+}
+
+void FeedReader::on_error(const xmlError* error) {
+  if (error == nullptr || error->level < XML_ERR_ERROR) return;
+  std::string message = error->message != nullptr ? error->message : "XML error";
+  while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();
+  note_problem("line " + std::to_string(error->line) + ": " + message);
+}
+
+xmlEntity* FeedReader::on_get_entity(xmlParserCtxt* context, const xmlChar* name) {
+  if (xmlEntity* declared = xmlSAX2GetEntity(context, name)) return declared;
+  const std::string text_name = reinterpret_cast<const char*>(name);
+  note_problem("undefined entity &" + text_name + ";");
+  if (xmlEntity* html = HtmlEntities::instance().find(name)) return html;
+  // Unknown to XML and HTML alike: keep the reference as the text it was
+  // rather than losing it (bounded, so a hostile document cannot grow this).
+  constexpr std::size_t kMaxUnknownEntities = 256;
+  auto found = unknown_entities_.find(text_name);
+  if (found == unknown_entities_.end()) {
+    if (unknown_entities_.size() >= kMaxUnknownEntities) return nullptr;
+    auto literal = std::make_unique<LiteralEntity>();
+    literal->name = text_name;
+    literal->text = "&" + text_name + ";";
+    literal->entity.type = XML_ENTITY_DECL;
+    literal->entity.name = reinterpret_cast<const xmlChar*>(literal->name.c_str());
+    literal->entity.etype = XML_INTERNAL_PREDEFINED_ENTITY;
+    literal->entity.content = reinterpret_cast<xmlChar*>(literal->text.data());
+    literal->entity.length = static_cast<int>(literal->text.size());
+    found = unknown_entities_.emplace(text_name, std::move(literal)).first;
+  }
+  return &found->second->entity;
+}
+
+void FeedReader::on_start(const xmlChar* local_name, const xmlChar* uri, int nb_attributes,
+                          const xmlChar** attribute_data) {
+  ++depth_;
+  if (depth_ > options_.limits.max_depth) return;
+  const std::string_view local = reinterpret_cast<const char*>(local_name);
+  const Attributes attributes{nb_attributes, attribute_data};
+  if (capture_.active) {
+    if (!capture_.markup) {
+      std::string escaped;
+      append_escaped(escaped, capture_.buf.data(), capture_.buf.size());
+      capture_.buf = std::move(escaped);
+      capture_.markup = true;
+    }
+    if (capture_.type == TextType::kXhtml && capture_.wrapper_depth == 0 && depth_ == capture_.depth + 1 &&
+        local == "div" && detail::trim(capture_.buf).empty()) {
+      capture_.wrapper_depth = depth_;
+      return;
+    }
+    if (capture_.buf.size() > options_.limits.max_field_bytes) return;
+    capture_.buf.push_back('<');
+    capture_.buf += local;
+    for (int i = 0; i < nb_attributes; ++i) {
+      const xmlChar** a = attribute_data + 5 * i;
+      capture_.buf.push_back(' ');
+      capture_.buf += reinterpret_cast<const char*>(a[0]);
+      capture_.buf += "=\"";
+      const std::string value = Attributes::value(a);
+      append_escaped(capture_.buf, value.data(), value.size());
+      capture_.buf.push_back('"');
+    }
+    capture_.buf.push_back('>');
+    return;
+  }
+  if (base_pushed_.size() <= depth_) base_pushed_.resize(depth_ + 1);
+  base_pushed_[depth_] = 0;
+  if (const std::string xml_base = attributes.get("base", Ns::kXml); !xml_base.empty()) {
+    bases_.push_back(resolve(bases_.size() - 1, xml_base));
+    base_pushed_[depth_] = 1;
+  }
+  Ns ns = classify_namespace(uri);
+  if (depth_ == 1) {
+    detect_root(ns, uri, local, attributes);
+    return;
+  }
+  if (alias_ns_ != Ns::kNone && (uri == nullptr ? alias_uri_.empty() && ns == Ns::kNone
+                                                : ns == Ns::kOther && alias_uri_ == reinterpret_cast<const char*>(uri)))
+    ns = alias_ns_;
+  if (!feed_.is_feed || ignore_depth_ != 0) return;
+  dispatch(ns, local, attributes);
+}
+
+void FeedReader::on_end(const xmlChar* local_name) {
+  if (depth_ > options_.limits.max_depth) {
+    --depth_;
+    return;
+  }
+  if (capture_.active) {
+    if (depth_ == capture_.depth) {
+      finish_capture();
+    } else {
+      const std::string_view local = reinterpret_cast<const char*>(local_name);
+      if (depth_ != capture_.wrapper_depth && !is_void_element(local) &&
+          capture_.buf.size() <= options_.limits.max_field_bytes) {
+        capture_.buf += "</";
+        capture_.buf += local;
+        capture_.buf.push_back('>');
+      }
+      --depth_;
+      return;
+    }
+  }
+  if (entry_depth_ == depth_ && entry_) finish_entry();
+  if (ignore_depth_ == depth_) ignore_depth_ = 0;
+  if (author_depth_ == depth_) author_depth_ = 0;
+  if (depth_ < base_pushed_.size() && base_pushed_[depth_] != 0) {
+    bases_.pop_back();
+    base_pushed_[depth_] = 0;
+  }
+  --depth_;
+}
+
+void FeedReader::on_characters(const xmlChar* text, int length) {
+  if (!capture_.active || depth_ > options_.limits.max_depth) return;
+  std::size_t n = static_cast<std::size_t>(length);
+  const std::size_t room = options_.limits.max_field_bytes > capture_.buf.size()
+                               ? options_.limits.max_field_bytes - capture_.buf.size()
+                               : 0;
+  if (n > room) {
+    n = detail::utf8_cut({reinterpret_cast<const char*>(text), n}, room);
+    capture_.truncated = true;
+  }
+  if (capture_.markup) append_escaped(capture_.buf, reinterpret_cast<const char*>(text), n);
+  else capture_.buf.append(reinterpret_cast<const char*>(text), n);
+}
+
+void FeedReader::detect_root(Ns ns, const xmlChar* uri, std::string_view local, const Attributes& attributes) {
+  if (local == "rss" && (ns == Ns::kNone || ns == Ns::kRssAlias || ns == Ns::kOther)) {
+    feed_.format = FeedFormat::kRss;
+    feed_.version = std::string(detail::trim(attributes.get("version")));
+    if (ns == Ns::kOther) {
+      // An unknown default namespace on <rss> (e.g. Userland's "rss2.1"): its
+      // elements are RSS elements.
+      alias_uri_ = reinterpret_cast<const char*>(uri);
+      alias_ns_ = Ns::kRssAlias;
+    }
+  } else if (local == "RDF" && ns == Ns::kRdf) {
+    feed_.format = FeedFormat::kRdf;
+    feed_.version = "1.0";
+  } else if (local == "feed" && (ns == Ns::kAtom10 || ns == Ns::kAtom03)) {
+    feed_.format = FeedFormat::kAtom;
+    feed_.version = ns == Ns::kAtom10 ? "1.0" : "0.3";
+  } else if (local == "feed" && (ns == Ns::kNone || ns == Ns::kOther)) {
+    // Pre-standard Atom ("necho", or no namespace at all): read as Atom 0.3.
+    feed_.format = FeedFormat::kAtom;
+    feed_.version = std::string(detail::trim(attributes.get("version")));
+    if (uri != nullptr) alias_uri_ = reinterpret_cast<const char*>(uri);
+    alias_ns_ = Ns::kAtom03;
+  } else if (local == "channel" && ns == Ns::kNone) {
+    feed_.format = FeedFormat::kRss;
+  } else {
+    note_problem("not a feed: the root element is <" + std::string(local) + ">");
+    xmlStopParser(context_);
+    return;
+  }
+  feed_.is_feed = true;
+  if (std::string lang = fold_whitespace(attributes.get("lang", Ns::kXml)); !lang.empty()) {
+    std::replace(lang.begin(), lang.end(), '_', '-');
+    feed_.language = std::move(lang);
+  }
+}
+
+void FeedReader::dispatch(Ns ns, std::string_view local, const Attributes& attributes) {
+  // Inside an entry only its own children count: an <id> inside some unknown
+  // child element is not the entry's id.
+  const bool nested = entry_ && depth_ != entry_depth_ + 1 && author_depth_ == 0;
+  switch (ns) {
+    case Ns::kNone:
+    case Ns::kRss10:
+    case Ns::kRss090:
+    case Ns::kRssAlias:
+      if (feed_.format == FeedFormat::kRdf && local == "channel" && ns == Ns::kRss090) feed_.version = "0.90";
+      if (!nested) dispatch_rss(local, attributes);
+      return;
+    case Ns::kAtom10:
+    case Ns::kAtom03:
+      if (!nested) dispatch_atom(ns, local, attributes);
+      return;
+    default:
+      dispatch_extension(ns, local, attributes);
+  }
+}
+
+void FeedReader::dispatch_rss(std::string_view local, const Attributes& attributes) {
+  if (feed_.format == FeedFormat::kAtom) return;
+  if (local == "item") {
+    if (!entry_) begin_entry(attributes);
+    return;
+  }
+  if (local == "image" || local == "textinput" || local == "textInput" || local == "source" ||
+      local == "cloud" || local == "skipHours" || local == "skipDays") {
+    ignore_depth_ = depth_;
+    return;
+  }
+  if (entry_) {
+    if (local == "title") begin_capture(Field::kTitle, TextType::kHtml);
+    else if (local == "link") begin_capture(Field::kLink, TextType::kPlain);
+    else if (local == "description")
+      begin_capture(entry_->has_summary_element ? Field::kContent : Field::kSummary, TextType::kHtml);
+    else if (local == "summary") {
+      // Some feeds carry both: the short <summary> and the full <description>.
+      entry_->has_summary_element = true;
+      entry_->entry.summary.clear();
+      begin_capture(Field::kSummary, TextType::kHtml);
+    } else if (local == "fullitem") begin_capture(Field::kContent, TextType::kHtml);
+    else if (local == "pubDate") begin_capture(Field::kPublished, TextType::kPlain);
+    else if (local == "author") begin_capture(Field::kAuthor, TextType::kPlain);
+    else if (local == "category") begin_capture(Field::kCategory, TextType::kPlain);
+    else if (local == "guid") {
+      entry_->guid_is_permalink = !iequals(detail::trim(attributes.get("isPermaLink")), "false");
+      begin_capture(Field::kId, TextType::kPlain);
+    } else if (local == "enclosure") {
+      const std::string url = attributes.get("url");
+      if (!detail::trim(url).empty())
+        entry_->entry.enclosures.push_back({resolve(bases_.size() - 1, url), std::string(attributes.get("type")),
+                                            parse_length(attributes.get("length"))});
+    }
+    return;
+  }
+  if (local == "title") begin_capture(Field::kFeedTitle, TextType::kHtml);
+  else if (local == "link") begin_capture(Field::kFeedLink, TextType::kPlain);
+  else if (local == "description") begin_capture(Field::kFeedSubtitle, TextType::kHtml);
+  else if (local == "language") begin_capture(Field::kFeedLanguage, TextType::kPlain);
+  else if (local == "lastBuildDate") begin_capture(Field::kFeedUpdated, TextType::kPlain);
+  else if (local == "pubDate") begin_capture(Field::kFeedPubDate, TextType::kPlain);
+  else if (local == "ttl") begin_capture(Field::kFeedTtl, TextType::kPlain);
+}
+
+TextType FeedReader::atom_text_type(Ns ns, const Attributes& attributes) {
+  const std::string type = detail::to_lower(detail::trim(attributes.get("type")));
+  const std::string mode = detail::to_lower(detail::trim(attributes.get("mode")));
+  const bool html = type == "html" || type == "text/html";
+  const bool xhtml = type == "xhtml" || type == "application/xhtml+xml";
+  if (mode == "base64") return html || xhtml ? TextType::kBase64Html : TextType::kBase64Plain;
+  if (mode == "escaped") return html || xhtml ? TextType::kHtml : TextType::kPlain;
+  if (ns == Ns::kAtom03 && mode == "xml" && html) return TextType::kXhtml;
+  if (xhtml) return TextType::kXhtml;
+  if (html) return TextType::kHtml;
+  // RFC 4287 section 4.1.3.3: other non-XML, non-text media types are base64.
+  if (ns == Ns::kAtom10 && !type.empty() && type != "text" && !type.starts_with("text/") &&
+      !type.ends_with("+xml") && !type.ends_with("/xml"))
+    return TextType::kBase64Plain;
+  return TextType::kPlain;
+}
+
+void FeedReader::dispatch_atom(Ns ns, std::string_view local, const Attributes& attributes) {
+  if (local == "entry") {
+    if (!entry_ && feed_.format == FeedFormat::kAtom) begin_entry(attributes);
+    return;
+  }
+  if (local == "source" || local == "contributor") {
+    ignore_depth_ = depth_;
+    return;
+  }
+  if (local == "author") {
+    author_depth_ = depth_;
+    return;
+  }
+  if (author_depth_ != 0) {
+    if (local == "name") begin_capture(entry_ ? Field::kAuthorName : Field::kFeedAuthor, TextType::kPlain);
+    else if (local == "email" && entry_) begin_capture(Field::kAuthorEmail, TextType::kPlain);
+    return;
+  }
+  if (local == "link") {
+    const std::string href = attributes.get("href");
+    std::string rel = detail::to_lower(detail::trim(attributes.get("rel")));
+    if (rel.empty()) rel = "alternate";
+    if (detail::trim(href).empty()) {
+      // A link without href but with the URL as text (seen in the wild).
+      if (rel == "alternate" && entry_) begin_capture(Field::kLink, TextType::kPlain);
+      return;
+    }
+    if (rel == "alternate") {
+      std::string url = resolve(bases_.size() - 1, href);
+      if (entry_) {
+        if (entry_->entry.link.empty()) entry_->entry.link = std::move(url);
+      } else if (feed_.format == FeedFormat::kAtom && feed_.link.empty()) {
+        feed_.link = std::move(url);
+      }
+    } else if (rel == "enclosure" && entry_) {
+      entry_->entry.enclosures.push_back({resolve(bases_.size() - 1, href), std::string(attributes.get("type")),
+                                          parse_length(attributes.get("length"))});
+    }
+    return;
+  }
+  if (feed_.format != FeedFormat::kAtom) return;
+  if (entry_) {
+    if (local == "title") begin_capture(Field::kTitle, atom_text_type(ns, attributes));
+    else if (local == "summary") begin_capture(Field::kSummary, atom_text_type(ns, attributes));
+    else if (local == "content" && attributes.get("src").empty())
+      begin_capture(Field::kContent, atom_text_type(ns, attributes));
+    else if (local == "id") begin_capture(Field::kId, TextType::kPlain);
+    else if (local == "updated" || local == "modified") begin_capture(Field::kUpdated, TextType::kPlain);
+    else if (local == "published") begin_capture(Field::kPublishedOverride, TextType::kPlain);
+    else if (local == "issued") begin_capture(Field::kPublished, TextType::kPlain);
+    else if (local == "created") begin_capture(Field::kFallbackDate, TextType::kPlain);
+    else if (local == "category") {
+      std::string term = fold_whitespace(attributes.get("term"));
+      if (term.empty()) term = fold_whitespace(attributes.get("label"));
+      if (!term.empty()) entry_->entry.categories.push_back(std::move(term));
+    }
+    return;
+  }
+  if (local == "title") begin_capture(Field::kFeedTitle, atom_text_type(ns, attributes));
+  else if (local == "subtitle" || local == "tagline") begin_capture(Field::kFeedSubtitle, atom_text_type(ns, attributes));
+  else if (local == "updated" || local == "modified") begin_capture(Field::kFeedUpdated, TextType::kPlain);
+}
+
+void FeedReader::dispatch_extension(Ns ns, std::string_view local, const Attributes& attributes) {
+  switch (ns) {
+    case Ns::kDc:
+      if (entry_) {
+        if (local == "title") begin_capture(Field::kTitle, TextType::kHtml);
+        else if (local == "creator" || local == "author") begin_capture(Field::kAuthor, TextType::kPlain);
+        else if (local == "date") begin_capture(Field::kUpdated, TextType::kPlain);
+        else if (local == "subject") begin_capture(Field::kCategory, TextType::kPlain);
+        else if (local == "description") begin_capture(Field::kSummary, TextType::kHtml);
+        else if (local == "identifier") begin_capture(Field::kId, TextType::kPlain);
+      } else {
+        if (local == "title") begin_capture(Field::kFeedTitle, TextType::kHtml);
+        else if (local == "language") begin_capture(Field::kFeedLanguage, TextType::kPlain);
+        else if (local == "date") begin_capture(Field::kFeedUpdated, TextType::kPlain);
+        else if (local == "description") begin_capture(Field::kFeedSubtitle, TextType::kHtml);
+      }
+      return;
+    case Ns::kDcTerms:
+      if (local == "modified") begin_capture(entry_ ? Field::kUpdated : Field::kFeedUpdated, TextType::kPlain);
+      else if (entry_ && (local == "issued" || local == "created")) begin_capture(Field::kFallbackDate, TextType::kPlain);
+      return;
+    case Ns::kContent:
+      if (entry_ && local == "encoded") begin_capture(Field::kContent, TextType::kHtml);
+      return;
+    case Ns::kMedia:
+      if (!entry_) return;
+      if (local == "content") {
+        const std::string url = attributes.get("url");
+        if (!detail::trim(url).empty())
+          entry_->entry.enclosures.push_back({resolve(bases_.size() - 1, url), std::string(attributes.get("type")),
+                                              parse_length(attributes.get("fileSize"))});
+      } else if (local == "thumbnail") {
+        const std::string url = attributes.get("url");
+        if (entry_->entry.thumbnail.empty() && !detail::trim(url).empty())
+          entry_->entry.thumbnail = resolve(bases_.size() - 1, url);
+      } else if (local == "description") {
+        begin_capture(Field::kMediaDescription,
+                      iequals(attributes.get("type"), "html") ? TextType::kHtml : TextType::kPlain);
+      } else if (local == "title") {
+        begin_capture(Field::kMediaTitle, TextType::kPlain);
+      }
+      return;
+    case Ns::kSy:
+      if (entry_) return;
+      if (local == "updatePeriod") begin_capture(Field::kFeedSyPeriod, TextType::kPlain);
+      else if (local == "updateFrequency") begin_capture(Field::kFeedSyFrequency, TextType::kPlain);
+      return;
+    case Ns::kXhtml:
+      if (entry_ && (local == "body" || local == "div") && entry_->entry.content_html.empty())
+        begin_capture(Field::kContent, TextType::kXhtml);
+      return;
+    case Ns::kItunes:
+      if (local == "author") begin_capture(entry_ ? Field::kItunesAuthor : Field::kFeedAuthor, TextType::kPlain);
+      else if (entry_ && local == "summary") begin_capture(Field::kMediaDescription, TextType::kPlain);
+      return;
+    default:
+      return;
+  }
+}
+
+void FeedReader::begin_capture(Field field, TextType type) {
+  capture_.active = true;
+  capture_.field = field;
+  capture_.type = type;
+  capture_.depth = depth_;
+  capture_.base = bases_.size() - 1;
+  capture_.wrapper_depth = 0;
+  capture_.markup = false;
+  capture_.truncated = false;
+  capture_.buf.clear();
+}
+
+void FeedReader::finish_capture() {
+  capture_.active = false;
+  std::string raw = std::move(capture_.buf);
+  capture_.buf = std::string{};
+  TextType type = capture_.type;
+  if (type == TextType::kBase64Plain || type == TextType::kBase64Html) {
+    raw = base64_decode(capture_.markup ? html_to_text(raw) : raw);
+    capture_.markup = false;
+    type = type == TextType::kBase64Html ? TextType::kHtml : TextType::kPlain;
+  }
+  const bool wants_html = capture_.field == Field::kContent;
+  std::string plain;
+  std::string html;
+  switch (type) {
+    case TextType::kPlain:
+      if (capture_.markup) {
+        plain = html_to_text(raw);
+        if (wants_html) html = std::move(raw);
+      } else {
+        plain = fold_whitespace(raw);
+        if (wants_html) html = escape_html(raw);
+      }
+      break;
+    case TextType::kHtml:
+    case TextType::kXhtml:
+    default:
+      plain = html_to_text(raw);
+      if (wants_html) html = std::move(raw);
+      break;
+  }
+  repair_text(plain);
+  repair_text(html);
+  assign(capture_.field, std::move(plain), std::move(html), capture_.truncated, capture_.base);
+}
+
+void FeedReader::assign(Field field, std::string plain, std::string html, bool truncated, std::size_t base_index) {
+  if (truncated) {
+    if (entry_) entry_->entry.truncated = true;
+    else feed_.truncated = true;
+  }
+  const auto set_if_empty = [&plain](std::string& target) {
+    if (target.empty()) target = std::move(plain);
+  };
+  switch (field) {
+    case Field::kFeedTitle: set_if_empty(feed_.title); return;
+    case Field::kFeedLink:
+      if (feed_.link.empty() && !plain.empty()) feed_.link = resolve(base_index, plain);
+      return;
+    case Field::kFeedSubtitle: set_if_empty(feed_.subtitle); return;
+    case Field::kFeedLanguage:
+      std::replace(plain.begin(), plain.end(), '_', '-');  // "en_US" is a common misspelling of "en-US"
+      set_if_empty(feed_.language);
+      return;
+    case Field::kFeedUpdated:
+      if (!feed_.updated) feed_.updated = parse_date(plain);
+      return;
+    case Field::kFeedPubDate:
+      if (!feed_pub_date_) feed_pub_date_ = parse_date(plain);
+      return;
+    case Field::kFeedTtl:
+      if (auto minutes = parse_length(plain); minutes && *minutes < (1 << 24))
+        ttl_ = std::chrono::minutes{*minutes};
+      return;
+    case Field::kFeedSyPeriod: sy_period_ = detail::to_lower(plain); return;
+    case Field::kFeedSyFrequency:
+      if (auto n = parse_length(plain); n && *n > 0 && *n < 100000) sy_frequency_ = static_cast<long>(*n);
+      return;
+    case Field::kFeedAuthor: set_if_empty(feed_author_); return;
+    default: break;
+  }
+  if (!entry_) return;
+  Entry& entry = entry_->entry;
+  switch (field) {
+    case Field::kTitle: set_if_empty(entry.title); return;
+    case Field::kLink:
+      if (entry.link.empty() && !plain.empty()) entry.link = resolve(base_index, plain);
+      return;
+    case Field::kId:
+      if (entry_->guid.empty()) entry_->guid = std::move(plain);
+      return;
+    case Field::kPublished:
+      if (!entry.published) entry.published = parse_date(plain);
+      return;
+    case Field::kPublishedOverride:
+      if (auto date = parse_date(plain)) entry.published = date;
+      return;
+    case Field::kUpdated:
+      if (!entry.updated) entry.updated = parse_date(plain);
+      return;
+    case Field::kFallbackDate:
+      if (!entry_->fallback_date) entry_->fallback_date = parse_date(plain);
+      return;
+    case Field::kAuthor:
+      if (entry.author.empty()) entry.author = author_display(std::move(plain));
+      return;
+    case Field::kAuthorName: set_if_empty(entry_->author_name); return;
+    case Field::kAuthorEmail: set_if_empty(entry_->author_email); return;
+    case Field::kSummary: set_if_empty(entry.summary); return;
+    case Field::kContent:
+      if (entry.content_html.empty() && !html.empty()) {
+        entry.content_html = sanitize_html(html, base(base_index));
+        entry.content = std::move(plain);
+      }
+      return;
+    case Field::kCategory:
+      if (!plain.empty()) entry.categories.push_back(std::move(plain));
+      return;
+    case Field::kMediaDescription: set_if_empty(entry_->media_description); return;
+    case Field::kMediaTitle: set_if_empty(entry_->media_title); return;
+    case Field::kItunesAuthor: set_if_empty(entry_->itunes_author); return;
+    default: return;
+  }
+}
+
+void FeedReader::begin_entry(const Attributes& attributes) {
+  entry_.emplace();
+  entry_depth_ = depth_;
+  if (std::string about = fold_whitespace(attributes.get("about", Ns::kRdf)); !about.empty())
+    entry_->guid = std::move(about);
+}
+
+void FeedReader::finish_entry() {
+  EntryState state = std::move(*entry_);
+  entry_.reset();
+  entry_depth_ = 0;
+  Entry& entry = state.entry;
+  if (!entry.published) entry.published = state.fallback_date;
+  if (entry.title.empty()) entry.title = std::move(state.media_title);
+  if (entry.summary.empty()) entry.summary = std::move(state.media_description);
+  if (entry.author.empty()) entry.author = !state.author_name.empty() ? std::move(state.author_name)
+                                           : !state.author_email.empty() ? std::move(state.author_email)
+                                           : !state.itunes_author.empty() ? std::move(state.itunes_author)
+                                                                          : feed_author_;
+  if (entry.link.empty() && state.guid_is_permalink && feed_.format == FeedFormat::kRss &&
+      (state.guid.starts_with("http://") || state.guid.starts_with("https://")))
+    entry.link = state.guid;
+  // Links read before the feed's own link was known are resolved against it now.
+  if (options_.base_url.empty() && is_absolute_url(feed_.link)) {
+    if (!entry.link.empty() && !is_absolute_url(entry.link)) entry.link = resolve_url(feed_.link, entry.link);
+    for (Enclosure& enclosure : entry.enclosures)
+      if (!is_absolute_url(enclosure.url)) enclosure.url = resolve_url(feed_.link, enclosure.url);
+  }
+  detail::finish_entry(entry, state.guid, options_);
+  if (feed_.entries.size() >= options_.limits.max_entries) {
+    feed_.truncated = true;
+    return;
+  }
+  feed_.entries.push_back(std::move(entry));
+}
+
+}  // namespace
+
+namespace detail {
+
+bool cap_text(std::string& text, std::size_t max_bytes) {
+  if (text.size() <= max_bytes) return false;
+  text.resize(utf8_cut(text, max_bytes));
+  return true;
+}
+
+void finish_entry(Entry& entry, std::string_view guid, const ParseOptions& options) {
+  if (!entry.published) entry.published = entry.updated;
+  if (options.now) {
+    const core::TimePoint limit = *options.now + options.future_tolerance;
+    if (entry.published && *entry.published > limit) {
+      entry.published.reset();
+      entry.future_date = true;
+    }
+    if (entry.updated && *entry.updated > limit) {
+      entry.updated.reset();
+      entry.future_date = true;
+    }
+  }
+  guid = trim(guid);
+  if (!guid.empty()) {
+    entry.id = std::string(guid);
+  } else if (!entry.link.empty()) {
+    entry.id = canonicalize_url(entry.link).value_or(entry.link);
+  } else {
+    // Same title, date and text on the next poll give the same id.
+    XXH64_state_t* state = XXH64_createState();
+    XXH64_reset(state, 0);
+    const std::string date = entry.published ? std::to_string(entry.published->time_since_epoch().count()) : "";
+    for (std::string_view part : {std::string_view(entry.title), std::string_view(date),
+                                  std::string_view(entry.summary), std::string_view(entry.content)}) {
+      XXH64_update(state, part.data(), part.size());
+      XXH64_update(state, "\x1f", 1);
+    }
+    const std::uint64_t hash = XXH64_digest(state);
+    XXH64_freeState(state);
+    char hex[17];
+    std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(hash));
+    entry.id = std::string("urn:fcd:") + hex;
+  }
+}
+
+}  // namespace detail
+
+std::string_view format_name(FeedFormat format) {
+  switch (format) {
+    case FeedFormat::kRss: return "rss";
+    case FeedFormat::kRdf: return "rdf";
+    case FeedFormat::kAtom: return "atom";
+    case FeedFormat::kJson: return "json";
+    case FeedFormat::kUnknown: break;
+  }
+  return "unknown";
+}
+
+ParsedFeed parse_feed(std::string_view bytes, const ParseOptions& options) {
+  ParsedFeed feed;
+  if (bytes.size() > options.limits.max_document_bytes) {
+    bytes = bytes.substr(0, options.limits.max_document_bytes);
+    feed.truncated = true;
+  }
+  detail::DecodedText decoded = detail::decode_to_utf8(bytes, options.content_type);
+  feed.encoding = decoded.encoding;
+  std::string_view text = decoded.text;
+  while (!text.empty() && detail::is_space(text.front())) text.remove_prefix(1);
+  if (text.empty()) {
+    feed.bozo = true;
+    feed.bozo_message = "empty document";
+    return feed;
+  }
+  if (text.front() == '{') {
+    detail::parse_json_feed(text, options, feed);
+  } else if (text.front() == '<') {
+    std::size_t stray = 0;
+    const std::optional<std::string> escaped = escape_stray_ampersands(text, stray);
+    FeedReader reader(options, feed);
+    reader.run(escaped ? std::string_view(*escaped) : text);
+    if (escaped && feed.is_feed && !feed.bozo) {
+      feed.bozo = true;
+      feed.bozo_message = "unescaped '&' at byte " + std::to_string(stray);
+    }
+  } else {
+    feed.bozo = true;
+    feed.bozo_message = "not a feed: the document is neither XML nor JSON";
+    return feed;
+  }
+  if (!decoded.problem.empty() && feed.is_feed) {
+    // An encoding problem is real but secondary to a syntax error found later.
+    if (!feed.bozo) feed.bozo_message = decoded.problem;
+    feed.bozo = true;
+  }
+  if (!options.content_type.empty() && feed.is_feed) {
+    const std::string type = detail::media_type(options.content_type);
+    if (type.find("xml") == std::string::npos && type.find("json") == std::string::npos &&
+        type.find("rss") == std::string::npos && type.find("atom") == std::string::npos) {
+      if (!feed.bozo) feed.bozo_message = "served as " + type + ", not as a feed or XML type";
+      feed.bozo = true;
+    }
+  }
+  return feed;
+}
+
+}  // namespace fcd::feed

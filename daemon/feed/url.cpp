@@ -1,0 +1,223 @@
+#include "feed/url.hpp"
+
+#include <array>
+#include <vector>
+
+#include "feed/text_util.hpp"
+
+namespace fcd::feed {
+
+namespace {
+
+// The five parts of RFC 3986 appendix B; "has_*" distinguishes empty from absent.
+struct UrlParts {
+  std::string scheme;
+  bool has_authority = false;
+  std::string authority;
+  std::string path;
+  bool has_query = false;
+  std::string query;
+  bool has_fragment = false;
+  std::string fragment;
+};
+
+std::size_t scheme_length(std::string_view text) {
+  if (text.empty() || !((text[0] >= 'a' && text[0] <= 'z') || (text[0] >= 'A' && text[0] <= 'Z')))
+    return 0;
+  for (std::size_t i = 1; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c == ':') return i;
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '+' || c == '-' || c == '.';
+    if (!ok) return 0;
+  }
+  return 0;
+}
+
+UrlParts split(std::string_view text) {
+  UrlParts parts;
+  if (const std::size_t n = scheme_length(text); n > 0) {
+    parts.scheme = detail::to_lower(text.substr(0, n));
+    text.remove_prefix(n + 1);
+  }
+  if (const std::size_t hash = text.find('#'); hash != std::string_view::npos) {
+    parts.has_fragment = true;
+    parts.fragment = text.substr(hash + 1);
+    text = text.substr(0, hash);
+  }
+  if (const std::size_t q = text.find('?'); q != std::string_view::npos) {
+    parts.has_query = true;
+    parts.query = text.substr(q + 1);
+    text = text.substr(0, q);
+  }
+  if (text.substr(0, 2) == "//") {
+    parts.has_authority = true;
+    text.remove_prefix(2);
+    const std::size_t slash = text.find('/');
+    parts.authority = text.substr(0, slash);
+    text = slash == std::string_view::npos ? std::string_view{} : text.substr(slash);
+  }
+  parts.path = text;
+  return parts;
+}
+
+std::string join(const UrlParts& parts) {
+  std::string out;
+  if (!parts.scheme.empty()) {
+    out += parts.scheme;
+    out += ':';
+  }
+  if (parts.has_authority) {
+    out += "//";
+    out += parts.authority;
+  }
+  out += parts.path;
+  if (parts.has_query) {
+    out += '?';
+    out += parts.query;
+  }
+  if (parts.has_fragment) {
+    out += '#';
+    out += parts.fragment;
+  }
+  return out;
+}
+
+// RFC 3986 section 5.2.4.
+std::string remove_dot_segments(std::string_view input) {
+  std::vector<std::string_view> segments;
+  const bool absolute = !input.empty() && input.front() == '/';
+  std::size_t i = absolute ? 1 : 0;
+  bool trailing_slash = false;
+  while (i <= input.size()) {
+    const std::size_t slash = input.find('/', i);
+    const std::size_t end = slash == std::string_view::npos ? input.size() : slash;
+    const std::string_view segment = input.substr(i, end - i);
+    const bool last = slash == std::string_view::npos;
+    if (segment == ".") {
+      trailing_slash = last;
+    } else if (segment == "..") {
+      if (!segments.empty()) segments.pop_back();
+      trailing_slash = last;
+    } else {
+      segments.push_back(segment);
+      trailing_slash = false;
+    }
+    if (last) break;
+    i = slash + 1;
+  }
+  std::string out;
+  if (absolute) out.push_back('/');
+  for (std::size_t k = 0; k < segments.size(); ++k) {
+    if (k > 0) out.push_back('/');
+    out += segments[k];
+  }
+  if (trailing_slash && !out.empty() && out.back() != '/') out.push_back('/');
+  return out;
+}
+
+std::string merge_paths(const UrlParts& base, std::string_view ref_path) {
+  if (base.has_authority && base.path.empty()) return "/" + std::string(ref_path);
+  const std::size_t slash = base.path.rfind('/');
+  if (slash == std::string::npos) return std::string(ref_path);
+  return base.path.substr(0, slash + 1) + std::string(ref_path);
+}
+
+bool is_tracking_parameter(std::string_view name) {
+  static constexpr std::array<std::string_view, 12> kNames = {
+      "fbclid", "gclid", "gclsrc", "dclid", "msclkid", "mc_cid",
+      "mc_eid", "yclid", "igshid", "_hsenc", "_hsmi",  "mkt_tok"};
+  if (name.size() > 4 && detail::iequals(name.substr(0, 4), "utm_")) return true;
+  for (std::string_view tracking : kNames)
+    if (detail::iequals(name, tracking)) return true;
+  return false;
+}
+
+}  // namespace
+
+bool is_absolute_url(std::string_view text) { return scheme_length(detail::trim(text)) > 0; }
+
+std::string resolve_url(std::string_view base, std::string_view ref) {
+  ref = detail::trim(ref);
+  base = detail::trim(base);
+  if (scheme_length(ref) > 0 || !is_absolute_url(base)) return std::string(ref);
+  const UrlParts b = split(base);
+  const UrlParts r = split(ref);
+  UrlParts t;
+  t.scheme = b.scheme;
+  if (r.has_authority) {
+    t.has_authority = true;
+    t.authority = r.authority;
+    t.path = remove_dot_segments(r.path);
+    t.has_query = r.has_query;
+    t.query = r.query;
+  } else {
+    t.has_authority = b.has_authority;
+    t.authority = b.authority;
+    if (r.path.empty()) {
+      t.path = b.path;
+      t.has_query = r.has_query || b.has_query;
+      t.query = r.has_query ? r.query : b.query;
+    } else {
+      t.path = remove_dot_segments(r.path.front() == '/' ? std::string_view(r.path)
+                                                          : std::string_view(merge_paths(b, r.path)));
+      t.has_query = r.has_query;
+      t.query = r.query;
+    }
+  }
+  t.has_fragment = r.has_fragment;
+  t.fragment = r.fragment;
+  return join(t);
+}
+
+std::optional<std::string> canonicalize_url(std::string_view text) {
+  text = detail::trim(text);
+  if (scheme_length(text) == 0) return std::nullopt;
+  UrlParts parts = split(text);
+  if (!parts.has_authority || parts.authority.empty()) return std::nullopt;
+  if (parts.authority.back() == '@') return std::nullopt;
+  parts.has_fragment = false;
+  parts.fragment.clear();
+
+  // Host (and userinfo, which is case-sensitive and kept) and port.
+  std::string& authority = parts.authority;
+  const std::size_t at = authority.rfind('@');
+  const std::size_t host_start = at == std::string::npos ? 0 : at + 1;
+  const std::string host_port = authority.substr(host_start);
+  // A colon inside an IPv6 literal ("[::1]:8080") is not the port separator.
+  const std::size_t bracket = host_port.front() == '[' ? host_port.find(']') : 0;
+  const std::size_t port_colon =
+      bracket == std::string::npos ? std::string::npos : host_port.find(':', bracket);
+  std::string host = host_port.substr(0, port_colon);
+  std::string port = port_colon == std::string::npos ? "" : host_port.substr(port_colon + 1);
+  host = detail::to_lower(host);
+  while (!host.empty() && host.back() == '.') host.pop_back();
+  const bool default_port = port.empty() || (parts.scheme == "http" && port == "80") ||
+                            (parts.scheme == "https" && port == "443");
+  authority = authority.substr(0, host_start) + host + (default_port ? "" : ":" + port);
+
+  if ((parts.scheme == "http" || parts.scheme == "https") && parts.path.empty()) parts.path = "/";
+  parts.path = remove_dot_segments(parts.path);
+  if (parts.path.empty() && (parts.scheme == "http" || parts.scheme == "https")) parts.path = "/";
+
+  if (parts.has_query) {
+    std::string kept;
+    std::string_view query = parts.query;
+    while (true) {
+      const std::size_t amp = query.find('&');
+      const std::string_view pair = query.substr(0, amp);
+      const std::string_view name = pair.substr(0, pair.find('='));
+      if (!pair.empty() && !is_tracking_parameter(name)) {
+        if (!kept.empty()) kept.push_back('&');
+        kept += pair;
+      }
+      if (amp == std::string_view::npos) break;
+      query.remove_prefix(amp + 1);
+    }
+    parts.query = kept;
+    parts.has_query = !kept.empty();
+  }
+  return join(parts);
+}
+
+}  // namespace fcd::feed
