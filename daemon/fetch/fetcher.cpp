@@ -157,6 +157,14 @@ struct Transfer {
     auto* transfer = static_cast<Transfer*>(self);
     const std::size_t length = size * count;
     try {
+      if (transfer->body.empty()) {
+        // One allocation of the announced size instead of a doubling series:
+        // less copying and less heap fragmentation across thousands of polls.
+        curl_off_t announced = -1;
+        curl_easy_getinfo(transfer->easy.get(), CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &announced);
+        if (announced > 0)
+          transfer->body.reserve(std::min(static_cast<std::size_t>(announced), transfer->max_body));
+      }
       if (transfer->body.size() + length > transfer->max_body) {
         // Keep what fits and abort: a gzip bomb is cut off here, one
         // decompressed chunk past the cap, never inflated in full.
