@@ -1,5 +1,7 @@
 #include "feed/html.hpp"
 
+#include "feed/discovery.hpp"
+
 #include <libxml/HTMLparser.h>
 
 #include <array>
@@ -459,6 +461,47 @@ std::string sanitize_html(std::string_view html, std::string_view base_url) {
     open.pop_back();
   }
   return out;
+}
+
+std::vector<FeedLink> find_feed_links(std::string_view html, std::string_view base_url) {
+  std::vector<FeedLink> links;
+  std::size_t i = 0;
+  while (true) {
+    const std::size_t lt = html.find('<', i);
+    if (lt == std::string_view::npos) break;
+    if (!starts_tag(html, lt)) {
+      i = lt + 1;
+      continue;
+    }
+    Tag tag = parse_tag(html, lt, true);
+    i = tag.next;
+    if (tag.end) continue;
+    if (is_raw_text(tag.name) && !tag.self_closing) {
+      i = skip_raw_text(html, i, tag.name);
+      continue;
+    }
+    if (tag.name != "link") continue;
+    std::string rel;
+    FeedLink link;
+    for (const Attribute& attribute : tag.attributes) {
+      if (attribute.name == "rel") rel = " " + detail::to_lower(attribute.value) + " ";
+      else if (attribute.name == "type") link.type = detail::to_lower(detail::trim(attribute.value));
+      else if (attribute.name == "href") link.url = std::string(detail::trim(attribute.value));
+      else if (attribute.name == "title") link.title = fold_whitespace(attribute.value);
+    }
+    for (char& c : rel)
+      if (is_space(c)) c = ' ';
+    const std::string media = link.type.substr(0, link.type.find(';'));
+    if (rel.find(" alternate ") == std::string::npos || link.url.empty() ||
+        (media != "application/rss+xml" && media != "application/atom+xml" && media != "application/feed+json"))
+      continue;
+    link.type = media;
+    if (is_absolute_url(base_url)) link.url = resolve_url(base_url, link.url);
+    bool seen = false;
+    for (const FeedLink& other : links) seen = seen || other.url == link.url;
+    if (!seen) links.push_back(std::move(link));
+  }
+  return links;
 }
 
 }  // namespace fcd::feed

@@ -1,0 +1,46 @@
+#include <gtest/gtest.h>
+
+#include "feed/date.hpp"
+#include "test_util.hpp"
+
+namespace fcd::feed {
+namespace {
+
+using test::utc;
+
+TEST(ParseDate, Rfc822Variants) {
+  EXPECT_EQ(parse_date("Fri, 15 Aug 2025 15:00:00 GMT"), utc("2025-08-15T15:00:00Z"));
+  EXPECT_EQ(parse_date("Fri, 15 Aug 2025 11:00:00 EDT"), utc("2025-08-15T15:00:00Z"));
+  EXPECT_EQ(parse_date("Fri, 15 Aug 2025 08:00:00 PDT"), utc("2025-08-15T15:00:00Z"));
+  EXPECT_EQ(parse_date("15 Aug 2025 16:00 +0100"), utc("2025-08-15T15:00:00Z"));
+  EXPECT_EQ(parse_date("Fri,15 Aug 2025 15:00:00 Z"), utc("2025-08-15T15:00:00Z"));
+  EXPECT_EQ(parse_date("Fri,   15   Aug 2025   15:00:00   UT"), utc("2025-08-15T15:00:00Z"));
+  EXPECT_EQ(parse_date("Mon, 15 Aug 2025 15:00:00 GMT"), utc("2025-08-15T15:00:00Z")) << "wrong weekday ignored";
+  EXPECT_EQ(parse_date("Fri, 15 August 2025 15:00:00 CST"), utc("2025-08-15T21:00:00Z"));
+  EXPECT_EQ(parse_date("Fri, 15 Aug 25 15:00:00 MDT"), utc("2025-08-15T21:00:00Z"));
+  EXPECT_EQ(parse_date("Fri, 15 Aug 2025 15:00:00 A"), utc("2025-08-15T14:00:00Z"));
+  EXPECT_EQ(parse_date("Fri, 15 Aug 2025 15:00:00 -0400 (EDT)"), utc("2025-08-15T19:00:00Z"));
+  EXPECT_EQ(parse_date("Friday, 15-Aug-25 15:00:00 GMT"), utc("2025-08-15T15:00:00Z"));
+  EXPECT_EQ(parse_date("Sun Jan  4 16:29:06 2004"), utc("2004-01-04T16:29:06Z"));
+}
+
+TEST(ParseDate, IsoVariants) {
+  EXPECT_EQ(parse_date("2025-08-15T15:00:00Z"), utc("2025-08-15T15:00:00Z"));
+  EXPECT_EQ(parse_date("2025-08-15T17:00:00+02:00"), utc("2025-08-15T15:00:00Z"));
+  EXPECT_EQ(parse_date("2025-08-15T17:00+0200"), utc("2025-08-15T15:00:00Z"));
+  EXPECT_EQ(parse_date("2025-08-15 15:00:00.123"), utc("2025-08-15T15:00:00Z"));
+  EXPECT_EQ(parse_date("20250815T150000Z"), utc("2025-08-15T15:00:00Z"));
+  EXPECT_EQ(parse_date("2025-08-15"), utc("2025-08-15T00:00:00Z"));
+  EXPECT_EQ(parse_date("2025-08"), utc("2025-08-01T00:00:00Z"));
+  EXPECT_EQ(parse_date("2025-227"), utc("2025-08-15T00:00:00Z"));
+}
+
+TEST(ParseDate, RejectsGarbageAndOutOfRange) {
+  for (const char* bad : {"", "   ", "yesterday", "2025-13-01", "2025-02-30", "Fri, 32 Aug 2025 10:00:00 GMT",
+                          "2025-08-15T24:30:00Z", "2025-08-15T10:60:00Z", "Fri, 15 Aug 2025 10:00:00 XYZ",
+                          "2025-08-15T10:00:00+25:00", "15 Aug", "12:00:00"})
+    EXPECT_FALSE(parse_date(bad).has_value()) << bad;
+}
+
+}  // namespace
+}  // namespace fcd::feed

@@ -1,0 +1,45 @@
+#include <gtest/gtest.h>
+
+#include "feed/discovery.hpp"
+#include "feed/html.hpp"
+#include "test_util.hpp"
+
+namespace fcd::feed {
+namespace {
+
+TEST(HtmlToText, StripsTagsDecodesAndFolds) {
+  EXPECT_EQ(html_to_text("  <p>Hello&nbsp;<b>wor</b>ld &amp; co&#8217;s</p>\n<p>next</p> "),
+            "Hello\u00a0world & co\u2019s next");
+  EXPECT_EQ(html_to_text("a<script>var x = '<p>';</script>b<style>p{}</style>c"), "a b c");
+  EXPECT_EQ(html_to_text("1 < 2 &unknown; &#146; AT&T"), "1 < 2 &unknown; \u2019 AT&T");
+  EXPECT_EQ(html_to_text("line<br>break<!-- gone -->"), "line break");
+  EXPECT_EQ(html_to_text("<a href=\"x>y\">link</a>"), "link");
+  EXPECT_EQ(html_to_text("unterminated <b"), "unterminated");
+}
+
+TEST(SanitizeHtml, KeepsAllowListOnly) {
+  EXPECT_EQ(sanitize_html("<p onclick=\"x()\" class=\"c\">Hi <b>there</b></p>"), "<p>Hi <b>there</b></p>");
+  EXPECT_EQ(sanitize_html("<script>alert(1)</script><style>b{}</style>ok"), "ok");
+  EXPECT_EQ(sanitize_html("<a href=\"javascript:alert(1)\">x</a>"), "<a>x</a>");
+  EXPECT_EQ(sanitize_html("<a href=\"java\tscript:alert(1)\">x</a>"), "<a>x</a>");
+  EXPECT_EQ(sanitize_html("<a href=\"/rel\">x</a>", "https://e.example/dir/"), "<a href=\"https://e.example/rel\">x</a>");
+  EXPECT_EQ(sanitize_html("<img src=\"data:image/png;base64,xx\" alt=\"a\">"), "<img alt=\"a\">");
+  EXPECT_EQ(sanitize_html("<div><b>unclosed"), "<div><b>unclosed</b></div>");
+  EXPECT_EQ(sanitize_html("<b><i>x</b>y"), "<b><i>x</i></b>y");
+  EXPECT_EQ(sanitize_html("a < b &amp; c"), "a &lt; b &amp; c");
+  EXPECT_EQ(sanitize_html("<iframe src=\"https://evil\">fallback</iframe>after"), "after");
+}
+
+TEST(FindFeedLinks, FindsAlternateFeedLinks) {
+  const auto links = find_feed_links(test::fixture("page.html"), "https://site.example/blog/");
+  ASSERT_EQ(links.size(), 3u);
+  EXPECT_EQ(links[0].url, "https://site.example/feed.xml");
+  EXPECT_EQ(links[0].type, "application/rss+xml");
+  EXPECT_EQ(links[0].title, "RSS");
+  EXPECT_EQ(links[1].url, "https://other.example/atom");
+  EXPECT_EQ(links[2].url, "https://site.example/blog/feed.json");
+  EXPECT_TRUE(find_feed_links("<p>no links</p>").empty());
+}
+
+}  // namespace
+}  // namespace fcd::feed

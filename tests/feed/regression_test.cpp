@@ -1,0 +1,70 @@
+// Every file under tests/feed/data/ (fixtures and inputs the fuzzers once crashed
+// on, kept in data/regressions/) goes through every public entry point; outputs
+// must be valid UTF-8 and every entry must have an id.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "feed/date.hpp"
+#include "feed/discovery.hpp"
+#include "feed/feed.hpp"
+#include "feed/html.hpp"
+#include "feed/opml.hpp"
+#include "feed/url.hpp"
+#include "test_util.hpp"
+
+namespace fcd::feed {
+namespace {
+
+bool valid_utf8(std::string_view text) {
+  std::size_t i = 0;
+  while (i < text.size()) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    std::size_t n;
+    if (c < 0x80) n = 0;
+    else if ((c >> 5) == 6) n = 1;
+    else if ((c >> 4) == 14) n = 2;
+    else if ((c >> 3) == 30) n = 3;
+    else return false;
+    if (i + n >= text.size() + (n == 0 ? 1 : 0) && n > 0) return false;
+    for (std::size_t k = 1; k <= n; ++k)
+      if ((static_cast<unsigned char>(text[i + k]) & 0xC0) != 0x80) return false;
+    i += n + 1;
+  }
+  return true;
+}
+
+TEST(Regressions, EveryInputThroughEveryEntryPoint) {
+  const std::filesystem::path root = std::filesystem::path(FCD_SOURCE_DIR) / "tests/feed/data";
+  std::size_t files = 0;
+  for (const auto& item : std::filesystem::recursive_directory_iterator(root)) {
+    if (!item.is_regular_file()) continue;
+    ++files;
+    const std::string relative = std::filesystem::relative(item.path(), root).string();
+    const std::string bytes = test::fixture(relative);
+    ParseOptions options;
+    options.base_url = "https://base.example/dir/";
+    const ParsedFeed feed = parse_feed(bytes, options);
+    EXPECT_TRUE(valid_utf8(feed.title)) << relative;
+    EXPECT_TRUE(valid_utf8(feed.bozo_message)) << relative;
+    for (const Entry& entry : feed.entries) {
+      EXPECT_FALSE(entry.id.empty()) << relative;
+      EXPECT_TRUE(valid_utf8(entry.title) && valid_utf8(entry.summary) && valid_utf8(entry.content) &&
+                  valid_utf8(entry.content_html))
+          << relative;
+    }
+    EXPECT_EQ(feed.bozo, !feed.bozo_message.empty()) << relative;
+    const std::string_view head = std::string_view(bytes).substr(0, 4096);
+    parse_date(head.substr(0, 128));
+    canonicalize_url(head);
+    resolve_url(options.base_url, head);
+    sanitize_html(head, options.base_url);
+    html_to_text(head);
+    find_feed_links(head);
+    parse_opml(bytes);
+  }
+  EXPECT_GT(files, 10u);
+}
+
+}  // namespace
+}  // namespace fcd::feed
