@@ -1,0 +1,139 @@
+// `feedclusterd parse`: runs the feed parser on a file or stdin and prints what
+// it read, as a short summary or as one JSON object. No configuration needed.
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "cli/commands.hpp"
+#include "core/clock.hpp"
+#include "core/time.hpp"
+#include "feed/feed.hpp"
+
+namespace fcd::cli {
+
+namespace {
+
+struct ParseArguments {
+  bool json = false;
+  std::string base_url;
+  std::string content_type;
+  std::string input;
+};
+
+std::string read_input(const std::string& path) {
+  if (path == "-") {
+    std::ostringstream buffer;
+    buffer << std::cin.rdbuf();
+    return buffer.str();
+  }
+  std::ifstream file(path, std::ios::binary);
+  if (!file) throw std::runtime_error("cannot open " + path);
+  file.seekg(0, std::ios::end);
+  const std::streamoff size = file.tellg();
+  file.seekg(0, std::ios::beg);
+  std::string bytes;
+  if (size > 0) {
+    bytes.resize(static_cast<std::size_t>(size));
+    file.read(bytes.data(), size);
+    bytes.resize(static_cast<std::size_t>(file.gcount()));
+  } else {
+    bytes.assign(std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>());
+  }
+  if (file.bad()) throw std::runtime_error("cannot read " + path);
+  return bytes;
+}
+
+nlohmann::json text_or_null(const std::string& text) {
+  return text.empty() ? nlohmann::json(nullptr) : nlohmann::json(text);
+}
+
+nlohmann::json date_or_null(const std::optional<core::TimePoint>& date) {
+  return date ? nlohmann::json(core::format_rfc3339(*date)) : nlohmann::json(nullptr);
+}
+
+void print_json(const feed::ParsedFeed& parsed) {
+  using nlohmann::json;
+  json entries = json::array();
+  for (const feed::Entry& entry : parsed.entries) {
+    json enclosures = json::array();
+    for (const feed::Enclosure& enclosure : entry.enclosures)
+      enclosures.push_back({{"url", enclosure.url},
+                            {"type", text_or_null(enclosure.type)},
+                            {"length", enclosure.length ? json(*enclosure.length) : json(nullptr)}});
+    entries.push_back({{"id", entry.id},
+                       {"title", text_or_null(entry.title)},
+                       {"link", text_or_null(entry.link)},
+                       {"published", date_or_null(entry.published)},
+                       {"updated", date_or_null(entry.updated)},
+                       {"author", text_or_null(entry.author)},
+                       {"summary", text_or_null(entry.summary)},
+                       {"content", text_or_null(entry.content)},
+                       {"content_html", text_or_null(entry.content_html)},
+                       {"enclosures", std::move(enclosures)},
+                       {"categories", entry.categories}});
+  }
+  const json document = {{"format", std::string(feed::format_name(parsed.format))},
+                         {"version", text_or_null(parsed.version)},
+                         {"bozo", parsed.bozo},
+                         {"bozo_message", text_or_null(parsed.bozo_message)},
+                         {"title", text_or_null(parsed.title)},
+                         {"link", text_or_null(parsed.link)},
+                         {"subtitle", text_or_null(parsed.subtitle)},
+                         {"language", text_or_null(parsed.language)},
+                         {"updated", date_or_null(parsed.updated)},
+                         {"entries", std::move(entries)}};
+  std::cout << document.dump(2, ' ', false, json::error_handler_t::replace) << "\n";
+}
+
+void print_summary(const feed::ParsedFeed& parsed) {
+  constexpr std::size_t kShown = 10;
+  std::string out;
+  out += "format:   " + std::string(feed::format_name(parsed.format)) +
+         (parsed.version.empty() ? "" : " " + parsed.version) + "\n";
+  out += "encoding: " + parsed.encoding + "\n";
+  out += "title:    " + parsed.title + "\n";
+  out += "link:     " + parsed.link + "\n";
+  if (parsed.updated) out += "updated:  " + core::format_rfc3339(*parsed.updated) + "\n";
+  out += "bozo:     " + (parsed.bozo ? "yes: " + parsed.bozo_message : std::string("no")) + "\n";
+  out += "entries:  " + std::to_string(parsed.entries.size()) + (parsed.truncated ? " (truncated)" : "") + "\n";
+  for (std::size_t i = 0; i < parsed.entries.size() && i < kShown; ++i) {
+    const feed::Entry& entry = parsed.entries[i];
+    out += "  " + (entry.published ? core::format_rfc3339(*entry.published) : std::string(20, '-')) + "  " +
+           entry.title + "\n";
+  }
+  if (parsed.entries.size() > kShown)
+    out += "  ... " + std::to_string(parsed.entries.size() - kShown) + " more\n";
+  std::fwrite(out.data(), 1, out.size(), stdout);
+}
+
+}  // namespace
+
+void add_parse_command(CLI::App& app, const GlobalOptions&, CommandResult& result) {
+  auto arguments = std::make_shared<ParseArguments>();
+  auto* command = app.add_subcommand("parse", "Parse a feed file (or - for stdin) and print what was read");
+  command->add_flag("--json", arguments->json, "Print one JSON object instead of a summary");
+  command->add_option("--base-url", arguments->base_url, "URL the document came from, for relative links");
+  command->add_option("--content-type", arguments->content_type, "HTTP Content-Type the document was served with");
+  command->add_option("file", arguments->input, "Feed file, or - for stdin")->required();
+  command->callback([arguments, &result] {
+    const std::string bytes = read_input(arguments->input);
+    feed::ParseOptions options;
+    options.base_url = arguments->base_url;
+    options.content_type = arguments->content_type;
+    options.now = core::SystemWallClock{}.now();
+    const feed::ParsedFeed parsed = feed::parse_feed(bytes, options);
+    if (!parsed.is_feed) {
+      std::cerr << "feedclusterd: " << arguments->input << " is not a feed (" << parsed.bozo_message << ")\n";
+      result.exit_code = core::kExitRuntimeFailure;
+      return;
+    }
+    if (arguments->json) print_json(parsed);
+    else print_summary(parsed);
+    result.exit_code = core::kExitOk;
+  });
+}
+
+}  // namespace fcd::cli
