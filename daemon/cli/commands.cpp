@@ -5,6 +5,7 @@ namespace fcd::cli {
 void add_commands(CLI::App& app, const GlobalOptions& globals, CommandResult& result) {
   add_version_command(app, globals, result);
   add_check_config_command(app, globals, result);
+  add_parse_command(app, globals, result);
 }
 
 }  // namespace fcd::cli
