@@ -21,7 +21,7 @@ struct Word {
 bool is_title_case(const std::vector<Token>& tokens, Language language) {
   std::size_t words = 0, capitalised = 0;
   for (const auto& t : tokens) {
-    if (t.kind != Token::Kind::kWord || is_stop_word(language, t.text)) continue;
+    if (t.kind != Token::Kind::kWord || t.sentence_start || is_stop_word(language, t.text)) continue;
     ++words;
     capitalised += t.capitalised;
   }
@@ -66,9 +66,12 @@ Analysis Analyzer::analyze(std::string_view title, std::string_view body, Langua
 
   FeatureBag bag;
   std::vector<std::string> folded_all;
-  auto process = [&](std::string_view text, float field_weight, bool phrases, std::vector<std::string>& folded) {
+  auto process = [&](std::string_view text, bool is_title, std::vector<std::string>& folded) {
+    const float field_weight = is_title ? options_.title_weight : 1.0f;
+    const bool phrases = is_title || options_.body_phrases;
     const std::vector<Token> tokens = tokenize(text);
-    const bool title_case = is_title_case(tokens, language);
+    // Body text is prose in sentence case; only a title can be in Title Case.
+    const bool title_case = is_title && is_title_case(tokens, language);
     std::vector<Word> words;
     words.reserve(tokens.size());
     for (std::size_t i = 0; i < tokens.size(); ++i) {
@@ -109,9 +112,9 @@ Analysis Analyzer::analyze(std::string_view title, std::string_view body, Langua
   };
 
   std::vector<std::string> folded_title;
-  process(title, options_.title_weight, true, folded_title);
+  process(title, true, folded_title);
   std::vector<std::string> folded_body;
-  process(body, 1.0f, options_.body_phrases, folded_body);
+  process(body, false, folded_body);
 
   out.title_shingles = word_shingles(folded_title, 2);
   folded_all = std::move(folded_title);

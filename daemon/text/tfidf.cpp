@@ -85,11 +85,14 @@ double DocumentFrequencies::documents(core::TimePoint t) const {
   return started_ ? total_ / scale_at(t) : 0.0;
 }
 
+double DocumentFrequencies::frequency(TermId term, core::TimePoint t) const {
+  auto it = counts_.find(term);
+  return it == counts_.end() ? 0.0 : it->second / scale_at(t);
+}
+
 double DocumentFrequencies::idf(TermId term, core::TimePoint t) const {
   const double n = documents(t);
-  double df = 0;
-  if (auto it = counts_.find(term); it != counts_.end()) df = it->second / scale_at(t);
-  return std::max(0.1, std::log((n + 1.0) / (df + 0.5)));
+  return std::max(0.1, std::log((n + 1.0) / (frequency(term, t) + 0.5)));
 }
 
 }  // namespace fcd::text

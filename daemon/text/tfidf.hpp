@@ -45,6 +45,9 @@ class DocumentFrequencies {
   // at least 0.1 so that no term weighs nothing.
   double idf(TermId term, core::TimePoint t) const;
 
+  // Decayed number of documents holding term at time t.
+  double frequency(TermId term, core::TimePoint t) const;
+
   // Decayed number of documents at time t.
   double documents(core::TimePoint t) const;
 

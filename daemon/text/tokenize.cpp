@@ -66,6 +66,7 @@ class Tokenizer {
         const CodePoint next = next_code_point(text_, pos);
         // "80,000" and "2.5" stay one number; "U.S." and "U.K." one acronym.
         if ((cp.value == '.' || cp.value == ',') && last_was_digit_ && next.value >= 0 && u_isdigit(next.value)) {
+          if (cp.value == '.') word_.push_back('.');  // a decimal point; a thousands comma goes
           continue;
         }
         if (cp.value == '.' && segment_letters_ == 1 && !last_was_digit_ && next.value >= 0 && u_isalpha(next.value)) {

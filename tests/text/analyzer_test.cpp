@@ -1,0 +1,69 @@
+#include "text/analyzer.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+namespace fcd::text {
+namespace {
+
+const Feature* find(const Analysis& a, std::string_view term) {
+  auto it = std::find_if(a.features.begin(), a.features.end(), [&](const Feature& f) { return f.term == term; });
+  return it == a.features.end() ? nullptr : &*it;
+}
+
+TEST(Analyzer, StemsDropsStopWordsAndWeighsTheTitleUp) {
+  Analyzer analyzer;
+  const Analysis a = analyzer.analyze("Leaders meeting in Alaska", "The meeting was short.", Language::kEnglish);
+  EXPECT_EQ(a.language, Language::kEnglish);
+  ASSERT_NE(find(a, "meet"), nullptr);
+  EXPECT_FLOAT_EQ(find(a, "meet")->weight, analyzer.options().title_weight + 1.0f);
+  EXPECT_EQ(find(a, "the"), nullptr);
+  EXPECT_EQ(find(a, "was"), nullptr);
+}
+
+TEST(Analyzer, FindsNamesInSentenceCaseText) {
+  Analyzer analyzer;
+  const Analysis a =
+      analyzer.analyze("", "Talks resumed on Friday. Envoy Steve Witkoff flew to Moscow again.", Language::kEnglish);
+  const Feature* name = find(a, "steve witkoff");
+  ASSERT_NE(name, nullptr);
+  EXPECT_EQ(name->kind, Feature::Kind::kName);
+  EXPECT_EQ(find(a, "moscow")->kind, Feature::Kind::kName);
+  // A capitalised first word of a sentence is not a name on its own.
+  EXPECT_EQ(find(a, "talk")->kind, Feature::Kind::kWord);
+}
+
+TEST(Analyzer, TitleCaseHeadlinesDoNotMakeEverythingAName) {
+  Analyzer analyzer;
+  const Analysis a = analyzer.analyze("Keith Richards To Write Children's Book", "", Language::kEnglish);
+  EXPECT_EQ(find(a, "write")->kind, Feature::Kind::kWord);
+  EXPECT_EQ(find(a, "keith richard")->kind, Feature::Kind::kPhrase);
+}
+
+TEST(Analyzer, NumbersAndAcronymsAreFeatures) {
+  Analyzer analyzer;
+  const Analysis a = analyzer.analyze("NFP: US payrolls rise by 150,000", "", Language::kEnglish);
+  ASSERT_NE(find(a, "#150000"), nullptr);
+  EXPECT_EQ(find(a, "#150000")->kind, Feature::Kind::kNumber);
+  EXPECT_EQ(find(a, "nfp")->kind, Feature::Kind::kName);
+  EXPECT_NE(find(a, "us"), nullptr);  // "US" the country, not the pronoun
+}
+
+TEST(Analyzer, DetectsTheLanguageWhenNotGiven) {
+  Analyzer analyzer;
+  const Analysis a = analyzer.analyze("Die Verhandlungen über die Zölle gehen weiter",
+                                      "Die Regierung hat am Freitag neue Gespräche angekündigt.", Language::kUnknown);
+  EXPECT_EQ(a.language, Language::kGerman);
+  EXPECT_NE(find(a, "verhandl"), nullptr);
+}
+
+TEST(Analyzer, JapaneseGivesBigramsAndShingles) {
+  Analyzer analyzer;
+  const Analysis a = analyzer.analyze("イラン船舶から料金徴収", "", Language::kJapanese);
+  EXPECT_NE(find(a, "料金"), nullptr);
+  EXPECT_FALSE(a.title_shingles.empty());
+}
+
+}  // namespace
+}  // namespace fcd::text
