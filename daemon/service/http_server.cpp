@@ -237,7 +237,8 @@ HttpServer::HttpServer(asio::io_context& io, std::string_view listen, const Regi
   if (!ec) acceptor.bind(*endpoint, ec);
   if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
   if (ec) throw HttpServerError("http.listen \"" + std::string{listen} + "\": " + ec.message());
-  state_->log->info("serving /metrics and /healthz on {}", listen);
+  const tcp::endpoint bound = acceptor.local_endpoint(ec);
+  state_->log->info("serving /metrics and /healthz on {}:{}", bound.address().to_string(), bound.port());
   asio::co_spawn(io, State::accept_loop(state_), asio::detached);
 }
 
