@@ -1,0 +1,55 @@
+#pragma once
+// A fresh PostgreSQL database per test, on the server named by
+// FEEDCLUSTERD_TEST_DATABASE_URL (scripts/test starts one). Created with a
+// unique name, migrated, and dropped when the test ends.
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <string>
+
+#include "store/store.hpp"
+
+namespace fcd::store::test {
+
+// The server URL, or a test failure with a clear message when it is unset.
+std::string server_url();
+
+// url with its database name replaced.
+std::string with_database(const std::string& url, const std::string& database);
+
+class TestDatabase {
+ public:
+  // migrated: apply the schema (false leaves the database empty).
+  explicit TestDatabase(bool migrated = true);
+  ~TestDatabase();
+  TestDatabase(const TestDatabase&) = delete;
+  TestDatabase& operator=(const TestDatabase&) = delete;
+
+  const std::string& url() const { return url_; }
+  std::unique_ptr<Store> open(const std::string& instance_id = "test-instance") const;
+  // Runs SQL on a connection of its own (admin work the API does not offer).
+  void exec(const std::string& sql) const;
+  // The first column of the first row, as text ("" for NULL or no row).
+  std::string scalar(const std::string& sql) const;
+  // Terminates every other backend connected to this database.
+  void terminate_backends() const;
+
+ private:
+  std::string name_;
+  std::string url_;
+};
+
+// Tries to take the clusterer lock for up to 10 s, as the daemon's periodic
+// retry would: a dead holder's backend releases the lock when the server
+// notices, which is soon but not instant.
+bool acquire_clusterer_lock_eventually(Store& store);
+
+// The common fixture: a migrated database and a Store on it.
+class StoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override;
+  std::unique_ptr<TestDatabase> db_;
+  std::unique_ptr<Store> store_;
+};
+
+}  // namespace fcd::store::test
