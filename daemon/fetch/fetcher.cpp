@@ -19,6 +19,7 @@
 #include "core/version.hpp"
 #include "fetch/address_filter.hpp"
 #include "fetch/curl_handles.hpp"
+#include "fetch/url.hpp"
 
 namespace fcd::fetch {
 
@@ -59,7 +60,6 @@ namespace {
 using SteadyClock = std::chrono::steady_clock;
 using detail::EasyHandle;
 using detail::HeaderList;
-using detail::UrlHandle;
 
 constexpr std::string_view kAccept =
     "Accept: application/rss+xml, application/atom+xml, application/feed+json, "
@@ -100,33 +100,6 @@ std::optional<std::chrono::seconds> parse_max_age(std::string_view cache_control
       max_age = std::chrono::seconds{seconds};
   }
   return max_age;
-}
-
-struct UrlParts {
-  std::string scheme;
-  std::string host;
-};
-
-// Scheme and lower-case host; nullopt when url does not parse. Any scheme is
-// accepted here so that file:// or gopher:// can be refused by name.
-std::optional<UrlParts> split_url(const std::string& url) {
-  UrlHandle handle{curl_url()};
-  if (!handle || curl_url_set(handle.get(), CURLUPART_URL, url.c_str(), CURLU_NON_SUPPORT_SCHEME) != CURLUE_OK)
-    return std::nullopt;
-  UrlParts parts;
-  char* part = nullptr;
-  if (curl_url_get(handle.get(), CURLUPART_SCHEME, &part, 0) != CURLUE_OK) return std::nullopt;
-  parts.scheme = part;
-  curl_free(part);
-  if (curl_url_get(handle.get(), CURLUPART_HOST, &part, 0) == CURLUE_OK) {
-    parts.host = part;
-    curl_free(part);
-  }
-  std::transform(parts.scheme.begin(), parts.scheme.end(), parts.scheme.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  std::transform(parts.host.begin(), parts.host.end(), parts.host.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return parts;
 }
 
 bool is_redirect_status(long status) {
@@ -617,13 +590,16 @@ asio::awaitable<FetchResult> Fetcher::Impl::fetch(FetchRequest request) {
   for (;;) {
     result.final_url = url;
     const auto parts = split_url(url);
-    if (!parts || parts->host.empty()) {
-      fail(parts ? FetchError::kUnsupportedProtocol : FetchError::kInvalidUrl,
-           (parts ? "no host in URL: " : "invalid URL: ") + url);
+    if (!parts) {
+      fail(FetchError::kInvalidUrl, "invalid URL: " + url);
       break;
     }
     if (parts->scheme != "http" && parts->scheme != "https") {
       fail(FetchError::kUnsupportedProtocol, "refusing " + parts->scheme + " URL: " + url);
+      break;
+    }
+    if (parts->host.empty()) {
+      fail(FetchError::kInvalidUrl, "no host in URL: " + url);
       break;
     }
     visited.push_back(url);

@@ -1,0 +1,39 @@
+#include "fetch/url.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+#include "fetch/curl_handles.hpp"
+
+namespace fcd::fetch {
+
+namespace {
+
+std::string lower(const char* text) {
+  std::string out{text};
+  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+// One part of a parsed URL; "" when the URL has none.
+std::string part(CURLU* url, CURLUPart which) {
+  char* text = nullptr;
+  if (curl_url_get(url, which, &text, 0) != CURLUE_OK) return {};
+  std::string value = lower(text);
+  curl_free(text);
+  return value;
+}
+
+}  // namespace
+
+std::optional<UrlParts> split_url(std::string_view url) {
+  detail::UrlHandle handle{curl_url()};
+  const std::string text{url};
+  if (!handle || curl_url_set(handle.get(), CURLUPART_URL, text.c_str(), CURLU_NON_SUPPORT_SCHEME) != CURLUE_OK)
+    return std::nullopt;
+  UrlParts parts{part(handle.get(), CURLUPART_SCHEME), part(handle.get(), CURLUPART_HOST)};
+  if (parts.scheme.empty()) return std::nullopt;
+  return parts;
+}
+
+}  // namespace fcd::fetch
