@@ -277,6 +277,7 @@ class Fetcher::Impl {
     bool read_armed = false;
     bool write_armed = false;
     bool removed = false;
+    bool broken = false;  // assign() failed: never armed
   };
 
   // A coroutine parked until a slot frees up, a token arrives or cancel_all().
@@ -363,11 +364,22 @@ void Fetcher::Impl::watch_socket(curl_socket_t fd, int what) {
   }
   if (it == sockets_.end()) {
     auto watch = std::make_shared<SocketWatch>(io_);
-    watch->descriptor.assign(fd);
+    boost::system::error_code ec;
+    watch->descriptor.assign(fd, ec);
     it = sockets_.emplace(fd, std::move(watch)).first;
+    if (ec) {
+      // Asio cannot watch this descriptor: tell curl, from the loop rather
+      // than from inside its callback, so the transfer fails now instead of
+      // running into its timeout.
+      it->second->broken = true;
+      std::weak_ptr<SocketWatch> weak = it->second;
+      asio::post(io_, [this, fd, weak] {
+        if (const auto watch = weak.lock(); watch && !watch->removed) socket_action(fd, CURL_CSELECT_ERR);
+      });
+    }
   }
   it->second->wanted = what;
-  arm(fd, it->second);
+  if (!it->second->broken) arm(fd, it->second);
 }
 
 void Fetcher::Impl::arm(curl_socket_t fd, const std::shared_ptr<SocketWatch>& watch) {
