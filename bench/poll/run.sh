@@ -6,6 +6,7 @@
 #   bench/poll/run.sh [BUILD_DIR] [N=10000] [SEED=1] [CONCURRENCY=32]
 #
 # BUILD_DIR is a Release build with the fcd_poll_bench target built.
+# FCD_POLL_BENCH_WRAPPER prefixes the fetcher run, e.g. "perf record -g -o /tmp/poll.perf".
 set -euo pipefail
 
 build=${1:-build-release}
@@ -57,7 +58,7 @@ CONF
 nginx_started=1
 base="http://127.0.0.1:$port"
 
-fetcher_out=$("$bench" fetch "$work" "$base" "$concurrency")
+fetcher_out=$(${FCD_POLL_BENCH_WRAPPER:-} "$bench" fetch "$work" "$base" "$concurrency")
 echo "$fetcher_out"
 
 curl_pass() {  # name config -> prints the curl line, returns "seconds cpu"

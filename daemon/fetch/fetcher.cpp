@@ -318,6 +318,9 @@ class Fetcher::Impl {
   std::unordered_map<std::string, std::deque<Waiter*>> host_queues_;
   std::unordered_set<Waiter*> waiters_;
   std::uint64_t cancel_generation_ = 0;
+  bool timeout_posted_ = false;
+  // Expires with the Impl: posted work checks it before touching the Impl.
+  std::shared_ptr<Impl> alive_{this, [](Impl*) {}};
   std::optional<detail::MultiHandle> multi_;  // last member; reset first in ~Impl
 };
 
@@ -336,12 +339,24 @@ int Fetcher::Impl::on_socket(CURL*, curl_socket_t fd, int what, void* self, void
 int Fetcher::Impl::on_timer(CURLM*, long timeout_ms, void* self) noexcept {
   auto* impl = static_cast<Impl*>(self);
   try {
-    if (timeout_ms < 0) {
-      impl->timer_.cancel();
+    // Calling curl from inside its own callback is not allowed: every
+    // timeout, even 0 ms, goes through the io_context.
+    impl->timer_.cancel();
+    if (timeout_ms < 0) return 0;
+    if (timeout_ms == 0) {
+      // "Run again now" is curl's commonest request (after every added
+      // handle); a post costs no timerfd_settime, which an Asio timer does
+      // each time it becomes the earliest. One post at a time is enough.
+      if (!impl->timeout_posted_) {
+        impl->timeout_posted_ = true;
+        asio::post(impl->io_, [impl, alive = std::weak_ptr<Impl>(impl->alive_)] {
+          if (alive.expired()) return;
+          impl->timeout_posted_ = false;
+          impl->socket_action(CURL_SOCKET_TIMEOUT, 0);
+        });
+      }
       return 0;
     }
-    // Only arm the timer: calling curl from inside its own callback is not
-    // allowed, so even a 0 ms timeout goes through the io_context.
     impl->timer_.expires_after(std::chrono::milliseconds{timeout_ms});
     impl->timer_.async_wait([impl](const boost::system::error_code& ec) {
       if (ec == asio::error::operation_aborted) return;
