@@ -225,7 +225,6 @@ FetchError classify(const Transfer& transfer) {
     case CURLE_FILESIZE_EXCEEDED: return FetchError::kBodyTooLarge;
     case CURLE_WRITE_ERROR: return transfer.body_too_large ? FetchError::kBodyTooLarge : FetchError::kInternal;
     case CURLE_BAD_CONTENT_ENCODING: return FetchError::kBadContentEncoding;
-    case CURLE_OUT_OF_MEMORY:
     case CURLE_FAILED_INIT: return FetchError::kInternal;
     default: return FetchError::kBrokenTransfer;
   }
@@ -694,6 +693,8 @@ asio::awaitable<FetchResult> Fetcher::Impl::fetch(FetchRequest request) {
       std::string message = transfer.error_buffer[0] != '\0' ? std::string{transfer.error_buffer.data()}
                                                                : std::string{curl_easy_strerror(transfer.code)};
       if (error == FetchError::kBlockedAddress) message = "refused to connect to " + transfer.blocked_address;
+      if (transfer.code == CURLE_OUT_OF_MEMORY)  // what libcurl 7.88 reports for a header over 100 KB
+        message = "response header too large (or out of memory)";
       if (error == FetchError::kBodyTooLarge)
         message = "body larger than " + std::to_string(limits.max_body_bytes) + " bytes (decompressed)";
       fail(error, std::move(message) + " (" + url + ")");

@@ -329,6 +329,24 @@ TEST_F(FetcherTest, PrivateAddressesAreBlockedWhenAsked) {
   EXPECT_TRUE(server.requests().empty());
 }
 
+TEST_F(FetcherTest, ProxyOptionSendsEveryRequestThroughTheProxy) {
+  // The test server plays the proxy: curl sends it the absolute URL and never
+  // resolves the (unresolvable) feed host itself.
+  server.route("http://feeds.invalid/feed", ScriptedResponse::ok(kFeed));
+  options.proxy = server.url("");
+  const FetchResult result = fetch("http://feeds.invalid/feed");
+  ASSERT_TRUE(result.success()) << result.error_message;
+  EXPECT_EQ(result.body, kFeed);
+  ASSERT_EQ(server.requests().size(), 1u);
+  EXPECT_EQ(server.requests()[0].target, "http://feeds.invalid/feed");
+}
+
+TEST_F(FetcherTest, HugeResponseHeaderIsABrokenTransfer) {
+  server.route("/headers", ScriptedResponse::ok(kFeed).header("X-Junk", std::string(300'000, 'a')));
+  const FetchResult result = fetch(server.url("/headers"));
+  EXPECT_EQ(result.error, FetchError::kBrokenTransfer) << result.error_message;
+}
+
 TEST_F(FetcherTest, SlowSourceDoesNotDelayOtherFetches) {
   ScriptedResponse drip = ScriptedResponse::ok(kFeed);
   drip.behaviour = Behaviour::kDrip;
