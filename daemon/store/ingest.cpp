@@ -34,88 +34,100 @@ nlohmann::json optional_text(const std::optional<std::string>& s) {
 }  // namespace
 
 void prepare_ingest_statements(pqxx::connection& c) {
-  c.prepare("ingest_lock_source",
-            "SELECT id FROM sources WHERE id = $1 AND lease_owner = $2 FOR UPDATE");
-  // Identity drift: an incoming guid the source has never used, whose text
-  // fingerprint and URL path match a recent stored item whose own guid is not
-  // in this poll. That item takes the new guid, so the upsert below updates it
-  // in place. Each stored item and each incoming guid is matched at most once.
-  c.prepare("ingest_drift",
-            std::string{"WITH incoming AS ("
-                        " SELECT i.ord, i.guid, i.url,"
-                        " fcd_content_hash(coalesce(i.title, ''), coalesce(i.summary, ''), coalesce(i.content, '')) AS hash,"
-                        " fcd_url_path(coalesce(i.canonical_url, i.url)) AS path"
-                        " FROM json_to_recordset($2::json) AS i("} +
-                kItemColumns +
-                ")),"
-                " candidates AS ("
-                " SELECT DISTINCT ON (a.id) a.id, a.guid AS old_guid, a.url AS old_url, n.guid AS new_guid,"
-                " n.url AS new_url"
-                " FROM incoming n"
-                " JOIN articles a ON a.source_id = $1 AND a.content_hash = n.hash AND a.url_path = n.path"
-                " WHERE a.first_seen_at >= to_timestamp($3)"
-                " AND NOT EXISTS (SELECT 1 FROM articles e WHERE e.source_id = $1 AND e.guid = n.guid)"
-                " AND NOT EXISTS (SELECT 1 FROM incoming o WHERE o.guid = a.guid)"
-                " ORDER BY a.id, n.ord),"
-                " picked AS (SELECT DISTINCT ON (new_guid) * FROM candidates ORDER BY new_guid, id)"
-                " UPDATE articles a SET guid = p.new_guid FROM picked p WHERE a.id = p.id"
-                " RETURNING a.id, p.old_guid, p.new_guid, p.old_url, p.new_url");
-  // $3 now, $4 future tolerance (seconds). A changed text gets a new
-  // change_seq and is offered to the clusterer again; other changes (links,
-  // author, dates) are updated without re-clustering. Unchanged rows are not
-  // written at all (the WHERE of DO UPDATE), so re-polls cost no bloat.
-  c.prepare("ingest_upsert",
-            std::string{
-                "INSERT INTO articles AS a (source_id, guid, url, canonical_url, title, summary, content,"
-                " content_html, author, published_at, first_seen_at, updated_at, sort_at, language, simhash)"
-                " SELECT $1, i.guid, i.url, i.canonical_url, coalesce(i.title, ''), coalesce(i.summary, ''),"
-                " coalesce(i.content, ''), i.content_html, i.author, to_timestamp(i.published),"
-                " to_timestamp($3), to_timestamp($3),"
-                " CASE WHEN i.published IS NULL"
-                " OR to_timestamp(i.published) > to_timestamp($3) + make_interval(secs => $4) THEN to_timestamp($3)"
-                " ELSE to_timestamp(i.published) END,"
-                " i.language, i.simhash"
-                " FROM json_to_recordset($2::json) AS i("} +
-                kItemColumns +
-                ") ORDER BY i.ord"
-                " ON CONFLICT (source_id, guid) DO UPDATE SET"
-                " url = EXCLUDED.url, canonical_url = EXCLUDED.canonical_url, title = EXCLUDED.title,"
-                " summary = EXCLUDED.summary, content = EXCLUDED.content, content_html = EXCLUDED.content_html,"
-                " author = EXCLUDED.author, published_at = EXCLUDED.published_at, language = EXCLUDED.language,"
-                " simhash = coalesce(EXCLUDED.simhash, a.simhash), updated_at = EXCLUDED.updated_at,"
-                " sort_at = CASE WHEN EXCLUDED.published_at IS NULL"
-                " OR EXCLUDED.published_at > a.first_seen_at + make_interval(secs => $4)"
-                " THEN a.first_seen_at ELSE EXCLUDED.published_at END,"
-                " change_seq = CASE WHEN (a.title, a.summary, a.content)"
-                " IS DISTINCT FROM (EXCLUDED.title, EXCLUDED.summary, EXCLUDED.content)"
-                " THEN nextval('article_change_seq') ELSE a.change_seq END,"
-                " cluster_pending = a.cluster_pending OR (a.title, a.summary, a.content)"
-                " IS DISTINCT FROM (EXCLUDED.title, EXCLUDED.summary, EXCLUDED.content)"
-                " WHERE (a.url, a.canonical_url, a.title, a.summary, a.content, a.content_html, a.author,"
-                " a.published_at, a.language)"
-                " IS DISTINCT FROM (EXCLUDED.url, EXCLUDED.canonical_url, EXCLUDED.title, EXCLUDED.summary,"
-                " EXCLUDED.content, EXCLUDED.content_html, EXCLUDED.author, EXCLUDED.published_at,"
-                " EXCLUDED.language)"
-                " RETURNING a.id, a.xmax = 0");
-  // $2 now; $3 success; the lease is released; a permanent redirect moves
-  // the URL unless another source already has it.
-  c.prepare("ingest_source_state",
-            "UPDATE sources SET last_polled_at = to_timestamp($2), last_status = $4,"
-            " etag = CASE WHEN $3 THEN coalesce($5, etag) ELSE etag END,"
-            " last_modified = CASE WHEN $3 THEN coalesce($6, last_modified) ELSE last_modified END,"
-            " last_error = CASE WHEN $3 THEN NULL ELSE $7 END,"
-            " error_count = CASE WHEN $3 THEN 0 ELSE error_count + 1 END,"
-            " last_success_at = CASE WHEN $3 THEN to_timestamp($2) ELSE last_success_at END,"
-            " next_poll_at = to_timestamp($8), lease_owner = NULL, lease_expires_at = NULL,"
-            " drift_count = drift_count + $9,"
-            " url_history = CASE WHEN $10::text IS NOT NULL AND $10 <> url"
-            " AND NOT EXISTS (SELECT 1 FROM sources o WHERE o.url = $10)"
-            " THEN url_history || jsonb_build_object('from', url, 'to', $10::text, 'at', to_timestamp($2))"
-            " ELSE url_history END,"
-            " url = CASE WHEN $10::text IS NOT NULL AND NOT EXISTS (SELECT 1 FROM sources o WHERE o.url = $10)"
-            " THEN $10 ELSE url END,"
-            " updated_at = now()"
-            " WHERE id = $1");
+  // The whole poll is ONE statement, so it is one transaction and one round
+  // trip: lease check, identity drift, the batched upsert and the source's
+  // new fetch state. Every part is conditioned on the lease: when it is no
+  // longer ours, the statement changes nothing and returns no 'L' row.
+  //   $1 source  $2 instance  $3 items (json)  $4 now  $5 future tolerance (s)
+  //   $6 drift window start  $7 success  $8 HTTP status  $9 etag
+  //   $10 last_modified  $11 error  $12 next poll  $13 new URL
+  c.prepare(
+      "ingest_poll",
+      std::string{
+          "WITH lease AS (SELECT id FROM sources WHERE id = $1 AND lease_owner = $2 FOR UPDATE),"
+          " incoming AS MATERIALIZED ("
+          " SELECT i.ord, i.guid, i.url, i.canonical_url, coalesce(i.title, '') AS title,"
+          " coalesce(i.summary, '') AS summary, coalesce(i.content, '') AS content, i.content_html, i.author,"
+          " to_timestamp(i.published) AS published, i.language, i.simhash,"
+          " fcd_content_hash(coalesce(i.title, ''), coalesce(i.summary, ''), coalesce(i.content, '')) AS hash,"
+          " fcd_url_path(coalesce(i.canonical_url, i.url)) AS path"
+          " FROM json_to_recordset($3::json) AS i("} +
+          kItemColumns +
+          ") WHERE EXISTS (SELECT 1 FROM lease)),"
+          // Identity drift: an incoming guid the source has never used, whose
+          // text fingerprint and URL path match a recent stored item whose own
+          // guid is not in this poll. That item takes the new guid and values
+          // (its id, first_seen_at and story stay). One match per side.
+          " candidates AS ("
+          " SELECT DISTINCT ON (a.id) a.id, a.guid AS old_guid, a.url AS old_url, n.*"
+          " FROM incoming n"
+          " JOIN articles a ON a.source_id = $1 AND a.content_hash = n.hash AND a.url_path = n.path"
+          " WHERE a.first_seen_at >= to_timestamp($6)"
+          " AND NOT EXISTS (SELECT 1 FROM articles e WHERE e.source_id = $1 AND e.guid = n.guid)"
+          " AND NOT EXISTS (SELECT 1 FROM incoming o WHERE o.guid = a.guid)"
+          " ORDER BY a.id, n.ord),"
+          " picked AS (SELECT DISTINCT ON (guid) * FROM candidates ORDER BY guid, id),"
+          " drift AS ("
+          " UPDATE articles a SET guid = p.guid, url = p.url, canonical_url = p.canonical_url,"
+          " content_html = p.content_html, author = p.author, published_at = p.published, language = p.language,"
+          " simhash = coalesce(p.simhash, a.simhash), updated_at = to_timestamp($4),"
+          " sort_at = CASE WHEN p.published IS NULL OR p.published > a.first_seen_at + make_interval(secs => $5)"
+          " THEN a.first_seen_at ELSE p.published END"
+          " FROM picked p WHERE a.id = p.id"
+          " RETURNING a.id, p.old_guid, p.guid AS new_guid, p.old_url, p.url AS new_url),"
+          // A changed text gets a new change_seq and is offered to the
+          // clusterer again; other changes (links, author, dates) are updated
+          // without re-clustering. Unchanged rows are not written at all (the
+          // WHERE of DO UPDATE), so re-polls cost no bloat.
+          " up AS ("
+          " INSERT INTO articles AS a (source_id, guid, url, canonical_url, title, summary, content,"
+          " content_html, author, published_at, first_seen_at, updated_at, sort_at, language, simhash)"
+          " SELECT $1, n.guid, n.url, n.canonical_url, n.title, n.summary, n.content, n.content_html, n.author,"
+          " n.published, to_timestamp($4), to_timestamp($4),"
+          " CASE WHEN n.published IS NULL OR n.published > to_timestamp($4) + make_interval(secs => $5)"
+          " THEN to_timestamp($4) ELSE n.published END, n.language, n.simhash"
+          " FROM incoming n WHERE NOT EXISTS (SELECT 1 FROM picked p WHERE p.guid = n.guid) ORDER BY n.ord"
+          " ON CONFLICT (source_id, guid) DO UPDATE SET"
+          " url = EXCLUDED.url, canonical_url = EXCLUDED.canonical_url, title = EXCLUDED.title,"
+          " summary = EXCLUDED.summary, content = EXCLUDED.content, content_html = EXCLUDED.content_html,"
+          " author = EXCLUDED.author, published_at = EXCLUDED.published_at, language = EXCLUDED.language,"
+          " simhash = coalesce(EXCLUDED.simhash, a.simhash), updated_at = EXCLUDED.updated_at,"
+          " sort_at = CASE WHEN EXCLUDED.published_at IS NULL"
+          " OR EXCLUDED.published_at > a.first_seen_at + make_interval(secs => $5)"
+          " THEN a.first_seen_at ELSE EXCLUDED.published_at END,"
+          " change_seq = CASE WHEN (a.title, a.summary, a.content)"
+          " IS DISTINCT FROM (EXCLUDED.title, EXCLUDED.summary, EXCLUDED.content)"
+          " THEN nextval('article_change_seq') ELSE a.change_seq END,"
+          " cluster_pending = a.cluster_pending OR (a.title, a.summary, a.content)"
+          " IS DISTINCT FROM (EXCLUDED.title, EXCLUDED.summary, EXCLUDED.content)"
+          " WHERE (a.url, a.canonical_url, a.title, a.summary, a.content, a.content_html, a.author,"
+          " a.published_at, a.language)"
+          " IS DISTINCT FROM (EXCLUDED.url, EXCLUDED.canonical_url, EXCLUDED.title, EXCLUDED.summary,"
+          " EXCLUDED.content, EXCLUDED.content_html, EXCLUDED.author, EXCLUDED.published_at,"
+          " EXCLUDED.language)"
+          " RETURNING a.id, a.xmax = 0 AS inserted),"
+          // The fetch state; releases the lease. A permanent redirect moves
+          // the URL unless another source already has it.
+          " state AS ("
+          " UPDATE sources s SET last_polled_at = to_timestamp($4), last_status = $8,"
+          " etag = CASE WHEN $7 THEN coalesce($9, s.etag) ELSE s.etag END,"
+          " last_modified = CASE WHEN $7 THEN coalesce($10, s.last_modified) ELSE s.last_modified END,"
+          " last_error = CASE WHEN $7 THEN NULL ELSE $11 END,"
+          " error_count = CASE WHEN $7 THEN 0 ELSE s.error_count + 1 END,"
+          " last_success_at = CASE WHEN $7 THEN to_timestamp($4) ELSE s.last_success_at END,"
+          " next_poll_at = to_timestamp($12), lease_owner = NULL, lease_expires_at = NULL,"
+          " drift_count = s.drift_count + (SELECT count(*) FROM drift),"
+          " url_history = CASE WHEN $13::text IS NOT NULL AND $13 <> s.url"
+          " AND NOT EXISTS (SELECT 1 FROM sources o WHERE o.url = $13)"
+          " THEN s.url_history || jsonb_build_object('from', s.url, 'to', $13::text, 'at', to_timestamp($4))"
+          " ELSE s.url_history END,"
+          " url = CASE WHEN $13::text IS NOT NULL AND NOT EXISTS (SELECT 1 FROM sources o WHERE o.url = $13)"
+          " THEN $13 ELSE s.url END,"
+          " updated_at = now()"
+          " FROM lease WHERE s.id = lease.id RETURNING s.id)"
+          " SELECT 'L' AS kind, id, NULL::text, NULL::text, NULL::text, NULL::text FROM state"
+          " UNION ALL SELECT 'D', id, old_guid, new_guid, old_url, new_url FROM drift"
+          " UNION ALL SELECT CASE WHEN inserted THEN 'I' ELSE 'U' END, id, NULL, NULL, NULL, NULL FROM up");
 }
 
 IngestReport Store::commit_poll(core::SourceId source, const std::vector<ArticleInput>& items,
@@ -154,38 +166,32 @@ IngestReport Store::commit_poll(core::SourceId source, const std::vector<Article
     }
     const std::string json = batch.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 
-    pqxx::work tx(c);
-    if (tx.exec_prepared("ingest_lock_source", source, impl_->options.instance_id).empty())
-      throw LeaseLostError(source, impl_->options.instance_id);
-
+    // One statement: autocommit is the poll's transaction.
+    pqxx::nontransaction tx(c);
+    const auto rows = tx.exec_prepared(
+        "ingest_poll", source, impl_->options.instance_id, json, epoch(now),
+        static_cast<double>(impl_->options.future_tolerance.count()), epoch(now - impl_->options.drift_window),
+        outcome.success, outcome.http_status, outcome.etag, outcome.last_modified, outcome.error,
+        epoch(outcome.next_poll_at), outcome.new_url);
+    bool leased = false;
     std::unordered_set<std::int64_t> updated;
-    if (!batch.empty()) {
-      for (const auto& r : tx.exec_prepared("ingest_drift", source, json, epoch(now - impl_->options.drift_window))) {
-        IdentityDrift d;
-        d.article_id = r[0].as<std::int64_t>();
-        d.old_guid = r[1].as<std::string>();
-        d.new_guid = r[2].as<std::string>();
-        d.old_url = opt_string(r[3]);
-        d.new_url = opt_string(r[4]);
-        updated.insert(d.article_id);
-        report.drifts.push_back(std::move(d));
-      }
-      for (const auto& r : tx.exec_prepared("ingest_upsert", source, json, epoch(now),
-                                            static_cast<double>(impl_->options.future_tolerance.count()))) {
-        if (r[1].as<bool>())
-          ++report.inserted;
-        else
-          updated.insert(r[0].as<std::int64_t>());
+    for (const auto& r : rows) {
+      const char kind = r[0].c_str()[0];
+      const auto id = r[1].as<std::int64_t>();
+      if (kind == 'L') {
+        leased = true;
+      } else if (kind == 'I') {
+        ++report.inserted;
+      } else if (kind == 'U') {
+        updated.insert(id);
+      } else if (kind == 'D') {
+        updated.insert(id);
+        report.drifts.push_back({id, r[2].as<std::string>(), r[3].as<std::string>(), opt_string(r[4]), opt_string(r[5])});
       }
     }
+    if (!leased) throw LeaseLostError(source, impl_->options.instance_id);
     report.updated = static_cast<int>(updated.size());
     report.unchanged += static_cast<int>(batch.size()) - report.inserted - report.updated;
-
-    std::optional<int> status = outcome.http_status;
-    tx.exec_prepared("ingest_source_state", source, epoch(now), outcome.success, status, outcome.etag,
-                     outcome.last_modified, outcome.error, epoch(outcome.next_poll_at),
-                     static_cast<std::int64_t>(report.drifts.size()), outcome.new_url);
-    tx.commit();
     return report;
   });
 }
