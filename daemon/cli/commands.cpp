@@ -6,6 +6,10 @@ void add_commands(CLI::App& app, const GlobalOptions& globals, CommandResult& re
   add_version_command(app, globals, result);
   add_check_config_command(app, globals, result);
   add_parse_command(app, globals, result);
+  add_migrate_command(app, globals, result);
+  add_sources_command(app, globals, result);
+  add_run_command(app, globals, result);
+  add_cluster_command(app, globals, result);
 }
 
 }  // namespace fcd::cli

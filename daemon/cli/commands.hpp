@@ -7,6 +7,10 @@ namespace fcd::cli {
 void add_version_command(CLI::App& app, const GlobalOptions& globals, CommandResult& result);
 void add_check_config_command(CLI::App& app, const GlobalOptions& globals, CommandResult& result);
 void add_parse_command(CLI::App& app, const GlobalOptions& globals, CommandResult& result);
+void add_migrate_command(CLI::App& app, const GlobalOptions& globals, CommandResult& result);
+void add_sources_command(CLI::App& app, const GlobalOptions& globals, CommandResult& result);
+void add_run_command(CLI::App& app, const GlobalOptions& globals, CommandResult& result);
+void add_cluster_command(CLI::App& app, const GlobalOptions& globals, CommandResult& result);
 
 // Registers every command above on app.
 void add_commands(CLI::App& app, const GlobalOptions& globals, CommandResult& result);

@@ -1,0 +1,488 @@
+#include "service/daemon.hpp"
+
+#include <csignal>
+#include <random>
+
+#include "asio/asio.hpp"
+#include "cluster/options.hpp"
+#include "core/clock.hpp"
+#include "core/time.hpp"
+#include "feed/feed.hpp"
+#include "fetch/fetcher.hpp"
+#include "fetch/policy.hpp"
+#include "log/log.hpp"
+#include "service/clusterer.hpp"
+#include "service/db_pool.hpp"
+#include "service/mapping.hpp"
+
+namespace fcd::service {
+
+namespace {
+
+using namespace std::chrono_literals;
+
+fetch::FetcherOptions fetcher_options(const config::Config& config) {
+  fetch::FetcherOptions options;
+  const auto& f = config.fetch;
+  options.limits.connect_timeout = f.connect_timeout;
+  options.limits.total_timeout = f.total_timeout;
+  options.limits.low_speed_bytes = f.low_speed_limit_bytes;
+  options.limits.low_speed_time = f.low_speed_time;
+  options.limits.max_body_bytes = static_cast<std::size_t>(f.max_body_bytes);
+  options.limits.max_redirects = f.max_redirects;
+  options.max_concurrent = static_cast<std::size_t>(f.max_concurrent);
+  options.hosts.defaults.max_concurrent = static_cast<std::size_t>(f.max_per_host);
+  options.hosts.defaults.requests_per_minute = f.requests_per_minute_per_host;
+  for (const auto& [host, per_minute] : f.host_requests_per_minute) {
+    auto limits = options.hosts.defaults;
+    limits.requests_per_minute = per_minute;
+    options.hosts.overrides[host] = limits;
+  }
+  options.user_agent = f.user_agent;
+  options.proxy = f.proxy;
+  options.ca_bundle = f.ca_bundle;
+  options.block_private_addresses = f.block_private_addresses;
+  return options;
+}
+
+fetch::PollPolicy poll_policy(const config::Config& config) {
+  fetch::PollPolicy policy;
+  policy.backoff.cap = config.polling.error_backoff_max;
+  policy.redirect_grace = config.fetch.permanent_redirect_grace;
+  return policy;
+}
+
+cluster::EngineOptions engine_options(const config::Config& config) {
+  cluster::EngineOptions options;
+  options.window = config.cluster.window;
+  return options;
+}
+
+feed::ParseLimits parse_limits(const config::Config& config) {
+  feed::ParseLimits limits;
+  limits.max_document_bytes = static_cast<std::size_t>(config.parse.max_document_bytes);
+  limits.max_entries = static_cast<std::size_t>(config.parse.max_items);
+  limits.max_field_bytes = static_cast<std::size_t>(config.parse.max_field_bytes);
+  return limits;
+}
+
+std::string instance_id(const config::Config& config) {
+  return config.service.instance_id.empty() ? store::default_instance_id() : config.service.instance_id;
+}
+
+}  // namespace
+
+class Daemon::Impl {
+ public:
+  Impl(config::Config config, std::string config_path)
+      : config_(std::move(config)),
+        config_path_(std::move(config_path)),
+        log_(log::get("service")),
+        cpu_(static_cast<std::size_t>(config_.service.worker_threads)),
+        store_options_{.url = config_.database.url, .instance_id = instance_id(config_)},
+        db_(store_options_, static_cast<std::size_t>(config_.database.pool_size)),
+        fetcher_(io_, fetcher_options(config_), clock_),
+        signals_(io_, SIGINT, SIGTERM, SIGHUP),
+        wake_(io_),
+        cluster_wake_(io_),
+        shutdown_deadline_(io_),
+        summary_timer_(io_),
+        rng_(std::random_device{}()) {}
+
+  int run(const RunOptions& options) {
+    options_ = options;
+    prepare_database();
+    log_->info("instance {} starting: {} source(s) in config, polling {}", store_options_.instance_id,
+               config_.sources.size(), options_.once ? "once" : "continuously");
+    arm_signals();
+    asio::co_spawn(io_, main_loop(), [this](std::exception_ptr error) { finish(error); });
+    io_.run();
+    cpu_.join();
+    cluster_thread_.join();
+    db_.stop();
+    return exit_code_;
+  }
+
+ private:
+  // ---- start-up ----------------------------------------------------------
+  void prepare_database() {
+    store::Store db(store_options_);
+    if (config_.database.auto_migrate) {
+      const auto report = db.migrate();
+      for (const auto& migration : report.applied) log_->info("applied migration {}", migration.name);
+    } else {
+      db.require_current_schema();
+    }
+    log_sync(db.sync_config_sources(source_specs_from_config(config_.sources)));
+  }
+
+  void log_sync(const store::SyncCounts& counts) {
+    log_->info("config sources synced: {} added, {} updated, {} disabled, {} re-enabled, {} unchanged{}", counts.added,
+               counts.updated, counts.disabled, counts.reenabled, counts.unchanged,
+               counts.skipped ? fmt::format(", {} skipped (added by OPML or CLI)", counts.skipped) : "");
+  }
+
+  // ---- the loops ---------------------------------------------------------
+  asio::awaitable<void> main_loop() {
+    if (!options_.once) {
+      asio::co_spawn(io_, summary_loop(), asio::detached);
+      if (config_.cluster.enabled) asio::co_spawn(io_, cluster_loop(), asio::detached);
+    }
+    co_await schedule_loop();
+    while (in_flight_ > 0) co_await sleep(wake_, 1s);
+    if (options_.once && config_.cluster.enabled) co_await cluster_catch_up();
+  }
+
+  asio::awaitable<void> schedule_loop() {
+    const auto limit = static_cast<std::size_t>(config_.polling.claim_batch);
+    const auto capacity = static_cast<std::size_t>(config_.fetch.max_concurrent) * 2;
+    int database_failures = 0;
+    while (!stopping_) {
+      std::size_t claimed_count = 0;
+      if (in_flight_ < capacity) {
+        const auto now = clock_.now();
+        const auto lease = config_.polling.lease_duration;
+        const auto want = std::min(limit, capacity - in_flight_);
+        std::optional<std::chrono::milliseconds> retry_after;
+        try {
+          auto claimed = co_await db_.run(
+              [now, lease, want](store::Store& db) { return db.claim_due_sources(now, lease, want); });
+          if (database_failures > 0) log_->info("database reachable again; scheduling resumes");
+          database_failures = 0;
+          claimed_count = claimed.size();
+          for (auto& source : claimed) {
+            ++in_flight_;
+            asio::co_spawn(io_, poll_source(std::move(source)), asio::detached);
+          }
+        } catch (const store::StoreError& e) {
+          retry_after = store::next_backoff(database_failures);
+          if (database_failures++ == 0)
+            log_->error("cannot claim sources: {}; retrying with backoff, no new polls until the database answers",
+                        e.what());
+        }
+        if (retry_after) {
+          co_await sleep(wake_, *retry_after);
+          continue;
+        }
+      }
+      if (options_.once && claimed_count == 0 && in_flight_ == 0) break;
+      if (claimed_count == limit) continue;  // more may be due right now
+      co_await sleep(wake_, options_.once ? 200ms : 1s);
+    }
+  }
+
+  asio::awaitable<void> poll_source(store::ClaimedSource source) {
+    try {
+      co_await poll(source);
+    } catch (const store::LeaseLostError& e) {
+      log_->warn("source {}: lease lost before commit ({}); another instance polls it now", source.url, e.what());
+    } catch (const store::StoreError& e) {
+      ++database_errors_;
+      log_->error("source {}: could not store the poll: {}; it is polled again when its lease expires", source.url,
+                  e.what());
+    } catch (const std::exception& e) {
+      log_->error("source {}: poll failed: {}; it is polled again when its lease expires", source.url, e.what());
+    }
+    --in_flight_;
+    wake_.cancel();
+  }
+
+  asio::awaitable<void> poll(const store::ClaimedSource& source) {
+    fetch::FetchRequest request;
+    request.url = source.url;
+    request.etag = source.etag.value_or("");
+    request.last_modified = source.last_modified.value_or("");
+    const auto result = co_await fetcher_.fetch(std::move(request));
+    const auto now = clock_.now();
+
+    fetch::SourcePollState state;
+    state.error_count = source.error_count;
+    state.interval = source.interval.value_or(config_.polling.default_interval);
+    auto decision = fetch::decide_poll(result, state, now, poll_policy(config_), jitter());
+
+    std::vector<store::ArticleInput> items;
+    if (decision.action == fetch::PollAction::kParse) {
+      auto parsed = co_await parse(result);
+      if (!parsed.is_feed) {
+        decision.error_count = source.error_count + 1;
+        decision.error = "not a feed (" + (result.content_type.empty() ? "no Content-Type" : result.content_type) +
+                         "): " + parsed.bozo_message;
+        decision.next_poll_at = now + fetch::backoff_delay(decision.error_count, poll_policy(config_).backoff, jitter());
+      } else {
+        items = articles_from_feed(parsed);
+        decision.next_poll_at = now + next_interval(source, parsed, result, now);
+        if (parsed.bozo) ++parse_warnings_;
+      }
+    }
+
+    store::FetchOutcome outcome;
+    if (result.status != 0) outcome.http_status = result.status;
+    outcome.success = decision.error.empty();
+    if (!decision.error.empty()) outcome.error = decision.error;
+    if (!result.etag.empty()) outcome.etag = result.etag;
+    if (!result.last_modified.empty()) outcome.last_modified = result.last_modified;
+    outcome.next_poll_at = decision.next_poll_at;
+    outcome.new_url = decision.redirect.adopt_url;
+
+    const bool disable = decision.action == fetch::PollAction::kDisable;
+    const auto report = co_await db_.run([&source, &items, &outcome, now, disable](store::Store& db) {
+      auto committed = db.commit_poll(source.id, items, outcome, now);
+      if (disable) db.set_source_enabled(source.url, false);
+      return committed;
+    });
+    record(source, result, decision, report);
+  }
+
+  asio::awaitable<feed::ParsedFeed> parse(const fetch::FetchResult& result) {
+    feed::ParseOptions options;
+    options.base_url = result.final_url;
+    options.content_type = result.content_type;
+    options.now = clock_.now();
+    options.limits = parse_limits(config_);
+    co_return co_await asio::co_spawn(
+        cpu_, [&result, &options]() -> asio::awaitable<feed::ParsedFeed> { co_return feed::parse_feed(result.body, options); },
+        asio::use_awaitable);
+  }
+
+  core::Duration next_interval(const store::ClaimedSource& source, const feed::ParsedFeed& parsed,
+                               const fetch::FetchResult& result, core::TimePoint now) {
+    if (source.interval) return *source.interval;
+    std::vector<core::TimePoint> times;
+    for (const auto& entry : parsed.entries)
+      if (entry.published) times.push_back(*entry.published);
+    fetch::FeedHints hints;
+    hints.ttl = parsed.update_interval;
+    if (result.max_age) hints.max_age = core::Duration{result.max_age->count()};
+    fetch::IntervalOptions options;
+    options.min = config_.polling.min_interval;
+    options.max = config_.polling.max_interval;
+    return fetch::adaptive_interval(times, now, hints, options, jitter());
+  }
+
+  void record(const store::ClaimedSource& source, const fetch::FetchResult& result,
+              const fetch::PollDecision& decision, const store::IngestReport& report) {
+    ++polls_;
+    items_new_ += static_cast<std::uint64_t>(report.inserted);
+    items_updated_ += static_cast<std::uint64_t>(report.updated);
+    for (const auto& drift : report.drifts)
+      log_->warn("source {}: identity drift: item {} now arrives as {}; stored as an update of article {}",
+                 source.url, drift.old_guid, drift.new_guid, drift.article_id);
+    if (decision.error.empty()) {
+      log_->debug("source {}: {} {} in {} ms: {} new, {} updated, {} unchanged; next poll {}", source.url,
+                  result.status, fetch::to_string(decision.action),
+                  std::chrono::duration_cast<std::chrono::milliseconds>(result.timings.total).count(),
+                  report.inserted, report.updated, report.unchanged, core::format_rfc3339(decision.next_poll_at));
+      return;
+    }
+    ++poll_errors_;
+    // Repeated identical failures are summarised: the first and every tenth are logged.
+    const int errors = decision.error_count;
+    if (errors <= 1 || errors % 10 == 0 || decision.action == fetch::PollAction::kDisable) {
+      log_->warn("source {}: {}{}; {} (error {} in a row)", source.url,
+                 result.status ? fmt::format("HTTP {}: ", result.status) : std::string{}, decision.error,
+                 decision.action == fetch::PollAction::kDisable
+                     ? std::string{"source disabled"}
+                     : "next try " + core::format_rfc3339(decision.next_poll_at),
+                 errors);
+    }
+  }
+
+  asio::awaitable<void> cluster_loop() {
+    while (!stopping_) {
+      const auto step = co_await cluster_step();
+      if (!step || step->articles == 0) co_await sleep(cluster_wake_, step ? 2s : 5s);
+    }
+    co_await asio::co_spawn(cluster_thread_, [this]() -> asio::awaitable<void> {
+      if (clusterer_) clusterer_->release();
+      co_return;
+    }, asio::use_awaitable);
+  }
+
+  // Runs the clusterer until nothing is pending (--once).
+  asio::awaitable<void> cluster_catch_up() {
+    std::size_t total = 0;
+    for (;;) {
+      const auto step = co_await cluster_step();
+      if (!step) break;
+      if (!step->holds_lock) {
+        log_->info("another instance holds the clusterer lock; it clusters what was stored");
+        break;
+      }
+      total += step->articles;
+      if (step->articles == 0) break;
+    }
+    log_->info("clusterer caught up: {} article(s) clustered", total);
+    co_await asio::co_spawn(cluster_thread_, [this]() -> asio::awaitable<void> {
+      if (clusterer_) clusterer_->release();
+      co_return;
+    }, asio::use_awaitable);
+  }
+
+  // One clusterer step on its own thread; nullopt when the database failed.
+  asio::awaitable<std::optional<ClusterStepResult>> cluster_step() {
+    try {
+      auto result = co_await asio::co_spawn(
+          cluster_thread_,
+          [this]() -> asio::awaitable<ClusterStepResult> {
+            if (!clusterer_)
+              clusterer_ = std::make_unique<Clusterer>(store_options_, engine_options(config_), kClusterBatch);
+            co_return clusterer_->step(clock_.now());
+          },
+          asio::use_awaitable);
+      if (result.holds_lock && !holds_cluster_lock_) log_->info("this instance now runs the clusterer");
+      holds_cluster_lock_ = result.holds_lock;
+      articles_clustered_ += result.articles;
+      stories_created_ += result.stories_created;
+      stories_merged_ += result.stories_merged;
+      co_return result;
+    } catch (const store::StoreError& e) {
+      ++database_errors_;
+      log_->error("clusterer: {}; retrying in a few seconds", e.what());
+      holds_cluster_lock_ = false;
+      co_return std::nullopt;
+    }
+  }
+
+  asio::awaitable<void> summary_loop() {
+    while (!stopping_) {
+      co_await sleep(summary_timer_, 60s);
+      if (stopping_) break;
+      log_->info("last minute: {} polls, {} errors, {} new and {} updated items, {} clustered, {} stories created, {} merged; {} in flight",
+                 polls_ - reported_.polls, poll_errors_ - reported_.errors, items_new_ - reported_.items_new,
+                 items_updated_ - reported_.items_updated, articles_clustered_ - reported_.clustered,
+                 stories_created_ - reported_.stories_created, stories_merged_ - reported_.stories_merged, in_flight_);
+      reported_ = {polls_, poll_errors_, items_new_, items_updated_, articles_clustered_, stories_created_, stories_merged_};
+    }
+  }
+
+  // ---- signals, reload, shutdown ------------------------------------------
+  void arm_signals() {
+    signals_.async_wait([this](const boost::system::error_code& error, int signal) { on_signal(error, signal); });
+  }
+
+  void on_signal(const boost::system::error_code& error, int signal) {
+    if (error) return;
+    if (signal == SIGHUP) {
+      reload();
+    } else if (!stopping_) {
+      log_->info("{} received: no new polls; {} in flight get {} to finish; a second signal exits at once",
+                 signal == SIGTERM ? "SIGTERM" : "SIGINT", in_flight_,
+                 core::format_duration(config_.service.shutdown_timeout));
+      begin_shutdown();
+    } else {
+      log_->warn("second signal: exiting now; uncommitted polls are polled again when their leases expire");
+      std::_Exit(core::kExitRuntimeFailure);
+    }
+    arm_signals();
+  }
+
+  void begin_shutdown() {
+    stopping_ = true;
+    wake_.cancel();
+    cluster_wake_.cancel();
+    summary_timer_.cancel();
+    shutdown_deadline_.expires_after(config_.service.shutdown_timeout);
+    shutdown_deadline_.async_wait([this](const boost::system::error_code& error) {
+      if (error) return;
+      log_->warn("shutdown timeout: abandoning {} poll(s); they are polled again when their leases expire", in_flight_);
+      fetcher_.cancel_all();
+    });
+  }
+
+  void reload() {
+    try {
+      auto fresh = config::load_config_file(config_path_);
+      config::apply_environment(fresh, [](const char* name) { return std::getenv(name); });
+      if (!log::set_level(fresh.log.level)) log_->warn("reload: unknown log level {}", fresh.log.level);
+      const auto specs = source_specs_from_config(fresh.sources);
+      asio::co_spawn(io_, sync_sources(specs), asio::detached);
+      config_.log = fresh.log;
+      config_.polling = fresh.polling;
+      config_.parse = fresh.parse;
+      config_.retention = fresh.retention;
+      config_.sources = fresh.sources;
+      log_->info("reloaded {}: sources, log level, polling and parse limits applied; database, fetch, http and "
+                 "service settings take effect at the next restart",
+                 config_path_);
+    } catch (const config::ConfigError& e) {
+      log_->error("reload rejected, keeping the running configuration: {}", e.what());
+    }
+  }
+
+  asio::awaitable<void> sync_sources(std::vector<store::SourceSpec> specs) {
+    try {
+      log_sync(co_await db_.run([specs = std::move(specs)](store::Store& db) { return db.sync_config_sources(specs); }));
+      wake_.cancel();
+    } catch (const store::StoreError& e) {
+      log_->error("reload: could not sync sources: {}; they are synced at the next reload or restart", e.what());
+    }
+  }
+
+  void finish(std::exception_ptr error) {
+    if (error) {
+      try {
+        std::rethrow_exception(error);
+      } catch (const std::exception& e) {
+        log_->critical("run loop failed: {}", e.what());
+      }
+      exit_code_ = core::kExitRuntimeFailure;
+    }
+    stopping_ = true;
+    signals_.cancel();
+    wake_.cancel();
+    cluster_wake_.cancel();
+    summary_timer_.cancel();
+    shutdown_deadline_.cancel();
+    log_->info("stopped: {} polls ({} errors), {} new and {} updated items, {} articles clustered", polls_, poll_errors_,
+               items_new_, items_updated_, articles_clustered_);
+  }
+
+  // ---- helpers -----------------------------------------------------------
+  static asio::awaitable<void> sleep(asio::steady_timer& timer, std::chrono::steady_clock::duration duration) {
+    timer.expires_after(duration);
+    boost::system::error_code ignored;
+    co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+  }
+
+  double jitter() { return std::uniform_real_distribution<double>(0.0, 1.0)(rng_); }
+
+  static constexpr std::size_t kClusterBatch = 500;
+
+  config::Config config_;
+  std::string config_path_;
+  RunOptions options_;
+  std::shared_ptr<spdlog::logger> log_;
+  core::SystemWallClock clock_;
+  asio::io_context io_{1};
+  asio::thread_pool cpu_;
+  store::StoreOptions store_options_;
+  DbPool db_;
+  fetch::Fetcher fetcher_;
+  asio::thread_pool cluster_thread_{1};
+  std::unique_ptr<Clusterer> clusterer_;  // used only on cluster_thread_
+  asio::signal_set signals_;
+  asio::steady_timer wake_;
+  asio::steady_timer cluster_wake_;
+  asio::steady_timer shutdown_deadline_;
+  asio::steady_timer summary_timer_;
+  std::mt19937_64 rng_;
+
+  bool stopping_ = false;
+  bool holds_cluster_lock_ = false;
+  std::size_t in_flight_ = 0;
+  int exit_code_ = core::kExitOk;
+  std::uint64_t polls_ = 0, poll_errors_ = 0, items_new_ = 0, items_updated_ = 0, parse_warnings_ = 0;
+  std::uint64_t articles_clustered_ = 0, stories_created_ = 0, stories_merged_ = 0, database_errors_ = 0;
+  struct {
+    std::uint64_t polls, errors, items_new, items_updated, clustered, stories_created, stories_merged;
+  } reported_{};
+};
+
+Daemon::Daemon(config::Config config, std::string config_path)
+    : impl_(std::make_unique<Impl>(std::move(config), std::move(config_path))) {}
+
+Daemon::~Daemon() = default;
+
+int Daemon::run(const RunOptions& options) { return impl_->run(options); }
+
+}  // namespace fcd::service

@@ -1,0 +1,43 @@
+#pragma once
+// Pure translations between the modules' values, so the run loop only moves
+// data: config sources -> store specs, parsed entries -> stored articles,
+// stored articles -> clusterer input, clusterer decisions -> a store batch.
+#include <unordered_map>
+#include <vector>
+
+#include "cluster/engine.hpp"
+#include "config/config.hpp"
+#include "feed/feed.hpp"
+#include "store/types.hpp"
+
+namespace fcd::service {
+
+// Config-listed sources as the store syncs them; disabled entries are left out
+// (so the sync disables them).
+std::vector<store::SourceSpec> source_specs_from_config(const std::vector<config::SourceSettings>& sources);
+
+// One stored article per parsed entry, with its canonical URL.
+std::vector<store::ArticleInput> articles_from_feed(const feed::ParsedFeed& feed);
+
+// A committed article as the clusterer sees it; source_name identifies the outlet.
+cluster::Article cluster_article(const store::PendingArticle& article);
+
+// Keeps the clusterer's story ids and the database's apart: the engine numbers
+// stories itself, the database assigns the stable ids downstream apps see.
+class StoryIdMap {
+ public:
+  std::optional<core::StoryId> database_id(core::StoryId engine_story) const;
+  void remember(core::StoryId engine_story, core::StoryId database_story);
+
+ private:
+  std::unordered_map<core::StoryId, core::StoryId> ids_;
+};
+
+// Turns decisions into one store batch: a StoryWrite (key = the engine's story
+// id) for every story a decision touches, one MembershipWrite per decision,
+// a MergeWrite per merge event. change_seq of each article comes from pending.
+store::ClusterBatch cluster_batch(const std::vector<cluster::Decision>& decisions,
+                                  const std::unordered_map<core::ArticleId, std::int64_t>& change_seqs,
+                                  const cluster::Engine& engine, const StoryIdMap& ids);
+
+}  // namespace fcd::service
