@@ -424,8 +424,10 @@ void Fetcher::Impl::on_ready(Impl* self, curl_socket_t fd, const std::weak_ptr<S
   if (ec == asio::error::operation_aborted) return;
   self->socket_action(fd, ec ? CURL_CSELECT_ERR : direction);
   // socket_action may have removed this socket or changed what curl wants;
-  // re-arm only a direction that is still wanted.
-  if (!watch->removed) self->arm(fd, watch);
+  // re-arm only a direction that is still wanted, and never after a failed
+  // wait, which would fail again at once and spin (curl's own timeout ends
+  // such a transfer).
+  if (!watch->removed && !ec) self->arm(fd, watch);
 }
 
 void Fetcher::Impl::socket_action(curl_socket_t fd, int events) {
