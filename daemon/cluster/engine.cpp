@@ -6,6 +6,7 @@
 #include <map>
 #include <unordered_map>
 
+#include "cluster/flat_map.hpp"
 #include "cluster/url.hpp"
 #include "text/language.hpp"
 #include "text/minhash.hpp"
@@ -20,6 +21,7 @@ using text::TermId;
 using Seq = std::uint32_t;  // position in the arrival stream; 2^32 articles per engine lifetime
 
 constexpr std::size_t kMatchedTerms = 6;
+constexpr Seq kNoSeq = detail::FlatMap<TermId>::kEmpty;
 constexpr double kMinCandidateCosine = 0.05;
 
 struct Slot {
@@ -32,6 +34,9 @@ struct Slot {
   bool body_signature = false;  // signature of body shingles (else of the title)
   text::MinHash signature{};
   SparseVector vector;  // top terms, unit length
+  // The inverted index runs through the slots: prev[i] is the previous
+  // article holding vector[i].term (kNoSeq at the end of the chain).
+  std::vector<Seq> prev;
   std::string title;
 };
 
@@ -43,15 +48,6 @@ struct Story {
   core::TimePoint first{}, last{};
   Seq headline = 0;
   bool dirty = true;  // changed since the last merge pass
-};
-
-struct PostingList {
-  struct Entry {
-    Seq seq;
-    float weight;
-  };
-  std::vector<Entry> entries;  // ascending seq
-  std::size_t head = 0;        // entries before head have left the window
 };
 
 std::uint32_t term_id(std::string_view term) { return static_cast<TermId>(text::hash64(term)); }
@@ -107,11 +103,13 @@ struct Engine::State {
 
   std::deque<Slot> slots;
   Seq base = 0;  // seq of slots.front()
-  std::unordered_map<core::ArticleId, Seq> by_id;
-  std::unordered_map<TermId, PostingList> postings;
+  detail::FlatMap<core::ArticleId> by_id;
+  detail::FlatMap<TermId> postings;  // term -> newest article holding it (head of its chain)
   std::size_t posting_count = 0;
-  std::unordered_map<std::uint64_t, Seq> by_url;  // earliest live article per canonical URL
-  std::unordered_map<std::uint64_t, std::vector<Seq>> lsh;
+  detail::FlatMap<std::uint64_t> by_url;  // earliest live article per canonical URL
+  // Newest article per LSH band key: a copy of a copy still finds the chain
+  // through the newest one, and one entry per key keeps memory flat.
+  detail::FlatMap<std::uint64_t> lsh;
   std::map<core::StoryId, Story> stories;  // ordered: merge passes run in a fixed order
   core::StoryId next_story = 1;
   core::TimePoint now{};
@@ -196,27 +194,40 @@ struct Engine::State {
   // ---- index ---------------------------------------------------------------
 
   void index(Seq seq) {
-    const Slot& s = *slot(seq);
-    for (const auto& t : s.vector) {
-      postings[t.term].entries.push_back({seq, t.weight});
-      ++posting_count;
+    Slot& s = *slot(seq);
+    s.prev.resize(s.vector.size());
+    for (std::size_t i = 0; i < s.vector.size(); ++i) {
+      s.prev[i] = postings.find(s.vector[i].term).value_or(kNoSeq);
+      postings.set(s.vector[i].term, seq);
     }
-    if (s.url_key != 0) by_url.try_emplace(s.url_key, seq);
-    for (auto key : keys_of(s)) lsh[key].push_back(seq);
+    posting_count += s.vector.size();
+    if (s.url_key != 0) by_url.try_set(s.url_key, seq);
+    for (auto key : keys_of(s)) lsh.set(key, seq);
+  }
+
+  // Calls fn(slot, weight) for the newest max_postings_scan window articles
+  // holding term, newest first, live or not.
+  template <typename Fn>
+  void for_each_posting(TermId term, Fn&& fn) const {
+    std::optional<Seq> head = postings.find(term);
+    Seq seq = head.value_or(kNoSeq);
+    for (std::size_t steps = 0; seq != kNoSeq && seq >= base && steps < options.max_postings_scan; ++steps) {
+      const Slot& s = slots[seq - base];
+      const auto it = std::lower_bound(s.vector.begin(), s.vector.end(), term,
+                                       [](const text::WeightedTerm& w, TermId t) { return w.term < t; });
+      const std::size_t pos = static_cast<std::size_t>(it - s.vector.begin());
+      fn(seq, s, it->weight);
+      seq = s.prev[pos];
+    }
   }
 
   // Removes what points at a live slot from the URL and LSH maps; posting
   // entries are skipped while the slot is dead and dropped when it leaves.
   void unindex(Seq seq) {
     const Slot& s = *slot(seq);
-    if (auto it = by_url.find(s.url_key); it != by_url.end() && it->second == seq) by_url.erase(it);
-    for (auto key : keys_of(s)) {
-      auto it = lsh.find(key);
-      if (it == lsh.end()) continue;
-      auto& list = it->second;
-      list.erase(std::remove(list.begin(), list.end(), seq), list.end());
-      if (list.empty()) lsh.erase(it);
-    }
+    if (s.url_key != 0 && by_url.find(s.url_key) == seq) by_url.erase(s.url_key);
+    for (auto key : keys_of(s))
+      if (lsh.find(key) == seq) lsh.erase(key);
   }
 
   void retire(Seq seq) {
@@ -224,9 +235,7 @@ struct Engine::State {
     unindex(seq);
     Slot& s = *slot(seq);
     by_id.erase(s.id);
-    s.live = false;
-    s.vector = SparseVector{};  // posting entries still name the terms; the weights are in them
-    s.vector.shrink_to_fit();
+    s.live = false;  // its vector stays: index chains run through it until it leaves
   }
 
   void evict() {
@@ -235,26 +244,12 @@ struct Engine::State {
       Slot& front = slots.front();
       if (front.live && front.time >= horizon) break;
       if (front.live) retire(base);
+      // A chain whose newest entry leaves has nothing newer left.
+      for (const auto& t : front.vector)
+        if (postings.find(t.term) == base) postings.erase(t.term);
+      posting_count -= front.vector.size();
       slots.pop_front();
       ++base;
-    }
-  }
-
-  void trim_postings(const SparseVector& terms_hint) {
-    for (const auto& t : terms_hint) {
-      auto it = postings.find(t.term);
-      if (it == postings.end()) continue;
-      PostingList& list = it->second;
-      while (list.head < list.entries.size() && list.entries[list.head].seq < base) {
-        ++list.head;
-        --posting_count;
-      }
-      if (list.head == list.entries.size()) {
-        postings.erase(it);
-      } else if (list.head > 32 && list.head * 2 > list.entries.size()) {
-        list.entries.erase(list.entries.begin(), list.entries.begin() + static_cast<std::ptrdiff_t>(list.head));
-        list.head = 0;
-      }
     }
   }
 
@@ -275,11 +270,21 @@ struct Engine::State {
     distinct.reserve(out.analysis.features.size());
     for (const auto& f : out.analysis.features) {
       const TermId id = term_id(f.term);
-      distinct.push_back(id);
+      // A two-word feature is taken to be as rare as its rarer word: counting
+      // every phrase would fill the frequency table with one-off pairs.
+      const std::size_t space = f.term.find(' ');
+      double idf = 0;
+      if (space == std::string::npos) {
+        distinct.push_back(id);
+        idf = df.idf(id, t);
+      } else {
+        idf = std::max(df.idf(term_id(std::string_view(f.term).substr(0, space)), t),
+                       df.idf(term_id(std::string_view(f.term).substr(space + 1)), t));
+      }
       // Sub-linear term frequency: a word repeated in a long body should not
       // outweigh a rare name said once.
       const double tf = f.weight >= 1.0f ? 1.0 + std::log(f.weight) : f.weight;
-      raw.push_back({id, static_cast<float>(tf * df.idf(id, t))});
+      raw.push_back({id, static_cast<float>(tf * idf)});
     }
     text::canonicalise(raw);
     text::keep_top(raw, options.max_terms);
@@ -321,23 +326,21 @@ struct Engine::State {
   // The earliest copy this article duplicates, with the similarity.
   std::optional<std::pair<Seq, double>> find_duplicate(const Slot& candidate) const {
     if (candidate.url_key != 0)
-      if (auto it = by_url.find(candidate.url_key); it != by_url.end()) return std::pair{it->second, 1.0};
+      if (auto seq = by_url.find(candidate.url_key)) return std::pair{*seq, 1.0};
     std::optional<std::pair<Seq, double>> best;
     for (auto key : keys_of(candidate)) {
-      auto it = lsh.find(key);
-      if (it == lsh.end()) continue;
-      for (Seq seq : it->second) {
-        const Slot* other = slot(seq);
-        if (other == nullptr || other->body_signature != candidate.body_signature) continue;
-        const double j = text::estimate_jaccard(candidate.signature, other->signature);
-        const bool same =
-            candidate.body_signature
-                ? j >= options.duplicate_jaccard
-                : j >= options.duplicate_title_jaccard &&
-                      text::dot(candidate.vector, other->vector) >= options.duplicate_title_cosine;
-        if (same && (!best || j > best->second + 1e-9 || (std::fabs(j - best->second) <= 1e-9 && seq < best->first)))
-          best = std::pair{seq, j};
-      }
+      const auto found = lsh.find(key);
+      if (!found) continue;
+      const Seq seq = *found;
+      const Slot* other = slot(seq);
+      if (other == nullptr || other->body_signature != candidate.body_signature) continue;
+      const double j = text::estimate_jaccard(candidate.signature, other->signature);
+      const bool same = candidate.body_signature
+                            ? j >= options.duplicate_jaccard
+                            : j >= options.duplicate_title_jaccard &&
+                                  text::dot(candidate.vector, other->vector) >= options.duplicate_title_cosine;
+      if (same && (!best || j > best->second + 1e-9 || (std::fabs(j - best->second) <= 1e-9 && seq < best->first)))
+        best = std::pair{seq, j};
     }
     return best;
   }
@@ -354,21 +357,13 @@ struct Engine::State {
     shared.assign(slots.size(), 0);
     touched.clear();
     for (const auto& t : candidate.vector) {
-      auto it = postings.find(t.term);
-      if (it == postings.end()) continue;
-      const auto& entries = it->second.entries;
-      std::size_t from = std::max(it->second.head, entries.size() > options.max_postings_scan
-                                                       ? entries.size() - options.max_postings_scan
-                                                       : std::size_t{0});
-      for (std::size_t i = from; i < entries.size(); ++i) {
-        const Seq seq = entries[i].seq;
-        if (seq < base) continue;
+      for_each_posting(t.term, [&](Seq seq, const Slot& other, float weight) {
+        if (!other.live) return;
         const std::size_t index = seq - base;
-        if (!slots[index].live) continue;
         if (shared[index] == 0) touched.push_back(static_cast<std::uint32_t>(index));
-        score[index] += t.weight * entries[i].weight;
+        score[index] += t.weight * weight;
         if (shared[index] < 255) ++shared[index];
-      }
+      });
     }
     struct Evidence {
       core::StoryId story;
@@ -415,10 +410,10 @@ struct Engine::State {
     Decision decision;
     decision.article = article.id;
     core::StoryId previous_story = 0;
-    if (auto it = by_id.find(article.id); it != by_id.end()) {
+    if (auto seq = by_id.find(article.id)) {
       decision.update = true;
-      previous_story = slot(it->second)->story;
-      retire(it->second);
+      previous_story = slot(*seq)->story;
+      retire(*seq);
     }
     const core::TimePoint t = article.published.value_or(now);
     if (!started || t > now) now = t;
@@ -460,7 +455,7 @@ struct Engine::State {
 
     const Seq seq = base + static_cast<Seq>(slots.size());
     slots.push_back(std::move(incoming));
-    by_id[article.id] = seq;
+    by_id.set(article.id, seq);
     index(seq);
 
     Story* story = nullptr;
@@ -483,7 +478,6 @@ struct Engine::State {
       decision.events.push_back({StoryEvent::Kind::kCreated, id, 0, article.title});
     }
     decision.story = story->id;
-    trim_postings(slots.back().vector);
 
     if (options.merge_every > 0 && ++since_merge >= options.merge_every) {
       auto events = merge_pass();
@@ -509,14 +503,9 @@ struct Engine::State {
       text::keep_top(top, options.merge_top_terms);
       std::vector<core::StoryId> candidates;
       for (const auto& t : top) {
-        auto p = postings.find(t.term);
-        if (p == postings.end()) continue;
-        const auto& entries = p->second.entries;
-        std::size_t from = std::max(p->second.head, entries.size() > options.max_postings_scan
-                                                        ? entries.size() - options.max_postings_scan
-                                                        : std::size_t{0});
-        for (std::size_t i = from; i < entries.size(); ++i)
-          if (const Slot* s = slot(entries[i].seq); s != nullptr && s->story != id) candidates.push_back(s->story);
+        for_each_posting(t.term, [&](Seq, const Slot& other, float) {
+          if (other.live && other.story != id) candidates.push_back(other.story);
+        });
       }
       std::sort(candidates.begin(), candidates.end());
       candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());
@@ -557,19 +546,13 @@ struct Engine::State {
       bytes += slot.vector.capacity() * sizeof(text::WeightedTerm);
       if (slot.title.capacity() > 15) bytes += slot.title.capacity() + 1;
     }
-    // Hash map nodes: key, value, next pointer, cached hash; plus one bucket pointer each.
-    constexpr std::size_t kNode = 2 * sizeof(void*);
-    bytes += by_id.size() * (kNode + sizeof(core::ArticleId) + sizeof(Seq) + sizeof(void*));
-    bytes += by_url.size() * (kNode + sizeof(std::uint64_t) + sizeof(Seq) + sizeof(void*));
-    for (const auto& [key, list] : postings)
-      bytes += kNode + sizeof(TermId) + sizeof(PostingList) + sizeof(void*) +
-               list.entries.capacity() * sizeof(PostingList::Entry);
-    for (const auto& [key, list] : lsh)
-      bytes += kNode + sizeof(key) + sizeof(list) + sizeof(void*) + list.capacity() * sizeof(Seq);
+    bytes += by_id.bytes() + by_url.bytes() + postings.bytes() + lsh.bytes();
+    for (const auto& slot : slots) bytes += slot.prev.capacity() * sizeof(Seq);
     for (const auto& [id, story] : stories)
       bytes += 4 * sizeof(void*) + sizeof(Story) + story.members.capacity() * sizeof(Seq) +
                story.sum.capacity() * sizeof(text::WeightedTerm);
-    bytes += df.terms() * (kNode + sizeof(TermId) + sizeof(float) + sizeof(void*));
+    // A std::unordered_map node: key, value, next pointer, cached hash; plus a bucket.
+    bytes += df.terms() * (2 * sizeof(void*) + sizeof(TermId) + sizeof(float) + sizeof(void*));
     s.state_bytes = bytes;
     return s;
   }
@@ -604,9 +587,9 @@ std::vector<Decision> Engine::rebuild(std::span<const Article> articles) {
 }
 
 std::optional<core::StoryId> Engine::story_of(core::ArticleId article) const {
-  auto it = state_->by_id.find(article);
-  if (it == state_->by_id.end()) return std::nullopt;
-  return state_->slot(it->second)->story;
+  const auto seq = state_->by_id.find(article);
+  if (!seq) return std::nullopt;
+  return state_->slot(*seq)->story;
 }
 
 std::optional<std::string> Engine::headline(core::StoryId story) const {

@@ -23,10 +23,10 @@ struct EngineOptions {
   // Document frequencies decay with this half-life in article time.
   core::Duration df_half_life = std::chrono::hours(24);
   // Terms kept per article vector (heaviest TF-IDF weights); bounds memory.
-  std::size_t max_terms = 28;
+  std::size_t max_terms = 24;
   // Only the newest entries of a term's posting list are scanned; terms that
   // common weigh little and would otherwise make candidate search quadratic.
-  std::size_t max_postings_scan = 1500;
+  std::size_t max_postings_scan = 400;
 
   // Level 2, duplicates. Body text: estimated shingle Jaccard at least this.
   double duplicate_jaccard = 0.7;

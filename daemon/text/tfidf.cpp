@@ -74,8 +74,9 @@ void DocumentFrequencies::add(std::span<const TermId> distinct_terms, core::Time
     origin_ = t;
     started_ = true;
   }
-  // Rebase every few half-lives: keeps the numbers in float range and prunes.
-  if ((t - origin_).count() > 4 * half_life_s_) rebase(t);
+  // Rebase every half-life: keeps the numbers in float range and prunes terms
+  // that have faded, so the table holds about one half-life of vocabulary.
+  if ((t - origin_).count() > half_life_s_) rebase(t);
   const auto w = static_cast<float>(scale_at(t));
   total_ += w;
   for (TermId term : distinct_terms) counts_[term] += w;

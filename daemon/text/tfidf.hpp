@@ -36,7 +36,7 @@ double dot(const SparseVector& a, const SparseVector& b);
 // Not thread-safe.
 class DocumentFrequencies {
  public:
-  explicit DocumentFrequencies(core::Duration half_life, double min_frequency = 0.05);
+  explicit DocumentFrequencies(core::Duration half_life, double min_frequency = 0.3);
 
   // Counts one document holding these terms (each once) at time t.
   void add(std::span<const TermId> distinct_terms, core::TimePoint t);
