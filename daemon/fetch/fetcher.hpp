@@ -35,7 +35,8 @@ struct FetcherOptions {
 class Fetcher {
  public:
   // Throws std::runtime_error when libcurl cannot be initialised. clock must
-  // outlive the Fetcher; it drives the per-host token buckets.
+  // outlive the Fetcher; it drives the per-host token buckets (a fetch waiting
+  // for a token re-checks each second, so a manual clock must be advanced).
   Fetcher(asio::io_context& io, FetcherOptions options, const core::WallClock& clock);
   ~Fetcher();
   Fetcher(const Fetcher&) = delete;
