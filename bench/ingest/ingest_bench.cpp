@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "core/time.hpp"
+#include "store/conninfo.hpp"
 #include "store/store.hpp"
 
 namespace {
@@ -35,19 +36,7 @@ namespace {
 using fcd::core::Duration;
 using fcd::core::TimePoint;
 using fcd::store::ArticleInput;
-
-std::string with_database(const std::string& url, const std::string& database) {
-  const auto scheme = url.find("://");
-  if (scheme == std::string::npos) return url + " dbname=" + database;
-  const auto path = url.find('/', scheme + 3);
-  const auto query = url.find('?', scheme + 3);
-  if (path == std::string::npos || (query != std::string::npos && query < path)) {
-    const auto at = query == std::string::npos ? url.size() : query;
-    return url.substr(0, at) + "/" + database + url.substr(at);
-  }
-  const auto end = query == std::string::npos ? url.size() : query;
-  return url.substr(0, path + 1) + database + url.substr(end);
-}
+using fcd::store::with_database;
 
 // A fresh, migrated database, dropped on destruction.
 class BenchDatabase {

@@ -1,7 +1,5 @@
 #include "store/error.hpp"
 
-#include <regex>
-
 namespace fcd::store {
 
 namespace {
@@ -54,15 +52,5 @@ LeaseLostError::LeaseLostError(long long source_id, const std::string& instance_
 
 NotClustererError::NotClustererError()
     : StoreError("", "write cluster decisions", "this connection does not hold the clusterer lock") {}
-
-std::string redact_connection_string(const std::string& conninfo) {
-  // URL form: scheme://user:password@host...
-  static const std::regex kUrlPassword(R"(^([A-Za-z][A-Za-z0-9+.-]*://[^:/@?#]*):[^@/?#]*@)");
-  // Keyword form, and password= as a URL query parameter.
-  static const std::regex kKeywordPassword(R"((password\s*=\s*)('([^'\\]|\\.)*'|[^\s&]*))",
-                                           std::regex::icase);
-  std::string out = std::regex_replace(conninfo, kUrlPassword, "$1:***@");
-  return std::regex_replace(out, kKeywordPassword, "$1***");
-}
 
 }  // namespace fcd::store

@@ -63,9 +63,4 @@ class NotClustererError : public StoreError {
   NotClustererError();
 };
 
-// Removes the password from a PostgreSQL URL or keyword/value connection
-// string, for messages and logs ("postgresql://u:secret@h/db" ->
-// "postgresql://u:***@h/db", "password=secret" -> "password=***").
-std::string redact_connection_string(const std::string& conninfo);
-
 }  // namespace fcd::store

@@ -93,6 +93,8 @@ void prepare_source_statements(pqxx::connection& c) {
             " FROM due WHERE s.id = due.id"
             " RETURNING s.id, s.url, s.etag, s.last_modified, s.poll_interval_s, s.error_count,"
             " extract(epoch FROM s.lease_expires_at)::bigint");
+  c.prepare("source_release_all",
+            "UPDATE sources SET lease_owner = NULL, lease_expires_at = NULL WHERE lease_owner = $1");
   c.prepare("source_renew",
             "UPDATE sources SET lease_expires_at = to_timestamp($3) + make_interval(secs => $4)"
             " WHERE id = $1 AND lease_owner = $2 RETURNING id");
@@ -205,11 +207,11 @@ RemoveResult Store::remove_source(const std::string& url) {
 
 std::vector<ClaimedSource> Store::claim_due_sources(core::TimePoint now, core::Duration lease, std::size_t limit) {
   return impl_->run("claim due sources", [&](pqxx::connection& c) {
-    pqxx::work tx(c);
+    // One statement: autocommit is its transaction.
+    pqxx::nontransaction tx(c);
     std::vector<ClaimedSource> claimed;
     auto rows = tx.exec_prepared("source_claim", epoch(now), impl_->options.instance_id,
                                  static_cast<std::int64_t>(limit), static_cast<double>(lease.count()));
-    tx.commit();
     for (const auto& r : rows) {
       ClaimedSource s;
       s.id = r[0].as<std::int64_t>();
@@ -228,12 +230,17 @@ std::vector<ClaimedSource> Store::claim_due_sources(core::TimePoint now, core::D
 
 bool Store::renew_lease(core::SourceId source, core::TimePoint now, core::Duration lease) {
   return impl_->run("renew lease", [&](pqxx::connection& c) {
-    pqxx::work tx(c);
-    const bool ours = !tx.exec_prepared("source_renew", source, impl_->options.instance_id, epoch(now),
-                                        static_cast<double>(lease.count()))
-                           .empty();
-    tx.commit();
-    return ours;
+    pqxx::nontransaction tx(c);
+    return !tx.exec_prepared("source_renew", source, impl_->options.instance_id, epoch(now),
+                             static_cast<double>(lease.count()))
+                .empty();
+  });
+}
+
+int Store::release_leases() {
+  return impl_->run("release leases", [&](pqxx::connection& c) {
+    pqxx::nontransaction tx(c);
+    return static_cast<int>(tx.exec_prepared("source_release_all", impl_->options.instance_id).affected_rows());
   });
 }
 

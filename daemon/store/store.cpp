@@ -6,6 +6,7 @@
 #include <array>
 #include <nlohmann/json.hpp>
 
+#include "store/conninfo.hpp"
 #include "store/migrations.hpp"
 #include "store/store_impl.hpp"
 

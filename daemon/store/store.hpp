@@ -98,6 +98,10 @@ class Store {
   std::vector<ClaimedSource> claim_due_sources(core::TimePoint now, core::Duration lease, std::size_t limit);
   // Extends a held lease; false when it is no longer ours.
   bool renew_lease(core::SourceId source, core::TimePoint now, core::Duration lease);
+  // Gives back every lease this instance holds (on shutdown, for polls that
+  // will not be committed), so other instances need not wait for expiry.
+  // Returns how many.
+  int release_leases();
 
   // ---- Ingest -------------------------------------------------------------
   // Commits one poll of a source held by this instance: the items (inserted,
@@ -105,6 +109,10 @@ class Store {
   // new fetch state, then releases the lease — all in one transaction.
   // Items with a guid repeated in the same poll count once (the first wins).
   // Throws LeaseLostError (nothing written) when the lease is no longer ours.
+  // After a connection_lost() error the poll may or may not have committed;
+  // calling commit_poll again after reconnect() is safe either way: it commits
+  // now, or throws LeaseLostError because the first attempt did (and released
+  // the lease) — the items are stored exactly once.
   IngestReport commit_poll(core::SourceId source, const std::vector<ArticleInput>& items,
                            const FetchOutcome& outcome, core::TimePoint now);
 

@@ -68,10 +68,21 @@ TEST_F(LeaseTest, ExpiredLeaseIsTakenOver) {
       << "a renewed lease holds past its first expiry";
 
   // a dies; its lease runs out and b takes over.
+  EXPECT_EQ(b->release_leases(), 0) << "b holds nothing to give back";
   a.reset();
   const auto taken = b->claim_due_sources(kT0 + core::Duration{91}, core::Duration{60}, 10);
   ASSERT_EQ(taken.size(), 1u);
   EXPECT_EQ(store_->list_sources().at(0).lease_owner, "host-b:2");
+}
+
+TEST_F(LeaseTest, ReleasedLeasesAreClaimableAtOnce) {
+  add_sources(3);
+  auto a = db_->open("host-a:1");
+  auto b = db_->open("host-b:2");
+  ASSERT_EQ(a->claim_due_sources(kT0, core::Duration{3600}, 10).size(), 3u);
+  EXPECT_TRUE(b->claim_due_sources(kT0, core::Duration{3600}, 10).empty());
+  EXPECT_EQ(a->release_leases(), 3);  // shutting down without committing
+  EXPECT_EQ(b->claim_due_sources(kT0, core::Duration{3600}, 10).size(), 3u);
 }
 
 TEST_F(LeaseTest, OnlyDueEnabledSourcesAreClaimed) {

@@ -2,6 +2,7 @@
 
 #include <thread>
 
+#include "store/conninfo.hpp"
 #include "store/migrations.hpp"
 #include "test_database.hpp"
 
@@ -91,6 +92,14 @@ TEST(ConnectionString, PasswordIsRedacted) {
   EXPECT_EQ(redact_connection_string("postgresql://db/news?user=fcd&password=s3cret&sslmode=require"),
             "postgresql://db/news?user=fcd&password=***&sslmode=require");
   EXPECT_EQ(redact_connection_string("postgresql://fcd@db/news"), "postgresql://fcd@db/news");
+}
+
+TEST(ConnectionString, WithDatabaseReplacesOnlyTheName) {
+  EXPECT_EQ(with_database("postgresql://u@h:5432/postgres?sslmode=disable", "t1"),
+            "postgresql://u@h:5432/t1?sslmode=disable");
+  EXPECT_EQ(with_database("postgresql://u@h:5432", "t1"), "postgresql://u@h:5432/t1");
+  EXPECT_EQ(with_database("postgresql://h?user=u", "t1"), "postgresql://h/t1?user=u");
+  EXPECT_EQ(with_database("host=h dbname=postgres", "t1"), "host=h dbname=postgres dbname='t1'");
 }
 
 TEST(ConnectionString, ConnectFailureNamesNoPassword) {

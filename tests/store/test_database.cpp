@@ -1,5 +1,7 @@
 #include "test_database.hpp"
 
+#include "store/conninfo.hpp"
+
 #include <unistd.h>
 
 #include <atomic>
@@ -18,19 +20,6 @@ std::string server_url() {
     throw std::runtime_error("FEEDCLUSTERD_TEST_DATABASE_URL is not set");
   }
   return url;
-}
-
-std::string with_database(const std::string& url, const std::string& database) {
-  const auto scheme = url.find("://");
-  if (scheme == std::string::npos) return url + " dbname=" + database;
-  const auto path = url.find('/', scheme + 3);
-  const auto query = url.find('?', scheme + 3);
-  if (path == std::string::npos || (query != std::string::npos && query < path)) {
-    const auto at = query == std::string::npos ? url.size() : query;
-    return url.substr(0, at) + "/" + database + url.substr(at);
-  }
-  const auto end = query == std::string::npos ? url.size() : query;
-  return url.substr(0, path + 1) + database + url.substr(end);
 }
 
 TestDatabase::TestDatabase(bool migrated) {

@@ -14,9 +14,6 @@ namespace fcd::store::test {
 // The server URL, or a test failure with a clear message when it is unset.
 std::string server_url();
 
-// url with its database name replaced.
-std::string with_database(const std::string& url, const std::string& database);
-
 class TestDatabase {
  public:
   // migrated: apply the schema (false leaves the database empty).
