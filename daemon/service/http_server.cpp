@@ -48,6 +48,20 @@ Response text_response(http::status status, std::string body, std::string_view c
   return response;
 }
 
+// Registers a connection for stop() and removes it on every way out.
+class ConnectionGuard {
+ public:
+  ConnectionGuard(std::list<beast::tcp_stream*>& connections, beast::tcp_stream& stream)
+      : connections_(connections), it_(connections.insert(connections.end(), &stream)) {}
+  ~ConnectionGuard() { connections_.erase(it_); }
+  ConnectionGuard(const ConnectionGuard&) = delete;
+  ConnectionGuard& operator=(const ConnectionGuard&) = delete;
+
+ private:
+  std::list<beast::tcp_stream*>& connections_;
+  std::list<beast::tcp_stream*>::iterator it_;
+};
+
 }  // namespace
 
 std::optional<tcp::endpoint> parse_listen_address(std::string_view text) {
@@ -81,6 +95,7 @@ struct HttpServer::State {
   HttpServerLimits limits;
   std::shared_ptr<spdlog::logger> log;
   bool stopped = false;
+  bool refusing = false;  // at max_connections; logged once per episode
   std::list<beast::tcp_stream*> connections;  // open ones, for stop() to close
 
   static asio::awaitable<void> accept_loop(std::shared_ptr<State> self);
@@ -91,20 +106,6 @@ struct HttpServer::State {
   Response answer(const Request& request) const;
   Response answer_health() const;
   Response answer_metrics() const;
-};
-
-// Registers a connection for stop() and removes it on every way out.
-class ConnectionGuard {
- public:
-  ConnectionGuard(std::list<beast::tcp_stream*>& connections, beast::tcp_stream& stream)
-      : connections_(connections), it_(connections.insert(connections.end(), &stream)) {}
-  ~ConnectionGuard() { connections_.erase(it_); }
-  ConnectionGuard(const ConnectionGuard&) = delete;
-  ConnectionGuard& operator=(const ConnectionGuard&) = delete;
-
- private:
-  std::list<beast::tcp_stream*>& connections_;
-  std::list<beast::tcp_stream*>::iterator it_;
 };
 
 asio::awaitable<void> HttpServer::State::accept_loop(std::shared_ptr<State> self) {
@@ -120,10 +121,13 @@ asio::awaitable<void> HttpServer::State::accept_loop(std::shared_ptr<State> self
       continue;
     }
     if (self->connections.size() >= self->limits.max_connections) {
-      self->log->warn("refusing a connection: {} open already", self->connections.size());
+      if (!self->refusing)
+        self->log->warn("refusing connections: {} open already (max_connections)", self->connections.size());
+      self->refusing = true;
       socket.close(ec);
       continue;
     }
+    self->refusing = false;
     auto executor = socket.get_executor();
     asio::co_spawn(executor, serve(self, std::move(socket)), asio::detached);
   }

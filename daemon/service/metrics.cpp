@@ -25,7 +25,8 @@ bool valid_name(std::string_view name, bool allow_colon) {
 void check_label(const std::string& metric, std::string_view label, const std::vector<std::string>& values) {
   if (!valid_name(label, false) || label == "le" || label.starts_with("__"))
     throw std::invalid_argument("metric " + metric + ": invalid label name \"" + std::string{label} + "\"");
-  if (values.empty()) throw std::invalid_argument("metric " + metric + ": label " + std::string{label} + " has no values");
+  if (values.empty())
+    throw std::invalid_argument("metric " + metric + ": label " + std::string{label} + " has no values");
   const std::set<std::string_view> distinct(values.begin(), values.end());
   if (distinct.size() != values.size())
     throw std::invalid_argument("metric " + metric + ": label " + std::string{label} + " repeats a value");
@@ -79,7 +80,8 @@ Histogram::Histogram(std::vector<double> bounds) : bounds_(std::move(bounds)) {
 void Histogram::observe(double value) noexcept {
   if (std::isnan(value)) return;
   // "le" buckets: a value equal to a bound belongs to that bound's bucket.
-  const auto bucket = static_cast<std::size_t>(std::lower_bound(bounds_.begin(), bounds_.end(), value) - bounds_.begin());
+  const auto bucket =
+      static_cast<std::size_t>(std::lower_bound(bounds_.begin(), bounds_.end(), value) - bounds_.begin());
   counts_[bucket].fetch_add(1, std::memory_order_relaxed);
   sum_.fetch_add(value, std::memory_order_relaxed);
 }
@@ -120,28 +122,27 @@ std::string format_value(double value) {
   return ec == std::errc{} ? std::string(buffer, end) : "NaN";
 }
 
-std::string escape_label_value(std::string_view value) {
-  std::string out;
-  out.reserve(value.size());
-  for (const char c : value) {
-    if (c == '\\') out += "\\\\";
-    else if (c == '"') out += "\\\"";
-    else if (c == '\n') out += "\\n";
-    else out += c;
-  }
-  return out;
-}
+namespace {
 
-std::string escape_help(std::string_view text) {
+// The exposition format escapes backslash and newline everywhere, and the
+// double quote inside label values only.
+std::string escape(std::string_view text, bool quote) {
   std::string out;
   out.reserve(text.size());
   for (const char c : text) {
     if (c == '\\') out += "\\\\";
     else if (c == '\n') out += "\\n";
+    else if (quote && c == '"') out += "\\\"";
     else out += c;
   }
   return out;
 }
+
+}  // namespace
+
+std::string escape_label_value(std::string_view value) { return escape(value, true); }
+
+std::string escape_help(std::string_view text) { return escape(text, false); }
 
 struct Registry::Family {
   std::string name;
@@ -222,56 +223,46 @@ Registry::Family& Registry::add(std::string name, std::string help, Metric metri
   std::lock_guard lock{mutex_};
   for (const auto& other : families_) {
     const std::vector<std::string> taken = other->sample_names();
-    if (other->name == family->name || std::find_first_of(names.begin(), names.end(), taken.begin(), taken.end()) != names.end())
+    const bool clash = other->name == family->name ||
+                       std::find_first_of(names.begin(), names.end(), taken.begin(), taken.end()) != names.end();
+    if (clash)
       throw std::invalid_argument("metric " + family->name + " clashes with " + other->name);
   }
   families_.push_back(std::move(family));
   return *families_.back();
 }
 
-Counter& Registry::counter(std::string name, std::string help) {
-  auto counter = std::make_unique<Counter>();
-  Counter& ref = *counter;
-  add(std::move(name), std::move(help), std::move(counter));
+template <typename M, typename... Args>
+M& Registry::emplace(std::string name, std::string help, Args&&... args) {
+  auto metric = std::make_unique<M>(std::forward<Args>(args)...);
+  M& ref = *metric;
+  add(std::move(name), std::move(help), std::move(metric));
   return ref;
+}
+
+Counter& Registry::counter(std::string name, std::string help) {
+  return emplace<Counter>(std::move(name), std::move(help));
 }
 
 LabeledCounter& Registry::counter(std::string name, std::string help, std::string label,
                                   std::vector<std::string> values) {
   check_label(name, label, values);
-  auto family = std::make_unique<LabeledCounter>(label, std::move(values));
-  LabeledCounter& ref = *family;
-  add(std::move(name), std::move(help), std::move(family));
-  return ref;
+  return emplace<LabeledCounter>(std::move(name), std::move(help), std::move(label), std::move(values));
 }
 
-Gauge& Registry::gauge(std::string name, std::string help) {
-  auto gauge = std::make_unique<Gauge>();
-  Gauge& ref = *gauge;
-  add(std::move(name), std::move(help), std::move(gauge));
-  return ref;
-}
+Gauge& Registry::gauge(std::string name, std::string help) { return emplace<Gauge>(std::move(name), std::move(help)); }
 
 LabeledGauge& Registry::gauge(std::string name, std::string help, std::string label, std::vector<std::string> values) {
   check_label(name, label, values);
-  auto family = std::make_unique<LabeledGauge>(label, std::move(values));
-  LabeledGauge& ref = *family;
-  add(std::move(name), std::move(help), std::move(family));
-  return ref;
+  return emplace<LabeledGauge>(std::move(name), std::move(help), std::move(label), std::move(values));
 }
 
 CallbackGauge& Registry::callback_gauge(std::string name, std::string help) {
-  auto gauge = std::make_unique<CallbackGauge>();
-  CallbackGauge& ref = *gauge;
-  add(std::move(name), std::move(help), std::move(gauge));
-  return ref;
+  return emplace<CallbackGauge>(std::move(name), std::move(help));
 }
 
 Histogram& Registry::histogram(std::string name, std::string help, std::vector<double> bounds) {
-  auto histogram = std::make_unique<Histogram>(std::move(bounds));
-  Histogram& ref = *histogram;
-  add(std::move(name), std::move(help), std::move(histogram));
-  return ref;
+  return emplace<Histogram>(std::move(name), std::move(help), std::move(bounds));
 }
 
 std::string Registry::expose() const {

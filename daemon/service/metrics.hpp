@@ -59,7 +59,8 @@ class Gauge {
 class CallbackGauge {
  public:
   // The callback runs on the scraping thread, under this gauge's lock, so it
-  // must be cheap, thread-safe and must not call set_callback(). An empty
+  // must be cheap, thread-safe, and must neither call set_callback() nor
+  // register metrics (both would deadlock). An empty
   // function removes the callback (do that before its captures die).
   void set_callback(std::function<double()> callback);
   // nullopt when no callback is set. Exceptions from the callback propagate.
@@ -156,9 +157,12 @@ class Registry {
 
  private:
   struct Family;
-  using Metric = std::variant<std::unique_ptr<Counter>, std::unique_ptr<LabeledCounter>, std::unique_ptr<Gauge>,
-                              std::unique_ptr<LabeledGauge>, std::unique_ptr<CallbackGauge>, std::unique_ptr<Histogram>>;
+  using Metric =
+      std::variant<std::unique_ptr<Counter>, std::unique_ptr<LabeledCounter>, std::unique_ptr<Gauge>,
+                   std::unique_ptr<LabeledGauge>, std::unique_ptr<CallbackGauge>, std::unique_ptr<Histogram>>;
   Family& add(std::string name, std::string help, Metric metric);
+  template <typename M, typename... Args>
+  M& emplace(std::string name, std::string help, Args&&... args);
 
   mutable std::mutex mutex_;  // guards families_ (registration vs. scrape)
   std::vector<std::unique_ptr<Family>> families_;
