@@ -153,12 +153,22 @@ std::vector<Outcome> run_pass(fcd::fetch::Fetcher& fetcher, fcd::asio::io_contex
   return outcomes;
 }
 
+// One block per URL: curl applies options (silent, write-out, headers) per
+// URL set, and "next" separates the sets (none after the last, or curl
+// complains of an empty one).
 void write_curl_config(const fs::path& file, const std::vector<FetchRequest>& requests) {
   std::ofstream out{file};
-  for (const auto& request : requests) {
-    out << "url = \"" << request.url << "\"\noutput = \"/dev/null\"\n";
-    if (!request.etag.empty()) out << "header = \"If-None-Match: " << request.etag << "\"\n";
-    out << "next\n";
+  for (std::size_t i = 0; i < requests.size(); ++i) {
+    if (i > 0) out << "next\n";
+    out << "url = \"" << requests[i].url << "\"\noutput = \"/dev/null\"\nsilent\nwrite-out = \"%{http_code}\\n\"\n";
+    if (!requests[i].etag.empty()) {
+      std::string etag;  // ETags are quoted: escape for curl's config syntax
+      for (char c : requests[i].etag) {
+        if (c == '"' || c == '\\') etag += '\\';
+        etag += c;
+      }
+      out << "header = \"If-None-Match: " << etag << "\"\n";
+    }
   }
 }
 

@@ -61,12 +61,15 @@ base="http://127.0.0.1:$port"
 fetcher_out=$(${FCD_POLL_BENCH_WRAPPER:-} "$bench" fetch "$work" "$base" "$concurrency")
 echo "$fetcher_out"
 
-curl_pass() {  # name config -> prints the curl line, returns "seconds cpu"
-  local name=$1 config=$2 stats
-  stats=$( { /usr/bin/time -f "%e %U %S %M" curl --parallel --parallel-max 32 -s -K "$config" >/dev/null; } 2>&1 | tail -1)
-  read -r wall user sys rss <<<"$stats"
-  awk -v n="$count" -v w="$wall" -v u="$user" -v s="$sys" -v r="$rss" -v name="$name" 'BEGIN {
-    printf "curl    %-4s: %d feeds in %.2f s = %.0f feeds/s, CPU %.2f s, peak RSS %.1f MB\n", name, n, w, n / w, u + s, r / 1024 }'
+curl_pass() {  # name config -> one line of curl figures, with its status counts
+  local name=$1 config=$2 wall user sys rss codes
+  /usr/bin/time -f "%e %U %S %M" -o "$work/time.txt" \
+    curl --parallel --parallel-max 32 -K "$config" >"$work/codes.txt" 2>"$work/curl-progress.txt"
+  read -r wall user sys rss <"$work/time.txt"
+  codes=$(sort "$work/codes.txt" | uniq -c | awk '{ printf " %s=%s", $2, $1 }')
+  awk -v n="$count" -v w="$wall" -v u="$user" -v s="$sys" -v r="$rss" -v name="$name" -v codes="$codes" 'BEGIN {
+    printf "curl    %-4s: %d feeds in %.2f s = %.0f feeds/s, CPU %.2f s, peak RSS %.1f MB; outcomes:%s\n",
+      name, n, w, n / w, u + s, r / 1024, codes }'
 }
 curl_cold=$(curl_pass cold "$work/curl-cold.cfg"); echo "$curl_cold"
 curl_warm=$(curl_pass warm "$work/curl-warm.cfg"); echo "$curl_warm"
