@@ -82,6 +82,14 @@ void prepare_cluster_statements(pqxx::connection& c) {
             " AND s.last_updated >= to_timestamp($1) - make_interval(secs => $2 * 2)"
             " AND NOT EXISTS (SELECT 1 FROM story_events e WHERE e.story_id = s.id AND e.event = 'quiet'"
             " AND e.at >= s.last_updated)");
+  c.prepare("read_latest_stories",
+            "SELECT story_id, headline, extract(epoch FROM first_seen)::bigint,"
+            " extract(epoch FROM last_updated)::bigint, article_count, source_count, to_json(top_terms)::text"
+            " FROM latest_stories ORDER BY last_updated DESC, story_id DESC LIMIT $1");
+  c.prepare("read_story_coverage",
+            "SELECT article_id, source_id, source_title, source_url, title, url,"
+            " extract(epoch FROM published_at)::bigint, extract(epoch FROM first_seen_at)::bigint,"
+            " duplicate_of, dedup_level FROM story_coverage WHERE story_id = $1 ORDER BY sort_at, article_id");
   // No ORDER BY: the BRIN scan stops after $2 rows instead of sorting every
   // expired row on each batch.
   c.prepare("retention_delete",
@@ -210,6 +218,38 @@ ClusterWriteResult Store::write_cluster_batch(const ClusterBatch& batch, core::T
     }
     tx.commit();
     return result;
+  });
+}
+
+std::vector<StorySummary> Store::latest_stories(std::size_t limit) {
+  return impl_->run("read latest stories", [&](pqxx::connection& c) {
+    pqxx::nontransaction tx(c);
+    std::vector<StorySummary> out;
+    for (const auto& r : tx.exec_prepared("read_latest_stories", static_cast<std::int64_t>(limit))) {
+      out.push_back({r[0].as<std::int64_t>(), r[1].as<std::string>(), from_epoch(r[2].as<std::int64_t>()),
+                     from_epoch(r[3].as<std::int64_t>()), r[4].as<int>(), r[5].as<int>(), json_strings(r[6])});
+    }
+    return out;
+  });
+}
+
+std::vector<CoverageRow> Store::story_coverage(core::StoryId story) {
+  return impl_->run("read story coverage", [&](pqxx::connection& c) {
+    pqxx::nontransaction tx(c);
+    std::vector<CoverageRow> out;
+    for (const auto& r : tx.exec_prepared("read_story_coverage", story)) {
+      out.push_back({r[0].as<std::int64_t>(), r[1].as<std::int64_t>(), opt_string(r[2]), r[3].as<std::string>(),
+                     r[4].as<std::string>(), opt_string(r[5]), opt_time(r[6]), from_epoch(r[7].as<std::int64_t>()),
+                     opt_int(r[8]), opt_string(r[9])});
+    }
+    return out;
+  });
+}
+
+void Store::ping() {
+  impl_->run("ping", [](pqxx::connection& c) {
+    pqxx::nontransaction tx(c);
+    tx.exec("SELECT 1");
   });
 }
 

@@ -123,9 +123,13 @@ class Store {
   bool try_acquire_clusterer_lock();
   void release_clusterer_lock();
   bool holds_clusterer_lock() const noexcept;
-  // Committed articles not yet clustered, in change order, after change_seq
-  // after_seq (0 from the start). Resumable: pending until a decision for that
-  // change is written.
+  // Committed articles not yet clustered (new, or their text changed), in
+  // change_seq order, after after_seq. Nothing is ever skipped: an article
+  // stays pending until a decision for its current change is written, so a
+  // clusterer that stops anywhere resumes by reading from 0. after_seq only
+  // pages through articles whose decisions are not written yet: an ingest
+  // that commits late can carry a lower change_seq than one already read, and
+  // shows up on the next read from 0.
   std::vector<PendingArticle> pending_articles(std::int64_t after_seq, std::size_t limit);
   // Writes the clusterer's decisions in one transaction: new stories, article
   // memberships (story, duplicate_of, level, score, terms), merges; recomputes
@@ -136,6 +140,14 @@ class Store {
   // Records a 'quiet' event for live stories not updated since now - quiet_after
   // (once per quiet period). Returns how many.
   int mark_quiet_stories(core::TimePoint now, core::Duration quiet_after);
+
+  // ---- Reading (for the CLI; apps use the SQL views) -----------------------
+  // The live stories with the newest activity first (the latest_stories view).
+  std::vector<StorySummary> latest_stories(std::size_t limit);
+  // A story's articles in sort_at order (the story_coverage view).
+  std::vector<CoverageRow> story_coverage(core::StoryId story);
+  // A round trip to the server; throws StoreError when it is unreachable.
+  void ping();
 
   // ---- Retention ----------------------------------------------------------
   // Deletes up to batch_size articles first seen before cutoff, and stories

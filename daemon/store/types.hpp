@@ -212,6 +212,31 @@ struct ClusterWriteResult {
   std::vector<StoryEvent> events;  // recorded in story_events and NOTIFY'd
 };
 
+// ---- Reading ----------------------------------------------------------------
+
+struct StorySummary {
+  core::StoryId id = 0;
+  std::string headline;
+  core::TimePoint first_seen;
+  core::TimePoint last_updated;
+  int article_count = 0;
+  int source_count = 0;
+  std::vector<std::string> top_terms;
+};
+
+struct CoverageRow {
+  core::ArticleId article_id = 0;
+  core::SourceId source_id = 0;
+  std::optional<std::string> source_title;
+  std::string source_url;
+  std::string title;
+  std::optional<std::string> url;
+  std::optional<core::TimePoint> published_at;
+  core::TimePoint first_seen_at;
+  std::optional<core::ArticleId> duplicate_of;
+  std::optional<std::string> dedup_level;
+};
+
 // ---- Retention --------------------------------------------------------------
 
 struct RetentionResult {

@@ -83,6 +83,20 @@ TEST_F(DocsTest, EveryExampleQueryRunsAndReturnsRows) {
   }
 }
 
+TEST_F(DocsTest, ReadApiFollowsTheViews) {
+  const auto stories = store_->latest_stories(10);
+  ASSERT_EQ(stories.size(), 1u);
+  EXPECT_EQ(stories[0].headline, "Earthquake hits the city");
+  EXPECT_EQ(stories[0].article_count, 2);
+  EXPECT_EQ(stories[0].source_count, 1);
+  EXPECT_EQ(stories[0].top_terms, std::vector<std::string>{"earthquake"});
+  const auto coverage = store_->story_coverage(stories[0].id);
+  ASSERT_EQ(coverage.size(), 2u);
+  EXPECT_EQ(coverage[0].source_title, "Alpha News");
+  EXPECT_EQ(coverage[0].dedup_level, "seed");
+  EXPECT_NO_THROW(store_->ping());
+}
+
 TEST_F(DocsTest, DocumentedQueriesUseTheirIndexes) {
   static const std::regex kUses{"-- uses index: ([a-z_ |]+)"};
   pqxx::connection c{db_->url()};
