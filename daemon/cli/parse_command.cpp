@@ -1,9 +1,14 @@
 // `feedclusterd parse`: runs the feed parser on a file or stdin and prints what
 // it read, as a short summary or as one JSON object. No configuration needed.
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstdio>
-#include <fstream>
+#include <cstring>
 #include <iostream>
-#include <iterator>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -23,28 +28,52 @@ struct ParseArguments {
   std::string input;
 };
 
-std::string read_input(const std::string& path) {
-  if (path == "-") {
-    std::ostringstream buffer;
-    buffer << std::cin.rdbuf();
-    return buffer.str();
+// The input bytes: a read-only mapping of a regular file (no copy, so a 50 MB
+// feed costs no extra 50 MB), or stdin read into memory.
+class Input {
+ public:
+  explicit Input(const std::string& path) {
+    if (path == "-") {
+      std::ostringstream buffer;
+      buffer << std::cin.rdbuf();
+      storage_ = buffer.str();
+      bytes_ = storage_;
+      return;
+    }
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) throw std::runtime_error("cannot open " + path + ": " + std::strerror(errno));
+    struct stat info {};
+    if (::fstat(fd, &info) == 0 && S_ISREG(info.st_mode) && info.st_size > 0) {
+      void* mapped = ::mmap(nullptr, static_cast<std::size_t>(info.st_size), PROT_READ, MAP_PRIVATE, fd, 0);
+      if (mapped != MAP_FAILED) {
+        mapping_ = mapped;
+        mapping_size_ = static_cast<std::size_t>(info.st_size);
+        bytes_ = {static_cast<const char*>(mapped), mapping_size_};
+        ::close(fd);
+        return;
+      }
+    }
+    char chunk[65536];
+    ssize_t n;
+    while ((n = ::read(fd, chunk, sizeof chunk)) > 0) storage_.append(chunk, static_cast<std::size_t>(n));
+    ::close(fd);
+    if (n < 0) throw std::runtime_error("cannot read " + path + ": " + std::strerror(errno));
+    bytes_ = storage_;
   }
-  std::ifstream file(path, std::ios::binary);
-  if (!file) throw std::runtime_error("cannot open " + path);
-  file.seekg(0, std::ios::end);
-  const std::streamoff size = file.tellg();
-  file.seekg(0, std::ios::beg);
-  std::string bytes;
-  if (size > 0) {
-    bytes.resize(static_cast<std::size_t>(size));
-    file.read(bytes.data(), size);
-    bytes.resize(static_cast<std::size_t>(file.gcount()));
-  } else {
-    bytes.assign(std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>());
+  ~Input() {
+    if (mapping_ != nullptr) ::munmap(mapping_, mapping_size_);
   }
-  if (file.bad()) throw std::runtime_error("cannot read " + path);
-  return bytes;
-}
+  Input(const Input&) = delete;
+  Input& operator=(const Input&) = delete;
+
+  std::string_view bytes() const { return bytes_; }
+
+ private:
+  std::string storage_;
+  void* mapping_ = nullptr;
+  std::size_t mapping_size_ = 0;
+  std::string_view bytes_;
+};
 
 nlohmann::json text_or_null(const std::string& text) {
   return text.empty() ? nlohmann::json(nullptr) : nlohmann::json(text);
@@ -119,12 +148,12 @@ void add_parse_command(CLI::App& app, const GlobalOptions&, CommandResult& resul
   command->add_option("--content-type", arguments->content_type, "HTTP Content-Type the document was served with");
   command->add_option("file", arguments->input, "Feed file, or - for stdin")->required();
   command->callback([arguments, &result] {
-    const std::string bytes = read_input(arguments->input);
+    const Input input(arguments->input);
     feed::ParseOptions options;
     options.base_url = arguments->base_url;
     options.content_type = arguments->content_type;
     options.now = core::SystemWallClock{}.now();
-    const feed::ParsedFeed parsed = feed::parse_feed(bytes, options);
+    const feed::ParsedFeed parsed = feed::parse_feed(input.bytes(), options);
     if (!parsed.is_feed) {
       std::cerr << "feedclusterd: " << arguments->input << " is not a feed (" << parsed.bozo_message << ")\n";
       result.exit_code = core::kExitRuntimeFailure;

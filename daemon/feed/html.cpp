@@ -23,7 +23,7 @@ using detail::is_space;
 const std::unordered_map<std::string, std::string>& detail::html_entity_table() {
   static const auto table = [] {
     std::unordered_map<std::string, std::string> map;
-    for (unsigned cp = 1; cp < 0x10000; ++cp) {
+    for (unsigned cp = 1; cp < 0x2700; ++cp) {  // the HTML 4 set ends at U+2666
       const htmlEntityDesc* desc = htmlEntityValueLookup(cp);
       if (desc == nullptr) continue;
       std::string utf8;
@@ -82,6 +82,18 @@ std::size_t decode_reference(std::string_view text, std::size_t pos, std::string
   return i + 1 - pos;
 }
 
+// Bytes that end a run of plain text: ASCII whitespace, '<' and '&'.
+constexpr std::array<bool, 256> kRunStop = [] {
+  std::array<bool, 256> stop{};
+  for (unsigned char c : {' ', '\t', '\n', '\r', '\f', '<', '&'}) stop[c] = true;
+  return stop;
+}();
+
+std::size_t run_end(std::string_view s, std::size_t i) {
+  while (i < s.size() && !kRunStop[static_cast<unsigned char>(s[i])]) ++i;
+  return i;
+}
+
 // Appends text with whitespace folded; tracks a pending space so output never
 // starts or ends with one.
 class TextSink {
@@ -96,7 +108,37 @@ class TextSink {
     out_.push_back(c);
   }
   void put(std::string_view s) {
-    for (char c : s) put(c);
+    std::size_t i = 0;
+    while (i < s.size()) {
+      if (is_space(s[i])) {
+        space_ = !out_.empty();
+        ++i;
+        continue;
+      }
+      const std::size_t j = run_end(s, i + 1);
+      if (space_) out_.push_back(' ');
+      space_ = false;
+      out_.append(s.data() + i, j - i);
+      i = j;
+    }
+  }
+  // Appends text up to the next '<' or '&'; returns where it stopped.
+  std::size_t put_until_markup(std::string_view s, std::size_t i) {
+    while (i < s.size()) {
+      const char c = s[i];
+      if (c == '<' || c == '&') return i;
+      if (is_space(c)) {
+        space_ = !out_.empty();
+        ++i;
+        continue;
+      }
+      const std::size_t j = run_end(s, i + 1);
+      if (space_) out_.push_back(' ');
+      space_ = false;
+      out_.append(s.data() + i, j - i);
+      i = j;
+    }
+    return i;
   }
   void separate() { space_ = !out_.empty(); }
   std::string take() { return std::move(out_); }
@@ -132,7 +174,7 @@ Tag parse_tag(std::string_view html, std::size_t pos, bool want_attributes) {
   Tag tag;
   std::size_t i = pos + 1;
   if (html[i] == '!' || html[i] == '?') {
-    tag.name = "!";
+    tag.name.assign(1, '!');  // not = "!": GCC 12 -Wrestrict false positive (PR 105329)
     if (html.substr(i, 3) == "!--") {
       const std::size_t close = html.find("-->", i + 3);
       tag.next = close == std::string_view::npos ? html.size() : close + 3;
@@ -164,7 +206,7 @@ Tag parse_tag(std::string_view html, std::size_t pos, bool want_attributes) {
     Attribute attribute;
     while (i < html.size() && !is_space(html[i]) && html[i] != '>' && html[i] != '=' &&
            !(html[i] == '/' && i + 1 < html.size() && html[i + 1] == '>')) {
-      attribute.name.push_back(ascii_lower(html[i]));
+      if (want_attributes) attribute.name.push_back(ascii_lower(html[i]));
       ++i;
     }
     while (i < html.size() && is_space(html[i])) ++i;
@@ -378,8 +420,12 @@ std::string html_to_text(std::string_view html) {
       }
       continue;
     }
-    if (c != '<' || !starts_tag(html, i)) {
-      sink.put(c);
+    if (c != '<') {
+      i = sink.put_until_markup(html, i);
+      continue;
+    }
+    if (!starts_tag(html, i)) {
+      sink.put('<');
       ++i;
       continue;
     }
@@ -484,7 +530,11 @@ std::vector<FeedLink> find_feed_links(std::string_view html, std::string_view ba
     std::string rel;
     FeedLink link;
     for (const Attribute& attribute : tag.attributes) {
-      if (attribute.name == "rel") rel = " " + detail::to_lower(attribute.value) + " ";
+      if (attribute.name == "rel") {
+        rel.assign(1, ' ');
+        rel += detail::to_lower(attribute.value);
+        rel.push_back(' ');
+      }
       else if (attribute.name == "type") link.type = detail::to_lower(detail::trim(attribute.value));
       else if (attribute.name == "href") link.url = std::string(detail::trim(attribute.value));
       else if (attribute.name == "title") link.title = fold_whitespace(attribute.value);

@@ -187,14 +187,30 @@ int windows1252_byte(std::uint32_t cp) {
 // that stand for windows-1252 punctuation (&#146; for "’").
 void repair_text(std::string& text) {
   std::size_t i = 0;
+  for (std::uint64_t chunk; i + 8 <= text.size(); i += 8) {
+    std::memcpy(&chunk, text.data() + i, 8);
+    if ((chunk & 0x8080808080808080ULL) != 0) break;
+  }
   while (i < text.size() && static_cast<unsigned char>(text[i]) < 0x80) ++i;
   if (i == text.size()) return;
+  // Mojibake starts with a UTF-8 lead byte read as a character (Ã, â, Å ...)
+  // followed by a continuation byte read as one; anything else is real text.
+  std::size_t probe = i;
+  const int lead = windows1252_byte(next_code_point(text, probe));
+  const int follow = probe < text.size() ? windows1252_byte(next_code_point(text, probe)) : -1;
+  bool mojibake = lead >= 0xC2 && lead <= 0xF4 && follow >= 0x80 && follow <= 0xBF;
+  bool c1 = false;
+  if (!mojibake) {
+    for (std::size_t k = i; k + 1 < text.size(); ++k)
+      if (text[k] == '\xC2' && static_cast<unsigned char>(text[k + 1]) < 0xA0 &&
+          static_cast<unsigned char>(text[k + 1]) >= 0x80)
+        c1 = true;
+    if (!c1) return;
+  }
   std::string bytes;
   bytes.reserve(text.size());
   bytes.append(text, 0, i);
-  bool mojibake = true;
-  bool c1 = false;
-  for (std::size_t k = i; k < text.size();) {
+  for (std::size_t k = i; mojibake && k < text.size();) {
     const std::uint32_t cp = next_code_point(text, k);
     if (cp >= 0x80 && cp < 0xA0) c1 = true;
     const int b = windows1252_byte(cp);
@@ -244,6 +260,46 @@ bool is_reference(std::string_view text, std::size_t pos) {
   return i < text.size() && text[i] == ';';
 }
 
+// Whether positions of a document fall inside a comment or CDATA section, where
+// '&' is literal. Queried with increasing positions only, so the document is
+// scanned once however many queries there are.
+class LiteralSections {
+ public:
+  explicit LiteralSections(std::string_view text) : text_(text) {}
+
+  bool contains(std::size_t pos) {
+    while (scanned_ <= pos) {
+      if (section_end_ != 0) {
+        if (pos < section_end_) return true;
+        scanned_ = section_end_;
+        section_end_ = 0;
+        continue;
+      }
+      const std::size_t lt = text_.find('<', scanned_);
+      if (lt == std::string_view::npos || lt > pos) {
+        scanned_ = pos + 1;
+        return false;
+      }
+      std::string_view close;
+      if (text_.substr(lt, 4) == "<!--") close = "-->";
+      else if (text_.substr(lt, 9) == "<![CDATA[") close = "]]>";
+      if (close.empty()) {
+        scanned_ = lt + 1;
+        continue;
+      }
+      const std::size_t end = text_.find(close, lt + 4);
+      section_end_ = end == std::string_view::npos ? text_.size() : end + close.size();
+      scanned_ = lt;
+    }
+    return false;
+  }
+
+ private:
+  std::string_view text_;
+  std::size_t scanned_ = 0;      // every position before this is classified
+  std::size_t section_end_ = 0;  // end of the section that starts at scanned_, or 0
+};
+
 // Feeds are full of bare '&' in URLs and titles ("?a=1&b=2", "Q&A"), which XML
 // forbids and libxml2's recovery drops with the following name. Rewriting them
 // to "&amp;" (outside comments and CDATA) keeps the text the author meant.
@@ -251,35 +307,18 @@ bool is_reference(std::string_view text, std::size_t pos) {
 // gets the position of the first stray one.
 std::optional<std::string> escape_stray_ampersands(std::string_view text, std::size_t& offset) {
   std::optional<std::string> out;
+  LiteralSections literal(text);
   std::size_t copied = 0;
-  std::size_t i = 0;
-  while (true) {
-    const std::size_t hit = text.find_first_of("&<", i);
-    if (hit == std::string_view::npos) break;
-    if (text[hit] == '<') {
-      std::string_view close;
-      if (text.substr(hit, 4) == "<!--") close = "-->";
-      else if (text.substr(hit, 9) == "<![CDATA[") close = "]]>";
-      if (close.empty()) {
-        i = hit + 1;
-        continue;
-      }
-      const std::size_t end = text.find(close, hit + 4);
-      if (end == std::string_view::npos) break;
-      i = end + close.size();
-      continue;
+  for (std::size_t hit = text.find('&'); hit != std::string_view::npos; hit = text.find('&', hit + 1)) {
+    if (is_reference(text, hit) || literal.contains(hit)) continue;
+    if (!out) {
+      out.emplace();
+      out->reserve(text.size() + 64);
+      offset = hit;
     }
-    if (!is_reference(text, hit)) {
-      if (!out) {
-        out.emplace();
-        out->reserve(text.size() + 64);
-        offset = hit;
-      }
-      out->append(text.substr(copied, hit + 1 - copied));
-      out->append("amp;");
-      copied = hit + 1;
-    }
-    i = hit + 1;
+    out->append(text.substr(copied, hit + 1 - copied));
+    out->append("amp;");
+    copied = hit + 1;
   }
   if (out) out->append(text.substr(copied));
   return out;
@@ -869,11 +908,13 @@ void FeedReader::begin_capture(Field field, TextType type) {
 
 void FeedReader::finish_capture() {
   capture_.active = false;
-  std::string raw = std::move(capture_.buf);
-  capture_.buf = std::string{};
+  // Work on a view of the buffer so its capacity is reused by the next capture.
+  std::string_view raw = capture_.buf;
+  std::string decoded;
   TextType type = capture_.type;
   if (type == TextType::kBase64Plain || type == TextType::kBase64Html) {
-    raw = base64_decode(capture_.markup ? html_to_text(raw) : raw);
+    decoded = base64_decode(capture_.markup ? html_to_text(raw) : std::string(raw));
+    raw = decoded;
     capture_.markup = false;
     type = type == TextType::kBase64Html ? TextType::kHtml : TextType::kPlain;
   }
@@ -884,7 +925,7 @@ void FeedReader::finish_capture() {
     case TextType::kPlain:
       if (capture_.markup) {
         plain = html_to_text(raw);
-        if (wants_html) html = std::move(raw);
+        if (wants_html) html = raw;
       } else {
         plain = fold_whitespace(raw);
         if (wants_html) html = escape_html(raw);
@@ -894,11 +935,12 @@ void FeedReader::finish_capture() {
     case TextType::kXhtml:
     default:
       plain = html_to_text(raw);
-      if (wants_html) html = std::move(raw);
+      if (wants_html) html = raw;
       break;
   }
+  capture_.buf.clear();
   repair_text(plain);
-  repair_text(html);
+  if (wants_html) repair_text(html);
   assign(capture_.field, std::move(plain), std::move(html), capture_.truncated, capture_.base);
 }
 

@@ -117,7 +117,11 @@ std::string remove_dot_segments(std::string_view input) {
 }
 
 std::string merge_paths(const UrlParts& base, std::string_view ref_path) {
-  if (base.has_authority && base.path.empty()) return "/" + std::string(ref_path);
+  if (base.has_authority && base.path.empty()) {
+    std::string path(1, '/');
+    path += ref_path;
+    return path;
+  }
   const std::size_t slash = base.path.rfind('/');
   if (slash == std::string::npos) return std::string(ref_path);
   return base.path.substr(0, slash + 1) + std::string(ref_path);
@@ -194,11 +198,17 @@ std::optional<std::string> canonicalize_url(std::string_view text) {
   while (!host.empty() && host.back() == '.') host.pop_back();
   const bool default_port = port.empty() || (parts.scheme == "http" && port == "80") ||
                             (parts.scheme == "https" && port == "443");
-  authority = authority.substr(0, host_start) + host + (default_port ? "" : ":" + port);
+  authority.resize(host_start);
+  authority += host;
+  if (!default_port) {
+    authority.push_back(':');
+    authority += port;
+  }
 
-  if ((parts.scheme == "http" || parts.scheme == "https") && parts.path.empty()) parts.path = "/";
+  // Single-character assignments below are push_back, not = "/": GCC 12 reports a
+  // false -Wrestrict on the literal form (PR 105329).
   parts.path = remove_dot_segments(parts.path);
-  if (parts.path.empty() && (parts.scheme == "http" || parts.scheme == "https")) parts.path = "/";
+  if (parts.path.empty() && (parts.scheme == "http" || parts.scheme == "https")) parts.path.push_back('/');
 
   if (parts.has_query) {
     std::string kept;
