@@ -174,9 +174,9 @@ constexpr std::array<std::uint16_t, 32> kWindows1252High = {
     0x2039, 0x0152, 0x008D, 0x017D, 0x008F, 0x0090, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022,
     0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0x009D, 0x017E, 0x0178};
 
-// The windows-1252 byte of a code point, or -1.
+// The windows-1252 byte of a code point (C1 controls stand for themselves), or -1.
 int windows1252_byte(std::uint32_t cp) {
-  if (cp < 0x80 || (cp >= 0xA0 && cp <= 0xFF)) return static_cast<int>(cp);
+  if (cp <= 0xFF) return static_cast<int>(cp);
   for (std::size_t i = 0; i < kWindows1252High.size(); ++i)
     if (kWindows1252High[i] == cp) return static_cast<int>(0x80 + i);
   return -1;
@@ -214,11 +214,11 @@ void repair_text(std::string& text) {
     const std::uint32_t cp = next_code_point(text, k);
     if (cp >= 0x80 && cp < 0xA0) c1 = true;
     const int b = windows1252_byte(cp);
-    if (b < 0 && !(cp >= 0x80 && cp < 0xA0)) {
+    if (b < 0) {
       mojibake = false;
       break;
     }
-    bytes.push_back(static_cast<char>(b < 0 ? static_cast<int>(cp) : b));
+    bytes.push_back(static_cast<char>(b));
   }
   if (mojibake && bytes != text && detail::is_valid_utf8(bytes)) {
     text = std::move(bytes);
