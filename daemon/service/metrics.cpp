@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <fmt/format.h>
 #include <set>
 #include <variant>
 
@@ -352,6 +353,38 @@ Metrics::Metrics(std::string_view version, core::TimePoint start)
                                         "Start time of the process since the Unix epoch, in seconds.")) {
   build_info[0].set(1);
   process_start_time.set(double(start.time_since_epoch().count()));
+}
+
+StatusSummary::StatusSummary(const Metrics& metrics, const core::WallClock& clock)
+    : metrics_(metrics), clock_(clock), last_(clock.now()), last_polls_(polls()), last_errors_(errors()) {}
+
+std::uint64_t StatusSummary::polls() const {
+  std::uint64_t total = 0;
+  for (std::size_t i = 0; i < metrics_.polls.size(); ++i) total += metrics_.polls[i].value();
+  return total;
+}
+
+std::uint64_t StatusSummary::errors() const {
+  const auto& polls = metrics_.polls;
+  return polls[std::size_t(PollOutcome::kHttpError)].value() + polls[std::size_t(PollOutcome::kNetworkError)].value() +
+         polls[std::size_t(PollOutcome::kParseError)].value() + metrics_.database_errors.value();
+}
+
+std::string StatusSummary::line() {
+  const core::TimePoint now = clock_.now();
+  const std::uint64_t polls_now = polls();
+  const std::uint64_t errors_now = errors();
+  // At least one second, so two lines in the same second do not divide by zero.
+  const double minutes = double(std::max<std::int64_t>((now - last_).count(), 1)) / 60.0;
+  const std::string text = fmt::format(
+      "{} sources ({} enabled), {:.1f} polls/min, {:.1f} errors/min, {} stories founded, {} merged",
+      format_value(metrics_.sources_total.value()), format_value(metrics_.sources_enabled.value()),
+      double(polls_now - last_polls_) / minutes, double(errors_now - last_errors_) / minutes,
+      metrics_.stories_created.value(), metrics_.stories_merged.value());
+  last_ = now;
+  last_polls_ = polls_now;
+  last_errors_ = errors_now;
+  return text;
 }
 
 }  // namespace fcd::service

@@ -212,5 +212,29 @@ TEST(Metrics, DeclaresTheDaemonsMetricSet) {
   EXPECT_EQ(families, 23);
 }
 
+TEST(StatusSummary, RatesAreOverTheTimeSinceThePreviousLine) {
+  core::ManualWallClock clock{core::TimePoint{std::chrono::seconds{1'700'000'000}}};
+  Metrics metrics("1.2.3", clock.now());
+  metrics.poll(PollOutcome::kOk).inc(1000);  // before the summary: not counted
+  StatusSummary summary{metrics, clock};
+  metrics.sources_total.set(12);
+  metrics.sources_enabled.set(10);
+  metrics.poll(PollOutcome::kOk).inc(80);
+  metrics.poll(PollOutcome::kNetworkError).inc(6);
+  metrics.poll(PollOutcome::kNotModified).inc(4);
+  metrics.database_errors.inc(3);
+  metrics.stories_created.inc(7);
+  metrics.stories_merged.inc(1);
+  clock.advance(std::chrono::seconds{120});
+  EXPECT_EQ(summary.line(),
+            "12 sources (10 enabled), 45.0 polls/min, 4.5 errors/min, 7 stories founded, 1 merged");
+  clock.advance(std::chrono::seconds{60});
+  metrics.poll(PollOutcome::kParseError).inc();
+  EXPECT_EQ(summary.line(), "12 sources (10 enabled), 1.0 polls/min, 1.0 errors/min, 7 stories founded, 1 merged");
+  // Twice in the same second: rates over one second, no division by zero.
+  metrics.poll(PollOutcome::kOk).inc();
+  EXPECT_EQ(summary.line(), "12 sources (10 enabled), 60.0 polls/min, 0.0 errors/min, 7 stories founded, 1 merged");
+}
+
 }  // namespace
 }  // namespace fcd::service
