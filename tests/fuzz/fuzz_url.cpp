@@ -1,0 +1,20 @@
+// libFuzzer target: URL resolution and canonicalisation. Canonicalising a
+// canonical URL must not change it.
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "feed/url.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  const std::string_view text(reinterpret_cast<const char*>(data), size);
+  const std::size_t split = text.find('\n');
+  const std::string_view base = split == std::string_view::npos ? std::string_view{} : text.substr(0, split);
+  const std::string_view ref = split == std::string_view::npos ? text : text.substr(split + 1);
+  const std::string resolved = fcd::feed::resolve_url(base, ref);
+  if (const auto canonical = fcd::feed::canonicalize_url(resolved)) {
+    const auto twice = fcd::feed::canonicalize_url(*canonical);
+    if (!twice || *twice != *canonical) __builtin_trap();
+  }
+  return 0;
+}
