@@ -62,6 +62,23 @@ class ConnectionGuard {
   std::list<beast::tcp_stream*>::iterator it_;
 };
 
+// Completion of a co_spawn'd coroutine: detached would drop an escaped
+// exception without a word; this logs it instead of letting it reach run().
+struct LogEscapedException {
+  std::shared_ptr<spdlog::logger> log;
+  const char* what;
+  void operator()(const std::exception_ptr& error) const noexcept {
+    if (!error) return;
+    try {
+      std::rethrow_exception(error);
+    } catch (const std::exception& e) {
+      log->error("{} ended: {}", what, e.what());
+    } catch (...) {
+      log->error("{} ended by an unknown exception", what);
+    }
+  }
+};
+
 }  // namespace
 
 std::optional<tcp::endpoint> parse_listen_address(std::string_view text) {
@@ -129,7 +146,7 @@ asio::awaitable<void> HttpServer::State::accept_loop(std::shared_ptr<State> self
     }
     self->refusing = false;
     auto executor = socket.get_executor();
-    asio::co_spawn(executor, serve(self, std::move(socket)), asio::detached);
+    asio::co_spawn(executor, serve(self, std::move(socket)), LogEscapedException{self->log, "connection"});
   }
 }
 
@@ -140,6 +157,8 @@ asio::awaitable<void> HttpServer::State::serve(std::shared_ptr<State> self, tcp:
     co_await self->converse(stream);
   } catch (const std::exception& e) {
     self->log->error("connection dropped: {}", e.what());
+  } catch (...) {
+    self->log->error("connection dropped by an unknown exception");
   }
   error_code ec;
   stream.socket().shutdown(tcp::socket::shutdown_send, ec);
@@ -243,7 +262,7 @@ HttpServer::HttpServer(asio::io_context& io, std::string_view listen, const Regi
   if (ec) throw HttpServerError("http.listen \"" + std::string{listen} + "\": " + ec.message());
   const tcp::endpoint bound = acceptor.local_endpoint(ec);
   state_->log->info("serving /metrics and /healthz on {}:{}", bound.address().to_string(), bound.port());
-  asio::co_spawn(io, State::accept_loop(state_), asio::detached);
+  asio::co_spawn(io, State::accept_loop(state_), LogEscapedException{state_->log, "the http accept loop"});
 }
 
 HttpServer::~HttpServer() { stop(); }
