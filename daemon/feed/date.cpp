@@ -30,7 +30,7 @@ bool is_letter(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
 
 // Reads exactly n digits at text[pos]; -1 when they are not all digits.
 int digits(std::string_view text, std::size_t pos, std::size_t n) {
-  if (pos + n > text.size()) return -1;
+  if (n > 9 || pos + n > text.size()) return -1;  // more would overflow int
   int value = 0;
   for (std::size_t i = pos; i < pos + n; ++i) {
     if (!is_digit(text[i])) return -1;

@@ -358,6 +358,34 @@ class HtmlEntities {
   std::unordered_map<std::string, Holder> entities_;
 };
 
+// The text being collected for one field (namespace scope rather than nested in
+// FeedReader: clang rejects optional<EntryState>::emplace() on a nested type with
+// default member initialisers).
+struct Capture {
+  bool active = false;
+  Field field{};
+  TextType type = TextType::kPlain;
+  std::size_t depth = 0;
+  std::size_t base = 0;          // index into FeedReader::bases_
+  std::size_t wrapper_depth = 0; // the xhtml <div> wrapper of an Atom xhtml construct
+  bool markup = false;           // a child element was seen: buf holds escaped markup
+  bool truncated = false;
+  std::string buf;
+};
+
+struct EntryState {
+  Entry entry;
+  std::string guid;
+  bool guid_is_permalink = true;
+  std::optional<core::TimePoint> fallback_date;
+  std::string author_name;
+  std::string author_email;
+  std::string media_description;
+  std::string media_title;
+  std::string itunes_author;
+  bool has_summary_element = false;
+};
+
 class FeedReader {
  public:
   FeedReader(const ParseOptions& options, ParsedFeed& feed) : options_(options), feed_(feed) {
@@ -374,31 +402,6 @@ class FeedReader {
   xmlEntity* on_get_entity(xmlParserCtxt* context, const xmlChar* name);
 
  private:
-  struct Capture {
-    bool active = false;
-    Field field{};
-    TextType type = TextType::kPlain;
-    std::size_t depth = 0;
-    std::size_t base = 0;          // index into bases_
-    std::size_t wrapper_depth = 0; // the xhtml <div> wrapper of an Atom xhtml construct
-    bool markup = false;           // a child element was seen: buf holds escaped markup
-    bool truncated = false;
-    std::string buf;
-  };
-
-  struct EntryState {
-    Entry entry;
-    std::string guid;
-    bool guid_is_permalink = true;
-    std::optional<core::TimePoint> fallback_date;
-    std::string author_name;
-    std::string author_email;
-    std::string media_description;
-    std::string media_title;
-    std::string itunes_author;
-    bool has_summary_element = false;
-  };
-
   void note_problem(std::string message) {
     if (!feed_.bozo) {
       feed_.bozo = true;

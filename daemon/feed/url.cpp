@@ -227,7 +227,23 @@ std::optional<std::string> canonicalize_url(std::string_view text) {
     parts.query = kept;
     parts.has_query = !kept.empty();
   }
-  return join(parts);
+  // Spaces and control characters are percent-encoded, so the result is one
+  // token and canonicalising it again changes nothing.
+  std::string joined = join(parts);
+  std::string out;
+  out.reserve(joined.size());
+  for (char c : joined) {
+    const auto b = static_cast<unsigned char>(c);
+    if (b <= 0x20 || b == 0x7F) {
+      static constexpr char kHex[] = "0123456789ABCDEF";
+      out.push_back('%');
+      out.push_back(kHex[b >> 4]);
+      out.push_back(kHex[b & 15]);
+    } else {
+      out.push_back(c);
+    }
+  }
+  return out;
 }
 
 }  // namespace fcd::feed
