@@ -38,11 +38,12 @@ pg_init() {
 }
 
 # pg_start DIR PORT: starts the cluster in DIR/data on 127.0.0.1:PORT and waits until it answers.
+# PG_OPTIONS adds server settings (the tests turn durability off for speed).
 pg_start() {
   local dir=$1 port=$2 bin
   bin=$(pg_bindir)
   pg_as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-    -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=${PG_FSYNC:-on} -c max_connections=200" start >/dev/null \
+    -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=200 ${PG_OPTIONS:-}" start >/dev/null \
     || { tail -n 20 "$dir/server.log" >&2; return 1; }
 }
 
