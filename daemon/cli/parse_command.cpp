@@ -44,7 +44,7 @@ class Input {
     if (fd < 0) throw std::runtime_error("cannot open " + path + ": " + std::strerror(errno));
     struct stat info {};
     if (::fstat(fd, &info) == 0 && S_ISREG(info.st_mode) && info.st_size > 0) {
-      void* mapped = ::mmap(nullptr, static_cast<std::size_t>(info.st_size), PROT_READ, MAP_PRIVATE, fd, 0);
+      void* mapped = ::mmap(nullptr, static_cast<std::size_t>(info.st_size), PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
       if (mapped != MAP_FAILED) {
         mapping_ = mapped;
         mapping_size_ = static_cast<std::size_t>(info.st_size);
@@ -75,16 +75,17 @@ class Input {
   std::string_view bytes_;
 };
 
-nlohmann::json text_or_null(const std::string& text) {
-  return text.empty() ? nlohmann::json(nullptr) : nlohmann::json(text);
-}
+// ordered_json keeps the key order of issue 3's schema.
+using Json = nlohmann::ordered_json;
 
-nlohmann::json date_or_null(const std::optional<core::TimePoint>& date) {
-  return date ? nlohmann::json(core::format_rfc3339(*date)) : nlohmann::json(nullptr);
+Json text_or_null(const std::string& text) { return text.empty() ? Json(nullptr) : Json(text); }
+
+Json date_or_null(const std::optional<core::TimePoint>& date) {
+  return date ? Json(core::format_rfc3339(*date)) : Json(nullptr);
 }
 
 void print_json(const feed::ParsedFeed& parsed) {
-  using nlohmann::json;
+  using json = Json;
   json entries = json::array();
   for (const feed::Entry& entry : parsed.entries) {
     json enclosures = json::array();
@@ -155,7 +156,7 @@ void add_parse_command(CLI::App& app, const GlobalOptions&, CommandResult& resul
     options.now = core::SystemWallClock{}.now();
     const feed::ParsedFeed parsed = feed::parse_feed(input.bytes(), options);
     if (!parsed.is_feed) {
-      std::cerr << "feedclusterd: " << arguments->input << " is not a feed (" << parsed.bozo_message << ")\n";
+      std::cerr << "feedclusterd: " << arguments->input << ": " << parsed.bozo_message << "\n";
       result.exit_code = core::kExitRuntimeFailure;
       return;
     }
