@@ -196,6 +196,7 @@ std::optional<std::string> canonicalize_url(std::string_view text) {
   std::string port = port_colon == std::string::npos ? "" : host_port.substr(port_colon + 1);
   host = detail::to_lower(host);
   while (!host.empty() && host.back() == '.') host.pop_back();
+  if (host.empty()) return std::nullopt;
   const bool default_port = port.empty() || (parts.scheme == "http" && port == "80") ||
                             (parts.scheme == "https" && port == "443");
   authority.resize(host_start);
