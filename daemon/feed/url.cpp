@@ -197,6 +197,8 @@ std::optional<std::string> canonicalize_url(std::string_view text) {
   host = detail::to_lower(host);
   while (!host.empty() && host.back() == '.') host.pop_back();
   if (host.empty()) return std::nullopt;
+  for (char c : host)
+    if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7F) return std::nullopt;  // not a host name
   const bool default_port = port.empty() || (parts.scheme == "http" && port == "80") ||
                             (parts.scheme == "https" && port == "443");
   authority.resize(host_start);
