@@ -68,8 +68,14 @@ std::optional<core::TimePoint> to_time_point(const Fields& f) {
     if (f.month < 1 || f.day < 1 || !ymd.ok()) return std::nullopt;
     days = std::chrono::sys_days{ymd};
   }
-  return core::TimePoint{days} + std::chrono::hours{f.hour} + std::chrono::minutes{f.minute} +
-         std::chrono::seconds{f.second} - std::chrono::minutes{f.offset_minutes};
+  const core::TimePoint t = core::TimePoint{days} + std::chrono::hours{f.hour} + std::chrono::minutes{f.minute} +
+                           std::chrono::seconds{f.second} - std::chrono::minutes{f.offset_minutes};
+  // Only years 1..9999 after the zone shift: what RFC 3339 can write back.
+  static constexpr std::chrono::year_month_day kFirst{std::chrono::year{1}, std::chrono::January, std::chrono::day{1}};
+  static constexpr std::chrono::year_month_day kLast{std::chrono::year{10000}, std::chrono::January, std::chrono::day{1}};
+  if (t < core::TimePoint{std::chrono::sys_days{kFirst}} || t >= core::TimePoint{std::chrono::sys_days{kLast}})
+    return std::nullopt;
+  return t;
 }
 
 // "+0100", "-05:00", "+05", "Z"; the whole text must be the offset.
