@@ -5,7 +5,7 @@ set(FCD_WARNINGS -Wall -Wextra -Werror)
 if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
   # GCC 12 pairs Asio's coroutine frame operator new/delete wrongly once it
   # inlines them (a false positive; the frame's own operator delete is used).
-  list(APPEND FCD_WARNINGS -Wno-mismatched-new-delete)
+  list(APPEND FCD_WARNINGS $<$<COMPILE_LANGUAGE:CXX>:-Wno-mismatched-new-delete>)
 endif()
 if(FCD_SANITIZE AND CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
   # GCC documents that -fsanitize=address makes -Wmaybe-uninitialized report
