@@ -122,23 +122,31 @@ class TextSink {
       i = j;
     }
   }
-  // Appends text up to the next '<' or '&'; returns where it stopped.
+  // Appends text up to the next '<' or '&'; returns where it stopped. One byte
+  // at a time into reserved space: words are short, so per-run copies cost more.
   std::size_t put_until_markup(std::string_view s, std::size_t i) {
-    while (i < s.size()) {
-      const char c = s[i];
-      if (c == '<' || c == '&') return i;
-      if (is_space(c)) {
-        space_ = !out_.empty();
-        ++i;
+    const std::size_t start = out_.size();
+    out_.resize(start + (s.size() - i) + 1);
+    char* out = out_.data() + start;
+    const char* p = s.data() + i;
+    const char* end = s.data() + s.size();
+    bool space = space_;
+    bool empty = start == 0;
+    for (; p < end; ++p) {
+      const char c = *p;
+      if (kRunStop[static_cast<unsigned char>(c)]) {
+        if (c == '<' || c == '&') break;
+        space = !empty;
         continue;
       }
-      const std::size_t j = run_end(s, i + 1);
-      if (space_) out_.push_back(' ');
-      space_ = false;
-      out_.append(s.data() + i, j - i);
-      i = j;
+      if (space) *out++ = ' ';
+      space = false;
+      empty = false;
+      *out++ = c;
     }
-    return i;
+    space_ = space;
+    out_.resize(static_cast<std::size_t>(out - out_.data()));
+    return static_cast<std::size_t>(p - s.data());
   }
   void separate() { space_ = !out_.empty(); }
   std::string take() { return std::move(out_); }
