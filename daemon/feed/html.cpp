@@ -494,6 +494,20 @@ std::string sanitize_html(std::string_view html, std::string_view base_url) {
       }
       continue;
     }
+    if (element->name == "a" || element->name == "p") {
+      // A link inside a link (or paragraph inside paragraph) is not nesting in
+      // HTML: the open one ends first, as a browser's parser would end it.
+      for (std::size_t depth = open.size(); depth > 0; --depth) {
+        if (open[depth - 1] != element) continue;
+        while (open.size() >= depth) {
+          out += "</";
+          out += open.back()->name;
+          out += '>';
+          open.pop_back();
+        }
+        break;
+      }
+    }
     out += '<';
     out += element->name;
     for (const Attribute& attribute : tag.attributes) {
@@ -514,7 +528,14 @@ std::string sanitize_html(std::string_view html, std::string_view base_url) {
       out += '"';
     }
     out += '>';
-    if (!element->is_void && !tag.self_closing) open.push_back(element);
+    if (element->is_void) continue;
+    if (tag.self_closing) {
+      out += "</";  // "<b/>": an empty element, closed at once so the output stays well-nested
+      out += element->name;
+      out += '>';
+    } else {
+      open.push_back(element);
+    }
   }
   while (!open.empty()) {
     out += "</";
