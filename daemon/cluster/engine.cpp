@@ -23,6 +23,8 @@ using Seq = std::uint32_t;  // position in the arrival stream; 2^32 articles per
 constexpr std::size_t kMatchedTerms = 6;
 constexpr Seq kNoSeq = detail::FlatMap<TermId>::kEmpty;
 constexpr double kMinCandidateCosine = 0.05;
+constexpr std::size_t kFullHeadlineScan = 32;
+constexpr std::size_t kMergeCandidates = 8;
 
 struct Slot {
   core::ArticleId id = 0;
@@ -140,24 +142,34 @@ struct Engine::State {
     return story.norm > 0 ? dot_lookup(v, story.sum) / story.norm : 0.0;
   }
 
-  // Most central member, originals before copies; returns true when it changed.
-  bool choose_headline(Story& story) {
-    Seq best = story.members.front();
-    bool best_original = false;
-    double best_score = -1;
-    for (Seq seq : story.members) {
-      const Slot& s = *slot(seq);
-      const bool original = !s.duplicate_of.has_value();
-      const double c = centroid_cosine(s.vector, story);
-      if (original > best_original || (original == best_original && c > best_score + 1e-9)) {
-        best = seq;
-        best_original = original;
-        best_score = c;
-      }
+  // Is a better headline than b under the story's current centroid: an
+  // original before a copy, then the more central, then the earlier.
+  bool better_headline(const Story& story, Seq a, Seq b) const {
+    const Slot& x = *slot(a);
+    const Slot& y = *slot(b);
+    const bool xo = !x.duplicate_of.has_value(), yo = !y.duplicate_of.has_value();
+    if (xo != yo) return xo;
+    const double cx = centroid_cosine(x.vector, story), cy = centroid_cosine(y.vector, story);
+    if (std::fabs(cx - cy) > 1e-9) return cx > cy;
+    return a < b;
+  }
+
+  // The most central member, originals before copies; returns true when it
+  // changed. Small stories, and large ones each time their size doubles, are
+  // scanned whole; otherwise only the newcomer challenges the current
+  // headline, so a join costs O(1) members, not O(story size).
+  bool choose_headline(Story& story, std::optional<Seq> newcomer) {
+    const Seq before = story.headline;
+    const std::size_t n = story.members.size();
+    if (!newcomer || n <= kFullHeadlineScan || (n & (n - 1)) == 0 || slot(story.headline) == nullptr) {
+      Seq best = story.members.front();
+      for (Seq seq : story.members)
+        if (seq != best && better_headline(story, seq, best)) best = seq;
+      story.headline = best;
+    } else if (better_headline(story, *newcomer, story.headline)) {
+      story.headline = *newcomer;
     }
-    const bool changed = best != story.headline;
-    story.headline = best;
-    return changed;
+    return story.headline != before;
   }
 
   void add_member(Story& story, Seq seq) {
@@ -188,7 +200,7 @@ struct Engine::State {
     }
     accumulate(story.sum, s.vector, -1.0f);
     story.norm = norm_of(story.sum);
-    if (story.headline == seq) choose_headline(story);
+    if (story.headline == seq) choose_headline(story, std::nullopt);
   }
 
   // ---- index ---------------------------------------------------------------
@@ -353,8 +365,10 @@ struct Engine::State {
   };
 
   Choice choose_story(const Slot& candidate) {
-    score.assign(slots.size(), 0.0f);
-    shared.assign(slots.size(), 0);
+    // The scratch arrays are all zero between calls: only touched entries are
+    // reset afterwards, so a call costs what it visits, not the window size.
+    score.resize(slots.size(), 0.0f);
+    shared.resize(slots.size(), 0);
     touched.clear();
     for (const auto& t : candidate.vector) {
       for_each_posting(t.term, [&](Seq seq, const Slot& other, float weight) {
@@ -376,6 +390,10 @@ struct Engine::State {
     for (std::uint32_t index : touched)
       evidence.push_back({slots[index].story, score[index], shared[index],
                           score[index] >= options.support_cosine ? 1u : 0u});
+    for (std::uint32_t index : touched) {
+      score[index] = 0.0f;
+      shared[index] = 0;
+    }
     std::sort(evidence.begin(), evidence.end(), [](const Evidence& a, const Evidence& b) {
       return a.story != b.story ? a.story < b.story : a.best > b.best;
     });
@@ -463,7 +481,7 @@ struct Engine::State {
       story = &stories.at(*target);
       add_member(*story, seq);
       decision.events.push_back({StoryEvent::Kind::kGrew, story->id, 0, {}});
-      if (choose_headline(*story))
+      if (choose_headline(*story, seq))
         decision.events.push_back({StoryEvent::Kind::kHeadlineChanged, story->id, 0, slot(story->headline)->title});
     } else {
       // An update that leaves its old story empty founds it again under the
@@ -501,14 +519,28 @@ struct Engine::State {
       story.dirty = false;
       SparseVector top = story.sum;
       text::keep_top(top, options.merge_top_terms);
-      std::vector<core::StoryId> candidates;
+      std::vector<core::StoryId> hits;
       for (const auto& t : top) {
         for_each_posting(t.term, [&](Seq, const Slot& other, float) {
-          if (other.live && other.story != id) candidates.push_back(other.story);
+          if (other.live && other.story != id) hits.push_back(other.story);
         });
       }
+      // The stories met most often through the top terms; the centroid
+      // comparison is O(terms), so only a few are compared.
+      std::sort(hits.begin(), hits.end());
+      std::vector<std::pair<std::size_t, core::StoryId>> counted;
+      for (std::size_t i = 0; i < hits.size();) {
+        std::size_t j = i;
+        while (j < hits.size() && hits[j] == hits[i]) ++j;
+        counted.emplace_back(j - i, hits[i]);
+        i = j;
+      }
+      const std::size_t keep_n = std::min(kMergeCandidates, counted.size());
+      std::partial_sort(counted.begin(), counted.begin() + static_cast<std::ptrdiff_t>(keep_n), counted.end(),
+                        [](const auto& a, const auto& b) { return a.first != b.first ? a.first > b.first : a.second < b.second; });
+      std::vector<core::StoryId> candidates;
+      for (std::size_t i = 0; i < keep_n; ++i) candidates.push_back(counted[i].second);
       std::sort(candidates.begin(), candidates.end());
-      candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());
       core::StoryId partner = 0;
       double best = options.merge_threshold;
       for (core::StoryId other_id : candidates) {
@@ -522,13 +554,20 @@ struct Engine::State {
       }
       if (partner == 0) continue;
       const core::StoryId older = std::min(id, partner), younger = std::max(id, partner);
-      Story& keep = stories.at(older);
+      Story& kept = stories.at(older);
       Story& gone = stories.at(younger);
-      for (Seq seq : gone.members) add_member(keep, seq);
+      for (Seq seq : gone.members) {
+        slot(seq)->story = older;
+        kept.members.push_back(seq);
+      }
+      accumulate(kept.sum, gone.sum, 1.0f);
+      kept.norm = norm_of(kept.sum);
+      kept.first = std::min(kept.first, gone.first);
+      kept.last = std::max(kept.last, gone.last);
+      kept.dirty = true;
       stories.erase(younger);
       events.push_back({StoryEvent::Kind::kMerged, younger, older, {}});
-      Story& kept = stories.at(older);
-      if (choose_headline(kept))
+      if (choose_headline(kept, std::nullopt))
         events.push_back({StoryEvent::Kind::kHeadlineChanged, older, 0, slot(kept.headline)->title});
     }
     return events;

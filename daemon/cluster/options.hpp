@@ -23,10 +23,10 @@ struct EngineOptions {
   // Document frequencies decay with this half-life in article time.
   core::Duration df_half_life = std::chrono::hours(24);
   // Terms kept per article vector (heaviest TF-IDF weights); bounds memory.
-  std::size_t max_terms = 24;
+  std::size_t max_terms = 20;
   // Only the newest entries of a term's posting list are scanned; terms that
   // common weigh little and would otherwise make candidate search quadratic.
-  std::size_t max_postings_scan = 400;
+  std::size_t max_postings_scan = 32;
 
   // Level 2, duplicates. Body text: estimated shingle Jaccard at least this.
   double duplicate_jaccard = 0.7;
@@ -39,26 +39,26 @@ struct EngineOptions {
   // Level 3, stories. score = centroid_share * cos(article, centroid)
   //                         + (1 - centroid_share) * best member cosine
   //                         + support_bonus * (share of the story's members with cosine >= support_cosine)
-  double centroid_share = 0.5;
+  double centroid_share = 0.72;
   double support_bonus = 0.1;
-  double support_cosine = 0.2;
+  double support_cosine = 0.12;
   // The bar to join a story of n members: join_threshold_large +
   // (join_threshold_pair - join_threshold_large) / n. A lone article needs
   // pairwise evidence; a story with many members is judged by its centroid.
-  double join_threshold_pair = 0.45;
-  double join_threshold_large = 0.3;
+  double join_threshold_pair = 0.3;
+  double join_threshold_large = 0.138;
   // At least this many terms shared with the best-matching member.
-  std::size_t min_shared_terms = 2;
+  std::size_t min_shared_terms = 1;
   // Time decay: no penalty within time_grace of the story's span, then the
   // score falls by exp(-excess / time_scale).
-  core::Duration time_grace = std::chrono::hours(24);
+  core::Duration time_grace = std::chrono::hours(12);
   core::Duration time_scale = std::chrono::hours(48);
 
   // Converged stories merge: every merge_every articles, stories that changed
   // are compared by centroid cosine with stories sharing their top terms.
-  std::size_t merge_every = 50;
-  double merge_threshold = 0.5;
-  std::size_t merge_top_terms = 12;
+  std::size_t merge_every = 200;
+  double merge_threshold = 0.23;
+  std::size_t merge_top_terms = 8;
 };
 
 // Sets one knob by its name as in the struct ("join_threshold_pair",

@@ -14,9 +14,9 @@
 namespace fcd::text {
 
 struct AnalyzerOptions {
-  float title_weight = 2.0f;   // a title word counts this many body words
-  float name_weight = 1.5f;    // extra factor for capitalised words in sentence-case text, and acronyms
-  float number_weight = 1.0f;  // a number ("2.5", "80000") as a feature of its own
+  float title_weight = 1.75f;   // a title word counts this many body words
+  float name_weight = 1.46f;    // extra factor for capitalised words in sentence-case text, and acronyms
+  float number_weight = 1.3f;  // a number ("2.5", "80000") as a feature of its own
   float phrase_weight = 0.7f;  // two adjacent content words ("interest rate") as one feature
   bool body_phrases = true;    // phrases from the body too, not only the title
   std::size_t shingle_words = 3;
