@@ -17,11 +17,6 @@ struct ConverterCloser {
 };
 using ConverterPtr = std::unique_ptr<UConverter, ConverterCloser>;
 
-constexpr std::array<std::uint16_t, 32> kWindows1252High = {
-    0x20AC, 0x0081, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160,
-    0x2039, 0x0152, 0x008D, 0x017D, 0x008F, 0x0090, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022,
-    0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0x009D, 0x017E, 0x0178};
-
 // windows-1252 as WHATWG defines it: every byte maps, so it cannot fail.
 std::string decode_windows1252(std::string_view bytes) {
   std::string out;
@@ -29,7 +24,7 @@ std::string decode_windows1252(std::string_view bytes) {
   for (char c : bytes) {
     const auto b = static_cast<unsigned char>(c);
     if (b < 0x80) out.push_back(c);
-    else if (b < 0xA0) append_utf8(out, kWindows1252High[b - 0x80]);
+    else if (b < 0xA0) append_utf8(out, detail::kWindows1252C1[b - 0x80]);
     else append_utf8(out, b);
   }
   return out;

@@ -169,16 +169,11 @@ std::uint32_t next_code_point(std::string_view text, std::size_t& i) {
   return cp;
 }
 
-constexpr std::array<std::uint16_t, 32> kWindows1252High = {
-    0x20AC, 0x0081, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160,
-    0x2039, 0x0152, 0x008D, 0x017D, 0x008F, 0x0090, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022,
-    0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0x009D, 0x017E, 0x0178};
-
 // The windows-1252 byte of a code point (C1 controls stand for themselves), or -1.
 int windows1252_byte(std::uint32_t cp) {
   if (cp <= 0xFF) return static_cast<int>(cp);
-  for (std::size_t i = 0; i < kWindows1252High.size(); ++i)
-    if (kWindows1252High[i] == cp) return static_cast<int>(0x80 + i);
+  for (std::size_t i = 0; i < detail::kWindows1252C1.size(); ++i)
+    if (detail::kWindows1252C1[i] == cp) return static_cast<int>(0x80 + i);
   return -1;
 }
 
@@ -230,7 +225,7 @@ void repair_text(std::string& text) {
   for (std::size_t k = 0; k < text.size();) {
     const std::size_t start = k;
     const std::uint32_t cp = next_code_point(text, k);
-    if (cp >= 0x80 && cp < 0xA0) detail::append_utf8(out, kWindows1252High[cp - 0x80]);
+    if (cp >= 0x80 && cp < 0xA0) detail::append_utf8(out, detail::kWindows1252C1[cp - 0x80]);
     else out.append(text, start, k - start);
   }
   text = std::move(out);
