@@ -49,7 +49,7 @@ TEST(DocumentFrequencies, RareTermsWeighMoreAndOldCountsDecay) {
 
 TEST(DocumentFrequencies, PrunesFadedTermsWhenRebasing) {
   const core::TimePoint t0{std::chrono::sys_days{std::chrono::year{2026} / 8 / 7}};
-  DocumentFrequencies df(1h, 0.05);
+  DocumentFrequencies df(1h, 0.05);  // rebased once an hour
   df.add(std::vector<TermId>{1, 2, 3}, t0);
   EXPECT_EQ(df.terms(), 3u);
   df.add(std::vector<TermId>{4}, t0 + 10h);  // 2^-10 of a document left: pruned
