@@ -9,6 +9,9 @@ void add_commands(CLI::App& app, const GlobalOptions& globals, CommandResult& re
   add_migrate_command(app, globals, result);
   add_sources_command(app, globals, result);
   add_run_command(app, globals, result);
+  add_stories_command(app, globals, result);
+  add_opml_commands(app, globals, result);
+  add_poll_once_command(app, globals, result);
   add_cluster_command(app, globals, result);
 }
 

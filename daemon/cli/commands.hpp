@@ -10,6 +10,9 @@ void add_parse_command(CLI::App& app, const GlobalOptions& globals, CommandResul
 void add_migrate_command(CLI::App& app, const GlobalOptions& globals, CommandResult& result);
 void add_sources_command(CLI::App& app, const GlobalOptions& globals, CommandResult& result);
 void add_run_command(CLI::App& app, const GlobalOptions& globals, CommandResult& result);
+void add_stories_command(CLI::App& app, const GlobalOptions& globals, CommandResult& result);
+void add_opml_commands(CLI::App& app, const GlobalOptions& globals, CommandResult& result);
+void add_poll_once_command(CLI::App& app, const GlobalOptions& globals, CommandResult& result);
 void add_cluster_command(CLI::App& app, const GlobalOptions& globals, CommandResult& result);
 
 // Registers every command above on app.

@@ -11,7 +11,9 @@ void add_run_command(CLI::App& app, const GlobalOptions& globals, CommandResult&
   command->callback([&globals, &result, once] {
     auto config = load_config(globals);
     service::Daemon daemon(std::move(config), globals.config_path);
-    result.exit_code = daemon.run({.once = *once});
+    service::RunOptions options;
+    options.once = *once;
+    result.exit_code = daemon.run(options);
   });
 }
 

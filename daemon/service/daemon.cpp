@@ -1,6 +1,7 @@
 #include "service/daemon.hpp"
 
 #include <csignal>
+#include <iostream>
 #include <random>
 
 #include "asio/asio.hpp"
@@ -12,7 +13,11 @@
 #include "fetch/policy.hpp"
 #include "log/log.hpp"
 #include "service/clusterer.hpp"
+#include "core/version.hpp"
 #include "service/db_pool.hpp"
+#include "service/http_server.hpp"
+#include "service/metrics.hpp"
+#include "service/systemd_notify.hpp"
 #include "service/mapping.hpp"
 
 namespace fcd::service {
@@ -87,7 +92,15 @@ class Daemon::Impl {
         cluster_wake_(io_),
         shutdown_deadline_(io_),
         summary_timer_(io_),
-        rng_(std::random_device{}()) {}
+        watchdog_timer_(io_),
+        rng_(std::random_device{}()),
+        metrics_(core::kVersion, clock_.now()),
+        status_(metrics_, clock_),
+        progress_(clock_, ProgressLimits{}) {
+    metrics_.fetch_queue_depth.set_callback([this] { return static_cast<double>(fetcher_.queued()); });
+    metrics_.ingest_queue_depth.set_callback([this] { return static_cast<double>(commits_pending_); });
+    metrics_.clustering_backlog.set_callback([this] { return static_cast<double>(cluster_backlog_); });
+  }
 
   int run(const RunOptions& options) {
     options_ = options;
@@ -95,15 +108,33 @@ class Daemon::Impl {
     log_->info("instance {} starting: {} source(s) in config, polling {}", store_options_.instance_id,
                config_.sources.size(), options_.once ? "once" : "continuously");
     arm_signals();
+    if (!options_.once && !config_.http.listen.empty()) {
+      http_ = std::make_unique<HttpServer>(io_, config_.http.listen, metrics_.registry, [this] { return health(); });
+      log_->info("metrics and health on http://{}/metrics and /healthz", config_.http.listen);
+    }
     asio::co_spawn(io_, main_loop(), [this](std::exception_ptr error) { finish(error); });
+    notifier_.ready(status_.line());
     io_.run();
     cpu_.join();
     cluster_thread_.join();
     db_.stop();
+    release_abandoned_leases();
     return exit_code_;
   }
 
  private:
+  // Polls abandoned at shutdown committed nothing; their sources go back to
+  // the pool now instead of when the lease expires.
+  void release_abandoned_leases() {
+    try {
+      store::Store db(store_options_);
+      if (const int released = db.release_leases(); released > 0)
+        log_->info("released {} lease(s) of abandoned polls", released);
+    } catch (const store::StoreError& e) {
+      log_->warn("could not release leases ({}); they expire by themselves", e.what());
+    }
+  }
+
   // ---- start-up ----------------------------------------------------------
   void prepare_database() {
     store::Store db(store_options_);
@@ -114,6 +145,7 @@ class Daemon::Impl {
       db.require_current_schema();
     }
     log_sync(db.sync_config_sources(source_specs_from_config(config_.sources)));
+    if (options_.all_sources) log_->info("{} enabled source(s) made due", db.make_due(std::nullopt, clock_.now()));
   }
 
   void log_sync(const store::SyncCounts& counts) {
@@ -126,6 +158,7 @@ class Daemon::Impl {
   asio::awaitable<void> main_loop() {
     if (!options_.once) {
       asio::co_spawn(io_, summary_loop(), asio::detached);
+      if (notifier_.watchdog_interval()) asio::co_spawn(io_, watchdog_loop(), asio::detached);
       if (config_.cluster.enabled) asio::co_spawn(io_, cluster_loop(), asio::detached);
     }
     co_await schedule_loop();
@@ -133,7 +166,25 @@ class Daemon::Impl {
     if (options_.once && config_.cluster.enabled) co_await cluster_catch_up();
   }
 
+  // poll-once --source: that one source, due or not.
+  asio::awaitable<void> poll_only(std::string url) {
+    const auto now = clock_.now();
+    const auto lease = config_.polling.lease_duration;
+    auto claimed = co_await db_.run([&url, now, lease](store::Store& db) { return db.claim_source(url, now, lease); });
+    if (!claimed) {
+      log_->error("source {}: not polled: unknown, disabled, or leased by another instance", url);
+      exit_code_ = core::kExitRuntimeFailure;
+      co_return;
+    }
+    ++in_flight_;
+    co_await poll_source(std::move(*claimed));
+  }
+
   asio::awaitable<void> schedule_loop() {
+    if (options_.only_source) {
+      co_await poll_only(*options_.only_source);
+      co_return;
+    }
     const auto limit = static_cast<std::size_t>(config_.polling.claim_batch);
     const auto capacity = static_cast<std::size_t>(config_.fetch.max_concurrent) * 2;
     int database_failures = 0;
@@ -149,13 +200,19 @@ class Daemon::Impl {
               [now, lease, want](store::Store& db) { return db.claim_due_sources(now, lease, want); });
           if (database_failures > 0) log_->info("database reachable again; scheduling resumes");
           database_failures = 0;
+          database_ok_ = true;
           claimed_count = claimed.size();
+          progress_.polls_due(!claimed.empty());
           for (auto& source : claimed) {
             ++in_flight_;
+            progress_.poll_started();
             asio::co_spawn(io_, poll_source(std::move(source)), asio::detached);
           }
         } catch (const store::StoreError& e) {
           retry_after = store::next_backoff(database_failures);
+          database_ok_ = false;
+          database_error_ = e.what();
+          metrics_.database_errors.inc();
           if (database_failures++ == 0)
             log_->error("cannot claim sources: {}; retrying with backoff, no new polls until the database answers",
                         e.what());
@@ -165,6 +222,8 @@ class Daemon::Impl {
           continue;
         }
       }
+      progress_.loop_turned();
+      metrics_.leases_held.set(static_cast<double>(in_flight_));
       if (options_.once && claimed_count == 0 && in_flight_ == 0) break;
       if (claimed_count == limit) continue;  // more may be due right now
       co_await sleep(wake_, options_.once ? 200ms : 1s);
@@ -177,7 +236,7 @@ class Daemon::Impl {
     } catch (const store::LeaseLostError& e) {
       log_->warn("source {}: lease lost before commit ({}); another instance polls it now", source.url, e.what());
     } catch (const store::StoreError& e) {
-      ++database_errors_;
+      metrics_.database_errors.inc();
       log_->error("source {}: could not store the poll: {}; it is polled again when its lease expires", source.url,
                   e.what());
     } catch (const std::exception& e) {
@@ -201,6 +260,7 @@ class Daemon::Impl {
     auto decision = fetch::decide_poll(result, state, now, poll_policy(config_), jitter());
 
     std::vector<store::ArticleInput> items;
+    bool parse_failed = false;
     if (decision.action == fetch::PollAction::kParse) {
       auto parsed = co_await parse(result);
       if (!parsed.is_feed) {
@@ -208,10 +268,11 @@ class Daemon::Impl {
         decision.error = "not a feed (" + (result.content_type.empty() ? "no Content-Type" : result.content_type) +
                          "): " + parsed.bozo_message;
         decision.next_poll_at = now + fetch::backoff_delay(decision.error_count, poll_policy(config_).backoff, jitter());
+        parse_failed = true;
       } else {
         items = articles_from_feed(parsed);
         decision.next_poll_at = now + next_interval(source, parsed, result, now);
-        if (parsed.bozo) ++parse_warnings_;
+        if (parsed.bozo) metrics_.parse_errors.inc();
       }
     }
 
@@ -223,14 +284,26 @@ class Daemon::Impl {
     if (!result.last_modified.empty()) outcome.last_modified = result.last_modified;
     outcome.next_poll_at = decision.next_poll_at;
     outcome.new_url = decision.redirect.adopt_url;
+    count_poll(result, decision, parse_failed);
 
     const bool disable = decision.action == fetch::PollAction::kDisable;
+    progress_.ingest_queued(++commits_pending_);
+    const auto commit_started = std::chrono::steady_clock::now();
+    struct PendingCommit {
+      Impl& self;
+      ~PendingCommit() { self.progress_.ingest_drained(--self.commits_pending_); }
+    } pending_commit{*this};
     const auto report = co_await db_.run([&source, &items, &outcome, now, disable](store::Store& db) {
       auto committed = db.commit_poll(source.id, items, outcome, now);
       if (disable) db.set_source_enabled(source.url, false);
       return committed;
     });
+    metrics_.ingest_latency.observe(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - commit_started).count());
     record(source, result, decision, report);
+    for (const auto& item : items)
+      if (item.published_at && *item.published_at <= now)
+        metrics_.publish_to_seen_lag.observe(static_cast<double>((now - *item.published_at).count()));
   }
 
   asio::awaitable<feed::ParsedFeed> parse(const fetch::FetchResult& result) {
@@ -259,14 +332,44 @@ class Daemon::Impl {
     return fetch::adaptive_interval(times, now, hints, options, jitter());
   }
 
+  void count_poll(const fetch::FetchResult& result, const fetch::PollDecision& decision, bool parse_failed) {
+    metrics_.poll_duration.observe(std::chrono::duration<double>(result.timings.total).count());
+    metrics_.fetched_bytes.inc(result.bytes_on_wire);
+    PollOutcome outcome = PollOutcome::kOk;
+    switch (decision.action) {
+      case fetch::PollAction::kParse: outcome = parse_failed ? PollOutcome::kParseError : PollOutcome::kOk; break;
+      case fetch::PollAction::kNotModified:
+        outcome = PollOutcome::kNotModified;
+        metrics_.conditional_get_hits.inc();
+        break;
+      case fetch::PollAction::kUnchanged: outcome = PollOutcome::kUnchanged; break;
+      case fetch::PollAction::kRateLimited: outcome = PollOutcome::kThrottled; break;
+      case fetch::PollAction::kDisable: outcome = PollOutcome::kGone; break;
+      case fetch::PollAction::kRetryLater:
+        outcome = result.ok() ? PollOutcome::kHttpError : PollOutcome::kNetworkError;
+        break;
+    }
+    metrics_.poll(outcome).inc();
+  }
+
   void record(const store::ClaimedSource& source, const fetch::FetchResult& result,
               const fetch::PollDecision& decision, const store::IngestReport& report) {
     ++polls_;
     items_new_ += static_cast<std::uint64_t>(report.inserted);
     items_updated_ += static_cast<std::uint64_t>(report.updated);
+    metrics_.item(ItemResult::kNew).inc(static_cast<std::uint64_t>(report.inserted));
+    metrics_.item(ItemResult::kUpdated).inc(static_cast<std::uint64_t>(report.updated));
+    metrics_.item(ItemResult::kUnchanged).inc(static_cast<std::uint64_t>(report.unchanged));
+    metrics_.identity_drifts.inc(report.drifts.size());
     for (const auto& drift : report.drifts)
       log_->warn("source {}: identity drift: item {} now arrives as {}; stored as an update of article {}",
                  source.url, drift.old_guid, drift.new_guid, drift.article_id);
+    if (options_.print_polls) {
+      std::cout << source.url << ": " << (result.status ? std::to_string(result.status) : std::string{"-"}) << " "
+                << fetch::to_string(decision.action) << ", " << report.inserted << " new, " << report.updated
+                << " updated, " << report.unchanged << " unchanged"
+                << (decision.error.empty() ? std::string{} : "; error: " + decision.error) << std::endl;
+    }
     if (decision.error.empty()) {
       log_->debug("source {}: {} {} in {} ms: {} new, {} updated, {} unchanged; next poll {}", source.url,
                   result.status, fetch::to_string(decision.action),
@@ -321,6 +424,7 @@ class Daemon::Impl {
   // One clusterer step on its own thread; nullopt when the database failed.
   asio::awaitable<std::optional<ClusterStepResult>> cluster_step() {
     try {
+      const auto started = std::chrono::steady_clock::now();
       auto result = co_await asio::co_spawn(
           cluster_thread_,
           [this]() -> asio::awaitable<ClusterStepResult> {
@@ -334,9 +438,18 @@ class Daemon::Impl {
       articles_clustered_ += result.articles;
       stories_created_ += result.stories_created;
       stories_merged_ += result.stories_merged;
+      metrics_.articles_clustered.inc(result.articles);
+      metrics_.stories_created.inc(result.stories_created);
+      metrics_.stories_merged.inc(result.stories_merged);
+      if (result.articles > 0)
+        metrics_.clustering_latency.observe(
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+      // A full batch means more is probably waiting.
+      cluster_backlog_ = result.articles == kClusterBatch ? kClusterBatch : 0;
+      cluster_backlog_ ? progress_.clustering_queued(cluster_backlog_) : progress_.clustering_drained(0);
       co_return result;
     } catch (const store::StoreError& e) {
-      ++database_errors_;
+      metrics_.database_errors.inc();
       log_->error("clusterer: {}; retrying in a few seconds", e.what());
       holds_cluster_lock_ = false;
       co_return std::nullopt;
@@ -352,7 +465,31 @@ class Daemon::Impl {
                  items_updated_ - reported_.items_updated, articles_clustered_ - reported_.clustered,
                  stories_created_ - reported_.stories_created, stories_merged_ - reported_.stories_merged, in_flight_);
       reported_ = {polls_, poll_errors_, items_new_, items_updated_, articles_clustered_, stories_created_, stories_merged_};
+      notifier_.status(status_.line());
     }
+  }
+
+  // Pets the systemd watchdog only while the pipeline makes progress, so a
+  // wedged loop or a stuck queue gets the daemon restarted.
+  asio::awaitable<void> watchdog_loop() {
+    const auto interval = *notifier_.watchdog_interval() / 2;
+    while (!stopping_) {
+      progress_.loop_turned();
+      const auto verdict = progress_.check();
+      if (verdict.progressing) {
+        notifier_.watchdog();
+      } else {
+        log_->error("not petting the systemd watchdog: {}", verdict.reason);
+      }
+      co_await sleep(watchdog_timer_, interval);
+    }
+  }
+
+  HealthStatus health() const {
+    if (!database_ok_) return {false, "database unreachable: " + database_error_};
+    const auto verdict = progress_.check();
+    if (!verdict.progressing) return {false, verdict.reason};
+    return {};
   }
 
   // ---- signals, reload, shutdown ------------------------------------------
@@ -368,6 +505,7 @@ class Daemon::Impl {
       log_->info("{} received: no new polls; {} in flight get {} to finish; a second signal exits at once",
                  signal == SIGTERM ? "SIGTERM" : "SIGINT", in_flight_,
                  core::format_duration(config_.service.shutdown_timeout));
+      notifier_.stopping();
       begin_shutdown();
     } else {
       log_->warn("second signal: exiting now; uncommitted polls are polled again when their leases expire");
@@ -381,6 +519,7 @@ class Daemon::Impl {
     wake_.cancel();
     cluster_wake_.cancel();
     summary_timer_.cancel();
+    watchdog_timer_.cancel();
     shutdown_deadline_.expires_after(config_.service.shutdown_timeout);
     shutdown_deadline_.async_wait([this](const boost::system::error_code& error) {
       if (error) return;
@@ -390,6 +529,7 @@ class Daemon::Impl {
   }
 
   void reload() {
+    notifier_.reloading();
     try {
       auto fresh = config::load_config_file(config_path_);
       config::apply_environment(fresh, [](const char* name) { return std::getenv(name); });
@@ -407,11 +547,12 @@ class Daemon::Impl {
     } catch (const config::ConfigError& e) {
       log_->error("reload rejected, keeping the running configuration: {}", e.what());
     }
+    notifier_.ready(status_.line());
   }
 
   asio::awaitable<void> sync_sources(std::vector<store::SourceSpec> specs) {
     try {
-      log_sync(co_await db_.run([specs = std::move(specs)](store::Store& db) { return db.sync_config_sources(specs); }));
+      log_sync(co_await db_.run([&specs](store::Store& db) { return db.sync_config_sources(specs); }));
       wake_.cancel();
     } catch (const store::StoreError& e) {
       log_->error("reload: could not sync sources: {}; they are synced at the next reload or restart", e.what());
@@ -432,9 +573,14 @@ class Daemon::Impl {
     wake_.cancel();
     cluster_wake_.cancel();
     summary_timer_.cancel();
+    watchdog_timer_.cancel();
     shutdown_deadline_.cancel();
+    if (http_) http_->stop();
     log_->info("stopped: {} polls ({} errors), {} new and {} updated items, {} articles clustered", polls_, poll_errors_,
                items_new_, items_updated_, articles_clustered_);
+    if (options_.print_polls)
+      std::cout << polls_ << " sources polled, " << poll_errors_ << " errors, " << items_new_ << " new and "
+                << items_updated_ << " updated items, " << articles_clustered_ << " articles clustered" << std::endl;
   }
 
   // ---- helpers -----------------------------------------------------------
@@ -465,17 +611,28 @@ class Daemon::Impl {
   asio::steady_timer cluster_wake_;
   asio::steady_timer shutdown_deadline_;
   asio::steady_timer summary_timer_;
+  asio::steady_timer watchdog_timer_;
   std::mt19937_64 rng_;
+  Metrics metrics_;
+  StatusSummary status_;
+  ProgressWatchdog progress_;
+  SystemdNotifier notifier_;
 
   bool stopping_ = false;
   bool holds_cluster_lock_ = false;
   std::size_t in_flight_ = 0;
   int exit_code_ = core::kExitOk;
-  std::uint64_t polls_ = 0, poll_errors_ = 0, items_new_ = 0, items_updated_ = 0, parse_warnings_ = 0;
-  std::uint64_t articles_clustered_ = 0, stories_created_ = 0, stories_merged_ = 0, database_errors_ = 0;
+  bool database_ok_ = true;
+  std::string database_error_;
+  std::size_t commits_pending_ = 0;
+  std::size_t cluster_backlog_ = 0;
+  std::uint64_t polls_ = 0, poll_errors_ = 0, items_new_ = 0, items_updated_ = 0;
+  std::uint64_t articles_clustered_ = 0, stories_created_ = 0, stories_merged_ = 0;
   struct {
     std::uint64_t polls, errors, items_new, items_updated, clustered, stories_created, stories_merged;
   } reported_{};
+  // Last: it scrapes the members above, so it goes first on destruction.
+  std::unique_ptr<HttpServer> http_;
 };
 
 Daemon::Daemon(config::Config config, std::string config_path)

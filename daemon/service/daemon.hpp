@@ -7,6 +7,7 @@
 // `service.worker_threads` threads parse; `database.pool_size` threads each own
 // a connection; one thread runs the clusterer with its own connection.
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "config/config.hpp"
@@ -16,6 +17,12 @@ namespace fcd::service {
 struct RunOptions {
   // Poll every due source once, let the clusterer catch up, and return.
   bool once = false;
+  // With once: make every enabled source due first (poll-once --all).
+  bool all_sources = false;
+  // With once: poll only this source, due or not (poll-once --source).
+  std::optional<std::string> only_source;
+  // Print one line per poll and a summary line to stdout (poll-once).
+  bool print_polls = false;
 };
 
 class Daemon {

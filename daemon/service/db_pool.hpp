@@ -9,7 +9,9 @@
 // up as StoreErrors until it is back, never as a wedged pool.
 #include <condition_variable>
 #include <functional>
+#include <exception>
 #include <memory>
+#include <optional>
 #include <mutex>
 #include <type_traits>
 #include <vector>
@@ -31,29 +33,21 @@ class DbPool {
   template <typename Fn>
   asio::awaitable<std::invoke_result_t<Fn, store::Store&>> run(Fn fn) {
     using Result = std::invoke_result_t<Fn, store::Store&>;
-    co_return co_await asio::co_spawn(
-        pool_.get_executor(),
-        [this, fn = std::move(fn)]() mutable -> asio::awaitable<Result> {
-          auto lease = acquire();
-          try {
-            if constexpr (std::is_void_v<Result>) {
-              fn(*lease.store);
-              release(std::move(lease), false);
-              co_return;
-            } else {
-              auto result = fn(*lease.store);
-              release(std::move(lease), false);
-              co_return result;
-            }
-          } catch (const store::StoreError& e) {
-            release(std::move(lease), e.connection_lost());
-            throw;
-          } catch (...) {
-            release(std::move(lease), false);
-            throw;
-          }
+    // The work is a plain (non-coroutine) function posted to the pool: GCC 12
+    // destroys the non-trivial captures of coroutine lambdas twice.
+    std::conditional_t<std::is_void_v<Result>, bool, std::optional<Result>> result{};
+    std::exception_ptr error;
+    co_await asio::async_initiate<decltype(asio::use_awaitable), void()>(
+        [this, &fn, &result, &error](auto handler) {
+          asio::post(pool_, [this, &fn, &result, &error, handler = std::move(handler)]() mutable {
+            call(fn, result, error);
+            auto executor = asio::get_associated_executor(handler);
+            asio::post(executor, std::move(handler));
+          });
         },
         asio::use_awaitable);
+    if (error) std::rethrow_exception(error);
+    if constexpr (!std::is_void_v<Result>) co_return std::move(*result);
   }
 
   // Waits for running calls to end and closes every connection.
@@ -65,6 +59,27 @@ class DbPool {
   struct Lease {
     std::unique_ptr<store::Store> store;
   };
+
+  // Runs fn on a free connection of this thread; a lost connection is dropped.
+  template <typename Fn, typename Slot>
+  void call(Fn& fn, Slot& result, std::exception_ptr& error) {
+    Lease lease;
+    try {
+      lease = acquire();
+      if constexpr (std::is_same_v<Slot, bool>) {
+        fn(*lease.store);
+      } else {
+        result.emplace(fn(*lease.store));
+      }
+      release(std::move(lease), false);
+    } catch (const store::StoreError& e) {
+      if (lease.store) release(std::move(lease), e.connection_lost());
+      error = std::current_exception();
+    } catch (...) {
+      if (lease.store) release(std::move(lease), false);
+      error = std::current_exception();
+    }
+  }
   Lease acquire();
   void release(Lease lease, bool broken);
 

@@ -93,6 +93,14 @@ void prepare_source_statements(pqxx::connection& c) {
             " FROM due WHERE s.id = due.id"
             " RETURNING s.id, s.url, s.etag, s.last_modified, s.poll_interval_s, s.error_count,"
             " extract(epoch FROM s.lease_expires_at)::bigint");
+  c.prepare("source_make_due",
+            "UPDATE sources SET next_poll_at = to_timestamp($1)"
+            " WHERE enabled AND ($2::text IS NULL OR url = $2) RETURNING id");
+  c.prepare("source_claim_url",
+            "UPDATE sources SET lease_owner = $2, lease_expires_at = to_timestamp($1) + make_interval(secs => $4)"
+            " WHERE url = $3 AND enabled AND (lease_expires_at IS NULL OR lease_expires_at <= to_timestamp($1))"
+            " RETURNING id, url, etag, last_modified, poll_interval_s, error_count,"
+            " extract(epoch FROM lease_expires_at)::bigint");
   c.prepare("source_release_all",
             "UPDATE sources SET lease_owner = NULL, lease_expires_at = NULL WHERE lease_owner = $1");
   c.prepare("source_renew",
@@ -205,6 +213,22 @@ RemoveResult Store::remove_source(const std::string& url) {
   });
 }
 
+namespace {
+
+ClaimedSource claimed_source(const pqxx::row& r) {
+  ClaimedSource s;
+  s.id = r[0].as<std::int64_t>();
+  s.url = r[1].as<std::string>();
+  s.etag = opt_string(r[2]);
+  s.last_modified = opt_string(r[3]);
+  if (auto i = opt_int(r[4])) s.interval = core::Duration{*i};
+  s.error_count = r[5].as<int>();
+  s.lease_expires_at = from_epoch(r[6].as<std::int64_t>());
+  return s;
+}
+
+}  // namespace
+
 std::vector<ClaimedSource> Store::claim_due_sources(core::TimePoint now, core::Duration lease, std::size_t limit) {
   return impl_->run("claim due sources", [&](pqxx::connection& c) {
     // One statement: autocommit is its transaction.
@@ -212,17 +236,7 @@ std::vector<ClaimedSource> Store::claim_due_sources(core::TimePoint now, core::D
     std::vector<ClaimedSource> claimed;
     auto rows = tx.exec_prepared("source_claim", epoch(now), impl_->options.instance_id,
                                  static_cast<std::int64_t>(limit), static_cast<double>(lease.count()));
-    for (const auto& r : rows) {
-      ClaimedSource s;
-      s.id = r[0].as<std::int64_t>();
-      s.url = r[1].as<std::string>();
-      s.etag = opt_string(r[2]);
-      s.last_modified = opt_string(r[3]);
-      if (auto i = opt_int(r[4])) s.interval = core::Duration{*i};
-      s.error_count = r[5].as<int>();
-      s.lease_expires_at = from_epoch(r[6].as<std::int64_t>());
-      claimed.push_back(std::move(s));
-    }
+    for (const auto& r : rows) claimed.push_back(claimed_source(r));
     std::sort(claimed.begin(), claimed.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
     return claimed;
   });
@@ -241,6 +255,23 @@ int Store::release_leases() {
   return impl_->run("release leases", [&](pqxx::connection& c) {
     pqxx::nontransaction tx(c);
     return static_cast<int>(tx.exec_prepared("source_release_all", impl_->options.instance_id).affected_rows());
+  });
+}
+
+std::optional<ClaimedSource> Store::claim_source(const std::string& url, core::TimePoint now, core::Duration lease) {
+  return impl_->run("claim one source", [&](pqxx::connection& c) -> std::optional<ClaimedSource> {
+    pqxx::nontransaction tx(c);
+    auto rows = tx.exec_prepared("source_claim_url", epoch(now), impl_->options.instance_id, url,
+                                 static_cast<double>(lease.count()));
+    if (rows.empty()) return std::nullopt;
+    return claimed_source(rows[0]);
+  });
+}
+
+int Store::make_due(const std::optional<std::string>& url, core::TimePoint now) {
+  return impl_->run("make sources due", [&](pqxx::connection& c) {
+    pqxx::nontransaction tx(c);
+    return static_cast<int>(tx.exec_prepared("source_make_due", epoch(now), url).size());
   });
 }
 

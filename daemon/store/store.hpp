@@ -14,6 +14,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -96,6 +97,12 @@ class Store {
   // leases them to this instance until now + lease. Concurrent claimers never
   // get the same source.
   std::vector<ClaimedSource> claim_due_sources(core::TimePoint now, core::Duration lease, std::size_t limit);
+  // Claims one enabled source by URL, due or not, unless another instance
+  // holds its lease (poll-once --source). nullopt when unknown, disabled or held.
+  std::optional<ClaimedSource> claim_source(const std::string& url, core::TimePoint now, core::Duration lease);
+  // Makes enabled sources due at now: all of them, or the one with this URL
+  // (poll-once --all). Returns how many.
+  int make_due(const std::optional<std::string>& url, core::TimePoint now);
   // Extends a held lease; false when it is no longer ours.
   bool renew_lease(core::SourceId source, core::TimePoint now, core::Duration lease);
   // Gives back every lease this instance holds (on shutdown, for polls that

@@ -1,0 +1,91 @@
+#include <gtest/gtest.h>
+
+#include "feed/feed.hpp"
+#include "service/mapping.hpp"
+
+namespace fcd::service {
+namespace {
+
+using namespace std::chrono_literals;
+
+TEST(Mapping, DisabledConfigSourcesAreLeftOutOfTheSync) {
+  std::vector<config::SourceSettings> sources(2);
+  sources[0].url = "https://a.example/feed";
+  sources[0].title = "A";
+  sources[0].interval = 15min;
+  sources[0].tags = {"x"};
+  sources[1].url = "https://b.example/feed";
+  sources[1].enabled = false;
+  const auto specs = source_specs_from_config(sources);
+  ASSERT_EQ(specs.size(), 1u);
+  EXPECT_EQ(specs[0].url, "https://a.example/feed");
+  EXPECT_EQ(specs[0].title, "A");
+  EXPECT_EQ(specs[0].interval, core::Duration{15min});
+  EXPECT_EQ(specs[0].origin, store::SourceOrigin::kConfig);
+}
+
+TEST(Mapping, EntriesBecomeArticlesWithCanonicalUrls) {
+  const auto feed = feed::parse_feed(R"(<rss version="2.0"><channel><title>T</title><language>en</language>
+<item><guid>g1</guid><title>One</title><link>https://Example.com:443/a?utm_source=x&amp;id=3#top</link>
+<description>Sum &amp; more</description><pubDate>Fri, 15 Aug 2025 15:00:00 GMT</pubDate></item>
+<item><title>No link</title></item></channel></rss>)");
+  const auto articles = articles_from_feed(feed);
+  ASSERT_EQ(articles.size(), 2u);
+  EXPECT_EQ(articles[0].guid, "g1");
+  EXPECT_EQ(articles[0].canonical_url, "https://example.com/a?id=3");
+  EXPECT_EQ(articles[0].summary, "Sum & more");
+  EXPECT_EQ(articles[0].language, "en");
+  ASSERT_TRUE(articles[0].published_at);
+  EXPECT_FALSE(articles[1].url);
+  EXPECT_FALSE(articles[1].guid.empty());
+}
+
+TEST(Mapping, ClusterArticlesUseTheClampedSortTime) {
+  store::PendingArticle pending;
+  pending.id = 7;
+  pending.source_id = 3;
+  pending.title = "Title";
+  pending.content = "Body";
+  pending.published_at = core::TimePoint{1000000s};
+  pending.sort_at = core::TimePoint{500s};
+  const auto article = cluster_article(pending);
+  EXPECT_EQ(article.id, 7);
+  EXPECT_EQ(article.source, "3");
+  EXPECT_EQ(article.text, "Body");
+  EXPECT_EQ(article.published, core::TimePoint{500s});
+}
+
+TEST(Mapping, BatchCarriesStoriesMembershipsAndMerges) {
+  cluster::Engine engine;
+  StoryIdMap ids;
+  ids.remember(1, 101);
+  cluster::Decision joined;
+  joined.article = 10;
+  joined.story = 1;
+  joined.placement = cluster::Decision::Placement::kJoined;
+  joined.score = 0.6;
+  joined.matched_terms = {"alaska"};
+  cluster::Decision copy;
+  copy.article = 11;
+  copy.story = 2;
+  copy.placement = cluster::Decision::Placement::kDuplicate;
+  copy.score = 1.0;
+  copy.duplicate_of = 10;
+  copy.events.push_back({.kind = cluster::StoryEvent::Kind::kMerged, .story = 2, .merged_into = 1, .headline = ""});
+  const auto batch = cluster_batch({joined, copy}, {{10, 5}, {11, 6}}, engine, ids);
+  ASSERT_EQ(batch.stories.size(), 2u);
+  EXPECT_EQ(batch.stories[0].key, 1);
+  EXPECT_EQ(batch.stories[0].id, 101);
+  EXPECT_FALSE(batch.stories[1].id);
+  ASSERT_EQ(batch.memberships.size(), 2u);
+  EXPECT_EQ(batch.memberships[0].change_seq, 5);
+  EXPECT_EQ(batch.memberships[0].level, store::DedupLevel::kStory);
+  EXPECT_EQ(batch.memberships[1].level, store::DedupLevel::kExact);
+  EXPECT_EQ(batch.memberships[1].duplicate_of, 10);
+  ASSERT_EQ(batch.merges.size(), 1u);
+  EXPECT_EQ(batch.merges[0].from_key, 2);
+  EXPECT_EQ(batch.merges[0].into_key, 1);
+}
+
+}  // namespace
+}  // namespace fcd::service
