@@ -93,6 +93,7 @@ class Daemon::Impl {
         shutdown_deadline_(io_),
         summary_timer_(io_),
         watchdog_timer_(io_),
+        retention_timer_(io_),
         rng_(std::random_device{}()),
         metrics_(core::kVersion, clock_.now()),
         status_(metrics_, clock_),
@@ -159,6 +160,7 @@ class Daemon::Impl {
     if (!options_.once) {
       asio::co_spawn(io_, summary_loop(), asio::detached);
       if (notifier_.watchdog_interval()) asio::co_spawn(io_, watchdog_loop(), asio::detached);
+      asio::co_spawn(io_, retention_loop(), asio::detached);
       if (config_.cluster.enabled) asio::co_spawn(io_, cluster_loop(), asio::detached);
     }
     co_await schedule_loop();
@@ -469,6 +471,33 @@ class Daemon::Impl {
     }
   }
 
+  // Deletes articles past retention.articles_days in small batches, off the
+  // polling path, once an hour (re-reading the setting, so a reload applies).
+  asio::awaitable<void> retention_loop() {
+    while (!stopping_) {
+      if (config_.retention.articles_days > 0) {
+        const auto cutoff = clock_.now() - std::chrono::days{config_.retention.articles_days};
+        std::int64_t articles = 0, stories = 0;
+        try {
+          for (;;) {
+            const auto batch = co_await db_.run(
+                [cutoff](store::Store& db) { return db.delete_articles_before(cutoff, kRetentionBatch); });
+            articles += batch.articles_deleted;
+            stories += batch.stories_deleted;
+            if (batch.articles_deleted == 0 || stopping_) break;
+          }
+          if (articles > 0)
+            log_->info("retention: deleted {} article(s) first seen before {} and {} emptied stories", articles,
+                       core::format_rfc3339(cutoff), stories);
+        } catch (const store::StoreError& e) {
+          metrics_.database_errors.inc();
+          log_->error("retention: {}; tried again in an hour", e.what());
+        }
+      }
+      co_await sleep(retention_timer_, 1h);
+    }
+  }
+
   // Pets the systemd watchdog only while the pipeline makes progress, so a
   // wedged loop or a stuck queue gets the daemon restarted.
   asio::awaitable<void> watchdog_loop() {
@@ -520,6 +549,7 @@ class Daemon::Impl {
     cluster_wake_.cancel();
     summary_timer_.cancel();
     watchdog_timer_.cancel();
+    retention_timer_.cancel();
     shutdown_deadline_.expires_after(config_.service.shutdown_timeout);
     shutdown_deadline_.async_wait([this](const boost::system::error_code& error) {
       if (error) return;
@@ -574,6 +604,7 @@ class Daemon::Impl {
     cluster_wake_.cancel();
     summary_timer_.cancel();
     watchdog_timer_.cancel();
+    retention_timer_.cancel();
     shutdown_deadline_.cancel();
     if (http_) http_->stop();
     log_->info("stopped: {} polls ({} errors), {} new and {} updated items, {} articles clustered", polls_, poll_errors_,
@@ -593,6 +624,7 @@ class Daemon::Impl {
   double jitter() { return std::uniform_real_distribution<double>(0.0, 1.0)(rng_); }
 
   static constexpr std::size_t kClusterBatch = 500;
+  static constexpr std::size_t kRetentionBatch = 1000;
 
   config::Config config_;
   std::string config_path_;
@@ -612,6 +644,7 @@ class Daemon::Impl {
   asio::steady_timer shutdown_deadline_;
   asio::steady_timer summary_timer_;
   asio::steady_timer watchdog_timer_;
+  asio::steady_timer retention_timer_;
   std::mt19937_64 rng_;
   Metrics metrics_;
   StatusSummary status_;
