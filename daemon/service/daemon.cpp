@@ -397,10 +397,7 @@ class Daemon::Impl {
       const auto step = co_await cluster_step();
       if (!step || step->articles == 0) co_await sleep(cluster_wake_, step ? 2s : 5s);
     }
-    co_await asio::co_spawn(cluster_thread_, [this]() -> asio::awaitable<void> {
-      if (clusterer_) clusterer_->release();
-      co_return;
-    }, asio::use_awaitable);
+    co_await release_clusterer();
   }
 
   // Runs the clusterer until nothing is pending (--once).
@@ -417,6 +414,11 @@ class Daemon::Impl {
       if (step->articles == 0) break;
     }
     log_->info("clusterer caught up: {} article(s) clustered", total);
+    co_await release_clusterer();
+  }
+
+  // Gives up the clusterer lock and connection, on the clusterer's own thread.
+  asio::awaitable<void> release_clusterer() {
     co_await asio::co_spawn(cluster_thread_, [this]() -> asio::awaitable<void> {
       if (clusterer_) clusterer_->release();
       co_return;
