@@ -11,6 +11,7 @@
 #include "feed/feed.hpp"
 #include "fetch/fetcher.hpp"
 #include "fetch/policy.hpp"
+#include "fetch/url.hpp"
 #include "log/log.hpp"
 #include "service/clusterer.hpp"
 #include "core/version.hpp"
@@ -249,73 +250,118 @@ class Daemon::Impl {
   }
 
   asio::awaitable<void> poll(const store::ClaimedSource& source) {
-    fetch::FetchRequest request;
-    request.url = source.url;
-    request.etag = source.etag.value_or("");
-    request.last_modified = source.last_modified.value_or("");
-    const auto result = co_await fetcher_.fetch(std::move(request));
+    const auto host = host_of(source.url);
+    if (const auto paused = host_pauses_.paused_until(host, clock_.now())) {
+      co_await defer(source, *paused);
+      co_return;
+    }
+    const auto result = co_await fetcher_.fetch(fetch_request(source));
     const auto now = clock_.now();
+    time_spent_.queued += result.timings.queued;
+    time_spent_.fetch += result.timings.total;
+    const auto policy = poll_policy(config_);
+    auto decision =
+        fetch::decide_poll(result, poll_state(source, config_.polling.default_interval), now, policy, jitter());
+    note_rate_limit(source, host, result, decision, now);
 
-    fetch::SourcePollState state;
-    state.error_count = source.error_count;
-    state.interval = source.interval.value_or(config_.polling.default_interval);
-    auto decision = fetch::decide_poll(result, state, now, poll_policy(config_), jitter());
-
+    // kUnchanged (same body hash) and kNotModified skip parsing: the commit
+    // below then stores nothing but the fetch state.
     std::vector<store::ArticleInput> items;
-    bool parse_failed = false;
+    bool parsed_feed = false;
     if (decision.action == fetch::PollAction::kParse) {
       auto parsed = co_await parse(result);
-      if (!parsed.is_feed) {
+      time_spent_.parse += parsed.duration;
+      if (!parsed.feed.is_feed) {
         decision.error_count = source.error_count + 1;
-        decision.error = "not a feed (" + (result.content_type.empty() ? "no Content-Type" : result.content_type) +
-                         "): " + parsed.bozo_message;
-        decision.next_poll_at = now + fetch::backoff_delay(decision.error_count, poll_policy(config_).backoff, jitter());
-        parse_failed = true;
+        decision.error = std::move(parsed.not_a_feed);
+        decision.next_poll_at = now + fetch::backoff_delay(decision.error_count, policy.backoff, jitter());
       } else {
-        items = articles_from_feed(parsed);
-        decision.next_poll_at = now + next_interval(source, parsed, result, now);
-        if (parsed.bozo) metrics_.parse_errors.inc();
+        parsed_feed = true;
+        items = articles_from_feed(parsed.feed);
+        decision.next_poll_at = now + next_interval(source, parsed.feed, result, now);
+        if (parsed.feed.bozo) metrics_.parse_errors.inc();
       }
     }
+    const auto outcome = fetch_outcome(result, decision, parsed_feed);
+    count_poll(result, decision, decision.action == fetch::PollAction::kParse && !parsed_feed);
 
-    store::FetchOutcome outcome;
-    if (result.status != 0) outcome.http_status = result.status;
-    outcome.success = decision.error.empty();
-    if (!decision.error.empty()) outcome.error = decision.error;
-    if (!result.etag.empty()) outcome.etag = result.etag;
-    if (!result.last_modified.empty()) outcome.last_modified = result.last_modified;
-    outcome.next_poll_at = decision.next_poll_at;
-    outcome.new_url = decision.redirect.adopt_url;
-    count_poll(result, decision, parse_failed);
-
-    const bool disable = decision.action == fetch::PollAction::kDisable;
     progress_.ingest_queued(++commits_pending_);
     const auto commit_started = std::chrono::steady_clock::now();
     struct PendingCommit {
       Impl& self;
       ~PendingCommit() { self.progress_.ingest_drained(--self.commits_pending_); }
     } pending_commit{*this};
-    const auto report = co_await db_.run([&source, &items, &outcome, now, disable](store::Store& db) {
-      auto committed = db.commit_poll(source.id, items, outcome, now);
-      if (disable) db.set_source_enabled(source.url, false);
-      return committed;
-    });
+    const auto report = co_await db_.run(
+        [&source, &items, &outcome, now](store::Store& db) { return db.commit_poll(source.id, items, outcome, now); });
+    time_spent_.store += std::chrono::steady_clock::now() - commit_started;
     metrics_.ingest_latency.observe(
         std::chrono::duration<double>(std::chrono::steady_clock::now() - commit_started).count());
     record(source, result, decision, report);
+    if (outcome.new_url)
+      log_->info("source {}: permanent redirect to {} held for {}; the source moves there (old URL kept in its "
+                 "history)",
+                 source.url, *outcome.new_url, core::format_duration(policy.redirect_grace));
     for (const auto& item : items)
       if (item.published_at && *item.published_at <= now)
         metrics_.publish_to_seen_lag.observe(static_cast<double>((now - *item.published_at).count()));
   }
 
-  asio::awaitable<feed::ParsedFeed> parse(const fetch::FetchResult& result) {
+  // A 429, or a 503 with a usable Retry-After, counts towards pausing the
+  // source's whole host; the pause starts when several of its sources agree
+  // (HostPauseTracker), so one bad route does not stall the host's other feeds.
+  void note_rate_limit(const store::ClaimedSource& source, const std::string& host, const fetch::FetchResult& result,
+                       const fetch::PollDecision& decision, core::TimePoint now) {
+    if (host.empty()) return;
+    if (result.success() || result.not_modified()) {
+      host_pauses_.record_success(host, source.id);
+      return;
+    }
+    const bool limited = decision.action == fetch::PollAction::kRateLimited ||
+                         (result.ok() && result.status == 503 && fetch::parse_retry_after(result.retry_after, now));
+    if (!limited) return;
+    const auto before = host_pauses_.paused_until(host, now);
+    const auto until = host_pauses_.record_rate_limited(host, source.id, now, decision.next_poll_at);
+    if (until && until != before)
+      log_->warn("source {}: host {} rate limits several of its sources; none of them is polled until {}", source.url,
+                 host, core::format_rfc3339(*until));
+  }
+
+  // A source of a paused host goes back unpolled, due when the pause ends.
+  asio::awaitable<void> defer(const store::ClaimedSource& source, core::TimePoint until) {
+    co_await db_.run([&source, until](store::Store& db) { return db.defer_poll(source.id, until); });
+    log_->debug("source {}: its host is paused; not polled until {}", source.url, core::format_rfc3339(until));
+    if (options_.print_polls)
+      std::cout << source.url << ": - deferred, host paused until " << core::format_rfc3339(until) << std::endl;
+  }
+
+  static std::string host_of(const std::string& url) {
+    auto parts = fetch::split_url(url);
+    return parts ? std::move(parts->host) : std::string{};
+  }
+
+  struct ParseStep {
+    feed::ParsedFeed feed;
+    std::string not_a_feed;  // last_error when feed.is_feed is false
+    std::chrono::steady_clock::duration duration{};
+  };
+
+  // Parses on the CPU pool; what a non-feed is (and the feeds an HTML page
+  // links) is worked out there too, off the network thread.
+  asio::awaitable<ParseStep> parse(const fetch::FetchResult& result) {
     feed::ParseOptions options;
     options.base_url = result.final_url;
     options.content_type = result.content_type;
     options.now = clock_.now();
     options.limits = parse_limits(config_);
     co_return co_await asio::co_spawn(
-        cpu_, [&result, &options]() -> asio::awaitable<feed::ParsedFeed> { co_return feed::parse_feed(result.body, options); },
+        cpu_,
+        [&result, &options]() -> asio::awaitable<ParseStep> {
+          const auto started = std::chrono::steady_clock::now();
+          ParseStep step{feed::parse_feed(result.body, options), {}, {}};
+          if (!step.feed.is_feed) step.not_a_feed = not_a_feed_error(result, step.feed);
+          step.duration = std::chrono::steady_clock::now() - started;
+          co_return step;
+        },
         asio::use_awaitable);
   }
 
@@ -611,9 +657,11 @@ class Daemon::Impl {
     if (http_) http_->stop();
     log_->info("stopped: {} polls ({} errors), {} new and {} updated items, {} articles clustered", polls_, poll_errors_,
                items_new_, items_updated_, articles_clustered_);
+    log_->info("time summed over all polls: {}", time_spent_.line());
     if (options_.print_polls)
       std::cout << polls_ << " sources polled, " << poll_errors_ << " errors, " << items_new_ << " new and "
-                << items_updated_ << " updated items, " << articles_clustered_ << " articles clustered" << std::endl;
+                << items_updated_ << " updated items, " << articles_clustered_ << " articles clustered" << std::endl
+                << "time summed over all polls: " << time_spent_.line() << std::endl;
   }
 
   // ---- helpers -----------------------------------------------------------
@@ -648,6 +696,7 @@ class Daemon::Impl {
   asio::steady_timer watchdog_timer_;
   asio::steady_timer retention_timer_;
   std::mt19937_64 rng_;
+  fetch::HostPauseTracker host_pauses_;  // used only on io_
   Metrics metrics_;
   StatusSummary status_;
   ProgressWatchdog progress_;
@@ -663,6 +712,17 @@ class Daemon::Impl {
   std::size_t cluster_backlog_ = 0;
   std::uint64_t polls_ = 0, poll_errors_ = 0, items_new_ = 0, items_updated_ = 0;
   std::uint64_t articles_clustered_ = 0, stories_created_ = 0, stories_merged_ = 0;
+  // Where poll time goes, summed over polls (they overlap, so the sums exceed
+  // the wall time): waiting for a fetch slot, fetching, parsing on the CPU
+  // pool, committing (including the wait for a database thread).
+  struct {
+    std::chrono::steady_clock::duration queued{}, fetch{}, parse{}, store{};
+    std::string line() const {
+      const auto s = [](auto d) { return std::chrono::duration<double>(d).count(); };
+      return fmt::format("queued for a fetch slot {:.1f} s, fetch {:.1f} s, parse {:.1f} s, store {:.1f} s",
+                         s(queued), s(fetch), s(parse), s(store));
+    }
+  } time_spent_;
   struct {
     std::uint64_t polls, errors, items_new, items_updated, clustered, stories_created, stories_merged;
   } reported_{};

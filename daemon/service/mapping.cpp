@@ -1,10 +1,87 @@
 #include "service/mapping.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <set>
 
+#include "feed/discovery.hpp"
 #include "feed/url.hpp"
 
 namespace fcd::service {
+
+namespace {
+
+// Enough feed links to find the right one, few enough to keep last_error short.
+constexpr std::size_t kMaxFeedLinksNamed = 5;
+
+std::string lower(std::string_view text) {
+  std::string out{text};
+  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
+  return out;
+}
+
+// By its Content-Type, or by its first tag when the server mislabels it.
+bool looks_like_html(const fetch::FetchResult& result) {
+  if (lower(result.content_type).find("html") != std::string::npos) return true;
+  std::string_view head = result.first_bytes();
+  if (head.starts_with("\xEF\xBB\xBF")) head.remove_prefix(3);
+  const auto start = head.find_first_not_of(" \t\r\n");
+  if (start == std::string_view::npos) return false;
+  const std::string tag = lower(head.substr(start, 14));
+  return tag.starts_with("<!doctype html") || tag.starts_with("<html");
+}
+
+}  // namespace
+
+fetch::FetchRequest fetch_request(const store::ClaimedSource& source) {
+  fetch::FetchRequest request;
+  request.url = source.url;
+  request.etag = source.etag.value_or("");
+  request.last_modified = source.last_modified.value_or("");
+  request.previous_body_hash = source.body_hash;
+  return request;
+}
+
+fetch::SourcePollState poll_state(const store::ClaimedSource& source, core::Duration default_interval) {
+  fetch::SourcePollState state;
+  state.error_count = source.error_count;
+  state.interval = source.interval.value_or(default_interval);
+  if (source.pending_redirect)
+    state.pending_redirect = fetch::PendingRedirect{source.pending_redirect->url, source.pending_redirect->first_seen};
+  return state;
+}
+
+store::FetchOutcome fetch_outcome(const fetch::FetchResult& result, const fetch::PollDecision& decision,
+                                  bool parsed_feed) {
+  store::FetchOutcome outcome;
+  if (result.status != 0) outcome.http_status = result.status;
+  outcome.success = decision.error.empty();
+  if (!decision.error.empty()) outcome.error = decision.error;
+  if (!result.etag.empty()) outcome.etag = result.etag;
+  if (!result.last_modified.empty()) outcome.last_modified = result.last_modified;
+  outcome.next_poll_at = decision.next_poll_at;
+  if (parsed_feed) outcome.body_hash = result.body_hash;
+  if (const auto& pending = decision.redirect.pending)
+    outcome.pending_redirect = store::PendingRedirect{pending->url, pending->first_seen};
+  outcome.new_url = decision.redirect.adopt_url;
+  outcome.gone = decision.action == fetch::PollAction::kDisable;
+  return outcome;
+}
+
+std::string not_a_feed_error(const fetch::FetchResult& result, const feed::ParsedFeed& parsed) {
+  const std::string content_type = result.content_type.empty() ? "no Content-Type" : result.content_type;
+  if (!looks_like_html(result)) return "not a feed (" + content_type + "): " + parsed.bozo_message;
+  const auto links = feed::find_feed_links(result.body, result.final_url);
+  if (links.empty()) return "HTML page, not a feed (" + content_type + "), and it links to no feed";
+  std::string error = "HTML page, not a feed; it links to feeds: ";
+  for (std::size_t i = 0; i < links.size() && i < kMaxFeedLinksNamed; ++i) {
+    if (i > 0) error += ", ";
+    error += links[i].url;
+  }
+  if (links.size() > kMaxFeedLinksNamed)
+    error += " (and " + std::to_string(links.size() - kMaxFeedLinksNamed) + " more)";
+  return error;
+}
 
 std::vector<store::SourceSpec> source_specs_from_config(const std::vector<config::SourceSettings>& sources) {
   std::vector<store::SourceSpec> specs;

@@ -8,6 +8,8 @@
 #include "cluster/engine.hpp"
 #include "config/config.hpp"
 #include "feed/feed.hpp"
+#include "fetch/policy.hpp"
+#include "fetch/types.hpp"
 #include "store/types.hpp"
 
 namespace fcd::service {
@@ -15,6 +17,27 @@ namespace fcd::service {
 // Config-listed sources as the store syncs them; disabled entries are left out
 // (so the sync disables them).
 std::vector<store::SourceSpec> source_specs_from_config(const std::vector<config::SourceSettings>& sources);
+
+// The conditional GET for a claimed source: its validators and the hash of
+// the body it last parsed (an identical body is then not parsed again).
+fetch::FetchRequest fetch_request(const store::ClaimedSource& source);
+
+// What the poll policy needs to know about a claimed source; a source without
+// its own interval uses default_interval.
+fetch::SourcePollState poll_state(const store::ClaimedSource& source, core::Duration default_interval);
+
+// The source's new fetch state from one poll's result and the policy's
+// decision (whose error and next_poll_at the caller may have revised after
+// parsing). parsed_feed: the body was parsed as a feed, so its hash is kept
+// and an identical body is skipped next time; a body that failed to parse
+// keeps failing instead of passing as "unchanged".
+store::FetchOutcome fetch_outcome(const fetch::FetchResult& result, const fetch::PollDecision& decision,
+                                  bool parsed_feed);
+
+// last_error for a 2xx body that is not a feed: says what came back, and for
+// an HTML page the feeds it links with <link rel="alternate"> (the URL to use
+// instead), e.g. "HTML page, not a feed; it links to feeds: URL1, URL2".
+std::string not_a_feed_error(const fetch::FetchResult& result, const feed::ParsedFeed& parsed);
 
 // One stored article per parsed entry, with its canonical URL.
 std::vector<store::ArticleInput> articles_from_feed(const feed::ParsedFeed& feed);

@@ -40,7 +40,8 @@ void prepare_ingest_statements(pqxx::connection& c) {
   // longer ours, the statement changes nothing and returns no 'L' row.
   //   $1 source  $2 instance  $3 items (json)  $4 now  $5 future tolerance (s)
   //   $6 drift window start  $7 success  $8 HTTP status  $9 etag
-  //   $10 last_modified  $11 error  $12 next poll  $13 new URL
+  //   $10 last_modified  $11 error  $12 next poll  $13 new URL  $14 body hash
+  //   $15 pending redirect URL  $16 pending redirect first seen  $17 gone (410)
   c.prepare(
       "ingest_poll",
       std::string{
@@ -107,7 +108,8 @@ void prepare_ingest_statements(pqxx::connection& c) {
           " EXCLUDED.language)"
           " RETURNING a.id, a.xmax = 0 AS inserted),"
           // The fetch state; releases the lease. A permanent redirect moves
-          // the URL unless another source already has it.
+          // the URL unless another source already has it. A 410 disables the
+          // source as 'gone'.
           " state AS ("
           " UPDATE sources s SET last_polled_at = to_timestamp($4), last_status = $8,"
           " etag = CASE WHEN $7 THEN coalesce($9, s.etag) ELSE s.etag END,"
@@ -116,6 +118,9 @@ void prepare_ingest_statements(pqxx::connection& c) {
           " error_count = CASE WHEN $7 THEN 0 ELSE s.error_count + 1 END,"
           " last_success_at = CASE WHEN $7 THEN to_timestamp($4) ELSE s.last_success_at END,"
           " next_poll_at = to_timestamp($12), lease_owner = NULL, lease_expires_at = NULL,"
+          " body_hash = coalesce($14::bigint, s.body_hash),"
+          " pending_redirect_url = $15::text, pending_redirect_since = to_timestamp($16),"
+          " enabled = s.enabled AND NOT $17, disabled_by = CASE WHEN $17 THEN 'gone' ELSE s.disabled_by END,"
           " drift_count = s.drift_count + (SELECT count(*) FROM drift),"
           " url_history = CASE WHEN $13::text IS NOT NULL AND $13 <> s.url"
           " AND NOT EXISTS (SELECT 1 FROM sources o WHERE o.url = $13)"
@@ -166,13 +171,23 @@ IngestReport Store::commit_poll(core::SourceId source, const std::vector<Article
     }
     const std::string json = batch.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 
+    // The unsigned hash's bits as PostgreSQL's signed bigint.
+    std::optional<std::int64_t> body_hash;
+    if (outcome.body_hash) body_hash = static_cast<std::int64_t>(*outcome.body_hash);
+    std::optional<std::string> pending_url;
+    std::optional<std::int64_t> pending_since;
+    if (outcome.pending_redirect) {
+      pending_url = outcome.pending_redirect->url;
+      pending_since = epoch(outcome.pending_redirect->first_seen);
+    }
+
     // One statement: autocommit is the poll's transaction.
     pqxx::nontransaction tx(c);
     const auto rows = tx.exec_prepared(
         "ingest_poll", source, impl_->options.instance_id, json, epoch(now),
         static_cast<double>(impl_->options.future_tolerance.count()), epoch(now - impl_->options.drift_window),
         outcome.success, outcome.http_status, outcome.etag, outcome.last_modified, outcome.error,
-        epoch(outcome.next_poll_at), outcome.new_url);
+        epoch(outcome.next_poll_at), outcome.new_url, body_hash, pending_url, pending_since, outcome.gone);
     bool leased = false;
     std::unordered_set<std::int64_t> updated;
     for (const auto& r : rows) {

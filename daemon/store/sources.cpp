@@ -92,7 +92,8 @@ void prepare_source_statements(pqxx::connection& c) {
             " lease_expires_at = to_timestamp($1) + make_interval(secs => $4)"
             " FROM due WHERE s.id = due.id"
             " RETURNING s.id, s.url, s.etag, s.last_modified, s.poll_interval_s, s.error_count,"
-            " extract(epoch FROM s.lease_expires_at)::bigint");
+            " extract(epoch FROM s.lease_expires_at)::bigint, s.body_hash, s.pending_redirect_url,"
+            " extract(epoch FROM s.pending_redirect_since)::bigint");
   c.prepare("source_make_due",
             "UPDATE sources SET next_poll_at = to_timestamp($1)"
             " WHERE enabled AND ($2::text IS NULL OR url = $2) RETURNING id");
@@ -100,9 +101,13 @@ void prepare_source_statements(pqxx::connection& c) {
             "UPDATE sources SET lease_owner = $2, lease_expires_at = to_timestamp($1) + make_interval(secs => $4)"
             " WHERE url = $3 AND enabled AND (lease_expires_at IS NULL OR lease_expires_at <= to_timestamp($1))"
             " RETURNING id, url, etag, last_modified, poll_interval_s, error_count,"
-            " extract(epoch FROM lease_expires_at)::bigint");
+            " extract(epoch FROM lease_expires_at)::bigint, body_hash, pending_redirect_url,"
+            " extract(epoch FROM pending_redirect_since)::bigint");
   c.prepare("source_release_all",
             "UPDATE sources SET lease_owner = NULL, lease_expires_at = NULL WHERE lease_owner = $1");
+  c.prepare("source_defer",
+            "UPDATE sources SET next_poll_at = to_timestamp($3), lease_owner = NULL, lease_expires_at = NULL"
+            " WHERE id = $1 AND lease_owner = $2 RETURNING id");
   c.prepare("source_renew",
             "UPDATE sources SET lease_expires_at = to_timestamp($3) + make_interval(secs => $4)"
             " WHERE id = $1 AND lease_owner = $2 RETURNING id");
@@ -224,6 +229,8 @@ ClaimedSource claimed_source(const pqxx::row& r) {
   if (auto i = opt_int(r[4])) s.interval = core::Duration{*i};
   s.error_count = r[5].as<int>();
   s.lease_expires_at = from_epoch(r[6].as<std::int64_t>());
+  if (auto hash = opt_int(r[7])) s.body_hash = static_cast<std::uint64_t>(*hash);
+  if (auto url = opt_string(r[8])) s.pending_redirect = PendingRedirect{*url, from_epoch(r[9].as<std::int64_t>())};
   return s;
 }
 
@@ -248,6 +255,13 @@ bool Store::renew_lease(core::SourceId source, core::TimePoint now, core::Durati
     return !tx.exec_prepared("source_renew", source, impl_->options.instance_id, epoch(now),
                              static_cast<double>(lease.count()))
                 .empty();
+  });
+}
+
+bool Store::defer_poll(core::SourceId source, core::TimePoint next_poll_at) {
+  return impl_->run("defer poll", [&](pqxx::connection& c) {
+    pqxx::nontransaction tx(c);
+    return !tx.exec_prepared("source_defer", source, impl_->options.instance_id, epoch(next_poll_at)).empty();
   });
 }
 

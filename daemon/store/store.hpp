@@ -84,7 +84,8 @@ class Store {
   UpsertCounts upsert_sources(const std::vector<SourceSpec>& specs, SourceOrigin origin);
   std::vector<SourceRow> list_sources();
   // enabled=false marks the source disabled by the user (a config sync does
-  // not re-enable it); enabled=true clears that. False when the URL is unknown.
+  // not re-enable it); enabled=true clears that and a 'gone' (410) disabling.
+  // False when the URL is unknown.
   bool set_source_enabled(const std::string& url, bool enabled);
   // Deletes the source AND its articles; stories left empty are deleted, the
   // counts of the others recomputed; copies elsewhere lose their duplicate_of.
@@ -105,6 +106,10 @@ class Store {
   int make_due(const std::optional<std::string>& url, core::TimePoint now);
   // Extends a held lease; false when it is no longer ours.
   bool renew_lease(core::SourceId source, core::TimePoint now, core::Duration lease);
+  // Gives back a held lease without polling: the source is next due at
+  // next_poll_at, its fetch state unchanged (a source of a host that asked
+  // us to wait). False when the lease is no longer ours.
+  bool defer_poll(core::SourceId source, core::TimePoint next_poll_at);
   // Gives back every lease this instance holds (on shutdown, for polls that
   // will not be committed), so other instances need not wait for expiry.
   // Returns how many.
@@ -120,6 +125,9 @@ class Store {
   // calling commit_poll again after reconnect() is safe either way: it commits
   // now, or throws LeaseLostError because the first attempt did (and released
   // the lease) — the items are stored exactly once.
+  // outcome.gone disables the source (disabled_by 'gone'); outcome.new_url
+  // moves it (the old URL appended to url_history) unless another source has
+  // that URL; the body hash and pending redirect are stored as given.
   IngestReport commit_poll(core::SourceId source, const std::vector<ArticleInput>& items,
                            const FetchOutcome& outcome, core::TimePoint now);
 

@@ -63,7 +63,7 @@ struct SourceRow {
   std::vector<std::string> tags;
   SourceOrigin origin = SourceOrigin::kConfig;
   bool enabled = true;
-  std::optional<std::string> disabled_by;  // "sync" or "user" when disabled
+  std::optional<std::string> disabled_by;  // "sync", "user" or "gone" (410) when disabled
   std::optional<core::Duration> interval;
   std::optional<core::TimePoint> next_poll_at;  // nullopt: never polled, due now
   std::optional<core::TimePoint> last_polled_at;
@@ -84,12 +84,21 @@ struct RemoveResult {
 
 // ---- Leases and ingest ------------------------------------------------------
 
+// A permanent redirect target seen but not adopted yet.
+struct PendingRedirect {
+  std::string url;
+  core::TimePoint first_seen;
+  bool operator==(const PendingRedirect&) const = default;
+};
+
 // A due source this instance now holds until lease_expires_at.
 struct ClaimedSource {
   core::SourceId id = 0;
   std::string url;
   std::optional<std::string> etag;
   std::optional<std::string> last_modified;
+  std::optional<std::uint64_t> body_hash;  // of the last parsed body
+  std::optional<PendingRedirect> pending_redirect;
   std::optional<core::Duration> interval;
   int error_count = 0;
   core::TimePoint lease_expires_at;
@@ -119,8 +128,16 @@ struct FetchOutcome {
   std::optional<std::string> etag;           // replaces the stored one when success
   std::optional<std::string> last_modified;  // likewise
   core::TimePoint next_poll_at;
+  // Replaces the stored body hash when set (set it only for a body that
+  // parsed: a hash is what lets the next poll skip parsing).
+  std::optional<std::uint64_t> body_hash;
+  // The permanent redirect still waiting for its grace period; replaces the
+  // stored one (nullopt clears it).
+  std::optional<PendingRedirect> pending_redirect;
   // A permanent redirect: the source's URL becomes this (history kept).
   std::optional<std::string> new_url;
+  // 410 Gone: the source is disabled with disabled_by 'gone'.
+  bool gone = false;
 };
 
 // A feed changed an item's identity: the incoming item (new guid/URL) had the

@@ -87,5 +87,71 @@ TEST(Mapping, BatchCarriesStoriesMembershipsAndMerges) {
   EXPECT_EQ(batch.merges[0].into_key, 1);
 }
 
+TEST(Mapping, HtmlInsteadOfAFeedNamesTheFeedsItLinks) {
+  fetch::FetchResult result;
+  result.status = 200;
+  result.content_type = "text/html; charset=utf-8";
+  result.final_url = "https://site.example/blog/";
+  result.body = R"(<!DOCTYPE html><html><head>
+<link rel="alternate" type="application/rss+xml" href="/feed.xml">
+<link rel="alternate" type="application/atom+xml" href="https://site.example/atom">
+</head><body>hi</body></html>)";
+  const auto parsed = feed::parse_feed(result.body, {});
+  ASSERT_FALSE(parsed.is_feed);
+  EXPECT_EQ(not_a_feed_error(result, parsed),
+            "HTML page, not a feed; it links to feeds: https://site.example/feed.xml, https://site.example/atom");
+
+  result.body = "<html><body>no feed here</body></html>";
+  EXPECT_EQ(not_a_feed_error(result, feed::parse_feed(result.body, {})),
+            "HTML page, not a feed (text/html; charset=utf-8), and it links to no feed");
+
+  // Mislabelled HTML is still recognised by its first tag.
+  result.content_type = "application/octet-stream";
+  result.body = "\n  <!doctype HTML><html><head><link rel=alternate type=application/rss+xml href=rss></head></html>";
+  EXPECT_EQ(not_a_feed_error(result, feed::parse_feed(result.body, {})),
+            "HTML page, not a feed; it links to feeds: https://site.example/blog/rss");
+
+  result.content_type = "image/png";
+  result.body = "\x89PNG";
+  const auto png = feed::parse_feed(result.body, {});
+  EXPECT_EQ(not_a_feed_error(result, png), "not a feed (image/png): " + png.bozo_message);
+}
+
+TEST(Mapping, FetchOutcomeKeepsTheBodyHashOnlyForAParsedFeed) {
+  store::ClaimedSource source;
+  source.url = "https://a.example/feed";
+  source.etag = "\"e\"";
+  source.body_hash = 42;
+  source.pending_redirect = store::PendingRedirect{"https://b.example/feed", core::TimePoint{core::Duration{100}}};
+  const auto request = fetch_request(source);
+  EXPECT_EQ(request.etag, "\"e\"");
+  EXPECT_EQ(request.previous_body_hash, 42u);
+  const auto state = poll_state(source, 30min);
+  EXPECT_EQ(state.interval, core::Duration{30min});
+  ASSERT_TRUE(state.pending_redirect.has_value());
+  EXPECT_EQ(state.pending_redirect->url, "https://b.example/feed");
+
+  fetch::FetchResult result;
+  result.status = 200;
+  result.body_hash = 7;
+  fetch::PollDecision decision;
+  decision.action = fetch::PollAction::kParse;
+  decision.redirect.pending = fetch::PendingRedirect{"https://b.example/feed", core::TimePoint{core::Duration{100}}};
+  auto outcome = fetch_outcome(result, decision, true);
+  EXPECT_TRUE(outcome.success);
+  EXPECT_EQ(outcome.body_hash, 7u);
+  EXPECT_EQ(outcome.pending_redirect, source.pending_redirect);
+  EXPECT_FALSE(outcome.gone);
+
+  decision.error = "HTML page, not a feed";
+  outcome = fetch_outcome(result, decision, false);
+  EXPECT_FALSE(outcome.success);
+  EXPECT_FALSE(outcome.body_hash.has_value()) << "an unparsable body must not pass as unchanged next time";
+
+  result.status = 410;
+  decision.action = fetch::PollAction::kDisable;
+  EXPECT_TRUE(fetch_outcome(result, decision, false).gone);
+}
+
 }  // namespace
 }  // namespace fcd::service

@@ -201,6 +201,67 @@ TEST_F(IngestTest, PermanentRedirectMovesTheUrlAndKeepsHistory) {
   EXPECT_EQ(db_->scalar("SELECT url_history->0->>'from' FROM sources"), "https://news.example/feed");
 }
 
+TEST_F(IngestTest, BodyHashAndPendingRedirectComeBackWithTheNextClaim) {
+  // The hash uses all 64 bits: the top one must survive PostgreSQL's signed bigint.
+  const std::uint64_t hash = 0xF00DFACE12345678ULL;
+  const PendingRedirect pending{"https://news.example/moved", kT0};
+  auto outcome = ok(kT0 + core::Duration{900});
+  outcome.body_hash = hash;
+  outcome.pending_redirect = pending;
+  poll({item("a", "Alpha")}, kT0, outcome);
+
+  db_->exec("UPDATE sources SET next_poll_at = NULL");
+  auto claimed = store_->claim_due_sources(kT0 + core::Duration{1000}, core::Duration{300}, 10);
+  ASSERT_EQ(claimed.size(), 1u);
+  EXPECT_EQ(claimed[0].body_hash, hash);
+  EXPECT_EQ(claimed[0].pending_redirect, pending);
+
+  // Unchanged body: only the fetch state is written; no hash given keeps the
+  // stored one, no pending redirect clears it.
+  const auto digest = articles_digest();
+  EXPECT_EQ(store_->commit_poll(source_, {}, ok(kT0 + core::Duration{2000}), kT0 + core::Duration{1000}).inserted, 0);
+  EXPECT_EQ(articles_digest(), digest);
+  claimed = store_->claim_due_sources(kT0 + core::Duration{3000}, core::Duration{300}, 10);
+  ASSERT_EQ(claimed.size(), 1u);
+  EXPECT_EQ(claimed[0].body_hash, hash);
+  EXPECT_FALSE(claimed[0].pending_redirect.has_value());
+  EXPECT_EQ(db_->scalar("SELECT pending_redirect_url IS NULL AND pending_redirect_since IS NULL FROM source_health"),
+            "t");
+}
+
+TEST_F(IngestTest, GoneDisablesTheSourceAsGone) {
+  FetchOutcome gone;
+  gone.http_status = 410;
+  gone.success = false;
+  gone.error = "HTTP 410 Gone: source disabled";
+  gone.next_poll_at = kT0;
+  gone.gone = true;
+  poll({}, kT0, gone);
+  auto row = store_->list_sources().at(0);
+  EXPECT_FALSE(row.enabled);
+  EXPECT_EQ(row.disabled_by, "gone");
+  EXPECT_EQ(row.last_status, 410);
+  EXPECT_TRUE(store_->claim_due_sources(kT0 + core::Duration{60}, core::Duration{300}, 10).empty());
+
+  EXPECT_TRUE(store_->set_source_enabled(row.url, true)) << "the user can try it again";
+  row = store_->list_sources().at(0);
+  EXPECT_TRUE(row.enabled);
+  EXPECT_FALSE(row.disabled_by.has_value());
+}
+
+TEST_F(IngestTest, DeferredPollKeepsTheFetchStateAndReleasesTheLease) {
+  poll({item("a", "Alpha")}, kT0);
+  db_->exec("UPDATE sources SET next_poll_at = NULL");
+  ASSERT_EQ(store_->claim_due_sources(kT0 + core::Duration{10}, core::Duration{300}, 10).size(), 1u);
+  EXPECT_TRUE(store_->defer_poll(source_, kT0 + core::Duration{7200}));
+  const auto row = store_->list_sources().at(0);
+  EXPECT_EQ(row.next_poll_at, kT0 + core::Duration{7200});
+  EXPECT_EQ(row.last_polled_at, kT0);
+  EXPECT_EQ(row.last_status, 200);
+  EXPECT_FALSE(row.lease_owner.has_value());
+  EXPECT_FALSE(store_->defer_poll(source_, kT0)) << "the lease is no longer ours";
+}
+
 TEST_F(IngestTest, CommitWithoutTheLeaseWritesNothing) {
   poll({item("a", "Alpha")}, kT0);
   EXPECT_THROW(store_->commit_poll(source_, {item("b", "Beta")}, ok(kT0), kT0), LeaseLostError);
