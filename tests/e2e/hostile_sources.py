@@ -22,6 +22,7 @@ Usage: hostile_sources.py FEEDCLUSTERD_BINARY   (FEEDCLUSTERD_TEST_DATABASE_URL 
 """
 import os
 import pathlib
+import shutil
 import signal
 import subprocess
 import sys
@@ -236,8 +237,9 @@ def main():
         except subprocess.CalledProcessError as e:
             print("could not drop the test database:", e.stderr)
     if failures:
-        print(f"FAIL: {len(failures)} check(s) failed")
+        print(f"FAIL: {len(failures)} check(s) failed; kept {work}")
         return 1
+    shutil.rmtree(work, ignore_errors=True)
     print("PASS")
     return 0
 
