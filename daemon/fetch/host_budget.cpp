@@ -18,8 +18,11 @@ HostBudget::Admission HostBudget::try_acquire(std::string_view host, core::TimeP
   if (state.in_flight >= std::max<std::size_t>(1, limits.max_concurrent)) return {};
 
   if (limits.requests_per_minute > 0) {
-    const double capacity = std::max(1.0, limits.burst);
     const double per_second = limits.requests_per_minute / 60.0;
+    // Time has whole-second resolution, so refills come a second at a time:
+    // a bucket smaller than one second's tokens would cap the rate at burst
+    // per second whatever requests_per_minute says.
+    const double capacity = std::max({1.0, limits.burst, per_second});
     if (!state.refilled_at) {
       state.tokens = capacity;
     } else if (now > *state.refilled_at) {

@@ -42,6 +42,20 @@ TEST(HostBudget, TokenBucketAllowsABurstThenTheRate) {
   EXPECT_FALSE(budget.try_acquire("a.org", kStart + 1h).admitted);
 }
 
+TEST(HostBudget, RateAboveTheBurstPerSecondIsReached) {
+  // 600 per second with a burst of 10: the clock ticks in whole seconds, so
+  // the bucket must hold a second's worth or the rate would be 10 per second.
+  HostBudget budget{HostBudgetOptions{HostLimits{1000, 36'000, 10}, {}}};
+  for (const auto at : {kStart, kStart + 1s}) {
+    int admitted = 0;
+    while (budget.try_acquire("a.org", at).admitted) {
+      budget.release("a.org");
+      ++admitted;
+    }
+    EXPECT_EQ(admitted, 600);
+  }
+}
+
 TEST(HostBudget, OverridesApplyPerHost) {
   HostBudgetOptions options{HostLimits{1, 6, 1}, {}};  // one request per 10 s by default
   options.overrides["fast.org"] = HostLimits{1, 0, 1};
