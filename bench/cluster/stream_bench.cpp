@@ -11,6 +11,7 @@
 // them. Items without a ~500-character summary get one by appending the
 // titles and summaries of other items of the same set.
 #include <sys/resource.h>
+#include <time.h>
 
 #include <algorithm>
 #include <chrono>
@@ -86,6 +87,14 @@ std::string rename_words(const std::string& text, std::size_t pass) {
   return out;
 }
 
+// CPU time of this thread: unlike wall time, it does not grow when other
+// jobs on a shared machine take the core away.
+std::chrono::nanoseconds thread_cpu_time() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return std::chrono::seconds(ts.tv_sec) + std::chrono::nanoseconds(ts.tv_nsec);
+}
+
 long peak_rss_kb() {
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);
@@ -108,7 +117,7 @@ int main(int argc, char** argv) {
 
   Engine engine;
   const fcd::core::TimePoint start{std::chrono::sys_days{std::chrono::year{2026} / 1 / 1}};
-  std::chrono::nanoseconds engine_time{0};
+  std::chrono::nanoseconds engine_time{0}, engine_cpu_time{0};
   std::size_t fed = 0, duplicates = 0, joined = 0, max_window = 0;
   std::size_t max_state_bytes = 0;
   std::vector<std::size_t> order(items.size());
@@ -125,7 +134,9 @@ int main(int argc, char** argv) {
       a.language = item.lang;
       a.published = start + std::chrono::seconds(static_cast<long long>(fed * 86400 / per_day));
       const auto t0 = std::chrono::steady_clock::now();
+      const auto cpu0 = thread_cpu_time();
       const auto d = engine.add(a);
+      engine_cpu_time += thread_cpu_time() - cpu0;
       engine_time += std::chrono::steady_clock::now() - t0;
       duplicates += d.placement == fcd::cluster::Decision::Placement::kDuplicate;
       joined += d.placement == fcd::cluster::Decision::Placement::kJoined;
@@ -142,8 +153,10 @@ int main(int argc, char** argv) {
   const double seconds = std::chrono::duration<double>(engine_time).count();
   const long peak_kb = peak_rss_kb();
   std::printf("items                 %zu (%zu a day of article time, window %s)\n", fed, per_day, "72h");
-  std::printf("engine time           %.2f s on one thread\n", seconds);
-  std::printf("throughput            %.0f items/s\n", static_cast<double>(fed) / seconds);
+  const double cpu_seconds = std::chrono::duration<double>(engine_cpu_time).count();
+  std::printf("engine time           %.2f s wall, %.2f s CPU, on one thread\n", seconds, cpu_seconds);
+  std::printf("throughput            %.0f items/s wall, %.0f items per CPU-second\n", static_cast<double>(fed) / seconds,
+              static_cast<double>(fed) / cpu_seconds);
   std::printf("placements            %zu joined, %zu duplicates, %zu founded\n", joined, duplicates,
               fed - joined - duplicates);
   std::printf("window at end         %zu articles, %zu stories, %zu postings, %zu df terms\n", s.articles, s.stories,

@@ -3,11 +3,10 @@
 #include <algorithm>
 #include <cmath>
 #include <deque>
-#include <map>
 #include <unordered_map>
 
-#include "cluster/flat_map.hpp"
 #include "cluster/url.hpp"
+#include "text/flat_map.hpp"
 #include "text/language.hpp"
 #include "text/minhash.hpp"
 #include "text/tfidf.hpp"
@@ -18,17 +17,16 @@ namespace {
 
 using text::SparseVector;
 using text::TermId;
-using Seq = std::uint32_t;  // position in the arrival stream; 2^32 articles per engine lifetime
+using Seq = std::uint32_t;  // position in the arrival stream; 2^31 articles per engine lifetime
+constexpr std::uint32_t kListTag = 0x80000000u;  // marks a posting list index in the postings map
 
 constexpr std::size_t kMatchedTerms = 6;
-constexpr Seq kNoSeq = detail::FlatMap<TermId>::kEmpty;
 constexpr double kMinCandidateCosine = 0.05;
 constexpr std::size_t kFullHeadlineScan = 32;
 constexpr std::size_t kMergeCandidates = 8;
 
 struct Slot {
   core::ArticleId id = 0;
-  core::StoryId story = 0;
   std::optional<core::ArticleId> duplicate_of;  // the earliest copy
   core::TimePoint time{};
   std::uint64_t url_key = 0;  // 0: no URL
@@ -36,11 +34,21 @@ struct Slot {
   bool body_signature = false;  // signature of body shingles (else of the title)
   text::MinHash signature{};
   SparseVector vector;  // top terms, unit length
-  // The inverted index runs through the slots: prev[i] is the previous
-  // article holding vector[i].term (kNoSeq at the end of the chain).
-  std::vector<Seq> prev;
   std::string title;
 };
+
+// One entry of a term's posting list: an article holding the term and the
+// term's weight there, so a scan reads one contiguous array and never the
+// articles' own vectors (those reads were cache misses, most of the time).
+struct Posting {
+  Seq seq = 0;
+  float weight = 0;
+};
+
+// Postings of one term in arrival order, oldest first, at most
+// max_postings_scan of them: only that many newest are ever scanned, so older
+// ones are dropped as new ones come, which bounds both memory and eviction.
+using PostingList = std::vector<Posting>;
 
 struct Story {
   core::StoryId id = 0;
@@ -73,8 +81,10 @@ double dot_lookup(const SparseVector& small, const SparseVector& large) {
   return sum;
 }
 
-// a += sign * b, dropping terms that cancel out.
-void accumulate(SparseVector& a, const SparseVector& b, float sign) {
+// a += sign * b, dropping terms that cancel out. With only_present, terms
+// of b that a lacks are skipped: taking a member out of a pruned sum must
+// not put back the light terms the pruning dropped, as negative weights.
+void accumulate(SparseVector& a, const SparseVector& b, float sign, bool only_present = false) {
   SparseVector out;
   out.reserve(a.size() + b.size());
   std::size_t i = 0, j = 0;
@@ -82,7 +92,7 @@ void accumulate(SparseVector& a, const SparseVector& b, float sign) {
     if (j == b.size() || (i < a.size() && a[i].term < b[j].term)) {
       out.push_back(a[i++]);
     } else if (i == a.size() || b[j].term < a[i].term) {
-      out.push_back({b[j].term, sign * b[j].weight});
+      if (!only_present) out.push_back({b[j].term, sign * b[j].weight});
       ++j;
     } else {
       const float w = a[i].weight + sign * b[j].weight;
@@ -104,15 +114,28 @@ struct Engine::State {
   text::DocumentFrequencies df;
 
   std::deque<Slot> slots;
+  // The story of each slot, 0 once it is retired, apart from the slots so
+  // that candidate search reads 8 dense bytes per posting, not a whole slot.
+  std::deque<core::StoryId> story_at;
   Seq base = 0;  // seq of slots.front()
-  detail::FlatMap<core::ArticleId> by_id;
-  detail::FlatMap<TermId> postings;  // term -> newest article holding it (head of its chain)
+  text::detail::FlatMap<core::ArticleId> by_id;
+  // term -> the seq of its only posting, or kListTag | its index in
+  // posting_lists: most terms are held by one article in the window, and a
+  // list of its own would cost such a term five times the bytes.
+  text::detail::FlatMap<TermId> postings;
+  std::vector<PostingList> posting_lists;
+  std::vector<std::uint32_t> free_lists;  // indexes of emptied posting lists, for reuse
   std::size_t posting_count = 0;
-  detail::FlatMap<std::uint64_t> by_url;  // earliest live article per canonical URL
+  text::detail::FlatMap<std::uint64_t> by_url;  // earliest live article per canonical URL
   // Newest article per LSH band key: a copy of a copy still finds the chain
-  // through the newest one, and one entry per key keeps memory flat.
-  detail::FlatMap<std::uint64_t> lsh;
-  std::map<core::StoryId, Story> stories;  // ordered: merge passes run in a fixed order
+  // through the newest one, and one entry per key keeps memory flat. Keys
+  // are 32 bits: every candidate is checked by its Jaccard estimate, so a
+  // key collision costs one comparison, and each cell takes half the bytes.
+  text::detail::FlatMap<std::uint32_t> lsh;
+  // Hashed: candidate search looks up hundreds of stories an article, and a
+  // tree walk per lookup was a fifth of the engine's time. Merge passes sort
+  // the ids they visit, so decisions stay deterministic.
+  std::unordered_map<core::StoryId, Story> stories;
   core::StoryId next_story = 1;
   core::TimePoint now{};
   bool started = false;
@@ -129,10 +152,15 @@ struct Engine::State {
     return s.live ? &s : nullptr;
   }
   const Slot* slot(Seq seq) const { return const_cast<State*>(this)->slot(seq); }
+  core::StoryId& story_of_seq(Seq seq) { return story_at[seq - base]; }
 
-  static std::array<std::uint64_t, text::kMinHashBands> keys_of(const Slot& s) {
-    auto keys = text::lsh_keys(s.signature);
-    for (auto& k : keys) k ^= s.body_signature ? 0x9e3779b97f4a7c15ULL : 0;
+  static std::array<std::uint32_t, text::kMinHashBands> keys_of(const Slot& s) {
+    const auto wide = text::lsh_keys(s.signature);
+    std::array<std::uint32_t, text::kMinHashBands> keys{};
+    for (std::size_t i = 0; i < keys.size(); ++i) {
+      const std::uint64_t k = wide[i] ^ (s.body_signature ? 0x9e3779b97f4a7c15ULL : 0);
+      keys[i] = static_cast<std::uint32_t>(k ^ (k >> 32));
+    }
     return keys;
   }
 
@@ -172,9 +200,17 @@ struct Engine::State {
     return story.headline != before;
   }
 
+  // A large story's sum holds the union of its members' terms, thousands of
+  // them; its light tail moves a cosine little and would cost more memory
+  // than the members themselves. Pruned to the heaviest max_story_terms
+  // when it reaches twice that, so pruning costs O(1) amortised per term.
+  void prune_sum(Story& story) const {
+    if (story.sum.size() >= 2 * options.max_story_terms) text::keep_top(story.sum, options.max_story_terms);
+  }
+
   void add_member(Story& story, Seq seq) {
     Slot& s = *slot(seq);
-    s.story = story.id;
+    story_of_seq(seq) = story.id;
     if (story.members.empty()) {
       story.first = story.last = s.time;
     } else {
@@ -183,6 +219,7 @@ struct Engine::State {
     }
     story.members.push_back(seq);
     accumulate(story.sum, s.vector, 1.0f);
+    prune_sum(story);
     story.norm = norm_of(story.sum);
     story.dirty = true;
   }
@@ -190,7 +227,7 @@ struct Engine::State {
   // Takes an article out of its story; drops the story when it empties.
   void remove_member(Seq seq) {
     Slot& s = *slot(seq);
-    auto it = stories.find(s.story);
+    auto it = stories.find(story_of_seq(seq));
     if (it == stories.end()) return;
     Story& story = it->second;
     story.members.erase(std::find(story.members.begin(), story.members.end(), seq));
@@ -198,38 +235,113 @@ struct Engine::State {
       stories.erase(it);
       return;
     }
-    accumulate(story.sum, s.vector, -1.0f);
+    accumulate(story.sum, s.vector, -1.0f, true);
     story.norm = norm_of(story.sum);
     if (story.headline == seq) choose_headline(story, std::nullopt);
   }
 
   // ---- index ---------------------------------------------------------------
 
+  // The heaviest index_terms terms of an article, which alone go into the
+  // posting lists: the light ones are mostly one-off phrases and words whose
+  // lists would hold a single entry each, at a cost per list, and they add
+  // little to a cosine.
+  SparseVector indexed_terms(const Slot& s) const {
+    SparseVector top = s.vector;
+    text::keep_top(top, options.index_terms);
+    return top;
+  }
+
+  // The weight of term in a window article's vector (which holds it).
+  float weight_in(Seq seq, TermId term) const {
+    const SparseVector& v = slots[seq - base].vector;
+    const auto it = std::lower_bound(v.begin(), v.end(), term,
+                                     [](const text::WeightedTerm& w, TermId t) { return w.term < t; });
+    return it->weight;
+  }
+
+  std::uint32_t new_posting_list() {
+    if (!free_lists.empty()) {
+      const std::uint32_t list = free_lists.back();
+      free_lists.pop_back();
+      return list;
+    }
+    posting_lists.emplace_back();
+    return static_cast<std::uint32_t>(posting_lists.size() - 1);
+  }
+
   void index(Seq seq) {
     Slot& s = *slot(seq);
-    s.prev.resize(s.vector.size());
-    for (std::size_t i = 0; i < s.vector.size(); ++i) {
-      s.prev[i] = postings.find(s.vector[i].term).value_or(kNoSeq);
-      postings.set(s.vector[i].term, seq);
+    const SparseVector indexed = indexed_terms(s);
+    for (const auto& t : indexed) {
+      ++posting_count;
+      const std::optional<std::uint32_t> found = postings.find(t.term);
+      if (!found) {
+        postings.set(t.term, seq);
+        continue;
+      }
+      if ((*found & kListTag) == 0 && options.max_postings_scan == 1) {
+        postings.set(t.term, seq);
+        --posting_count;
+        continue;
+      }
+      if ((*found & kListTag) == 0) {
+        const std::uint32_t list = new_posting_list();
+        posting_lists[list] = {{*found, weight_in(*found, t.term)}, {seq, t.weight}};
+        postings.set(t.term, list | kListTag);
+        continue;
+      }
+      PostingList& p = posting_lists[*found & ~kListTag];
+      if (p.size() >= options.max_postings_scan) {
+        p.erase(p.begin());
+        --posting_count;
+      }
+      p.push_back({seq, t.weight});
     }
-    posting_count += s.vector.size();
     if (s.url_key != 0) by_url.try_set(s.url_key, seq);
     for (auto key : keys_of(s)) lsh.set(key, seq);
   }
 
-  // Calls fn(slot, weight) for the newest max_postings_scan window articles
-  // holding term, newest first, live or not.
+  // Calls fn(seq, story, weight) for the newest max_postings_scan window
+  // articles holding term, newest first; story is 0 for a retired article.
   template <typename Fn>
   void for_each_posting(TermId term, Fn&& fn) const {
-    std::optional<Seq> head = postings.find(term);
-    Seq seq = head.value_or(kNoSeq);
-    for (std::size_t steps = 0; seq != kNoSeq && seq >= base && steps < options.max_postings_scan; ++steps) {
-      const Slot& s = slots[seq - base];
-      const auto it = std::lower_bound(s.vector.begin(), s.vector.end(), term,
-                                       [](const text::WeightedTerm& w, TermId t) { return w.term < t; });
-      const std::size_t pos = static_cast<std::size_t>(it - s.vector.begin());
-      fn(seq, s, it->weight);
-      seq = s.prev[pos];
+    const std::optional<std::uint32_t> found = postings.find(term);
+    if (!found) return;
+    if ((*found & kListTag) == 0) {
+      fn(*found, story_at[*found - base], weight_in(*found, term));
+      return;
+    }
+    const PostingList& p = posting_lists[*found & ~kListTag];
+    for (std::size_t i = p.size(); i-- > 0;) {
+      const Posting& posting = p[i];
+      fn(posting.seq, story_at[posting.seq - base], posting.weight);
+    }
+  }
+
+  // Drops the postings of the oldest slot, which come first for each of its
+  // terms unless newer ones already pushed them out. A list left with one
+  // entry goes back to being stored in the map.
+  void drop_postings(Seq leaving_seq, const Slot& leaving) {
+    for (const auto& t : indexed_terms(leaving)) {
+      const std::uint32_t found = *postings.find(t.term);
+      if ((found & kListTag) == 0) {
+        if (found == leaving_seq) {
+          postings.erase(t.term);
+          --posting_count;
+        }
+        continue;
+      }
+      const std::uint32_t list = found & ~kListTag;
+      PostingList& p = posting_lists[list];
+      if (p.front().seq != leaving_seq) continue;
+      p.erase(p.begin());
+      --posting_count;
+      if (p.size() == 1) {
+        postings.set(t.term, p.front().seq);
+        p = PostingList{};
+        free_lists.push_back(list);
+      }
     }
   }
 
@@ -247,7 +359,8 @@ struct Engine::State {
     unindex(seq);
     Slot& s = *slot(seq);
     by_id.erase(s.id);
-    s.live = false;  // its vector stays: index chains run through it until it leaves
+    story_of_seq(seq) = 0;
+    s.live = false;  // its vector stays: its postings are dropped when it leaves the window
   }
 
   void evict() {
@@ -256,11 +369,9 @@ struct Engine::State {
       Slot& front = slots.front();
       if (front.live && front.time >= horizon) break;
       if (front.live) retire(base);
-      // A chain whose newest entry leaves has nothing newer left.
-      for (const auto& t : front.vector)
-        if (postings.find(t.term) == base) postings.erase(t.term);
-      posting_count -= front.vector.size();
+      drop_postings(base, front);
       slots.pop_front();
+      story_at.pop_front();
       ++base;
     }
   }
@@ -269,46 +380,61 @@ struct Engine::State {
 
   struct Vectorised {
     SparseVector vector;
-    std::unordered_map<TermId, std::string> names;  // for the reasons
+    // For the reasons: the feature each kept term came from, sorted by term.
+    std::vector<std::pair<TermId, std::uint32_t>> feature_of;
     text::Analysis analysis;
   };
 
   Vectorised vectorise(const Article& article, core::TimePoint t, bool count_frequencies) {
     Vectorised out;
     out.analysis = analyzer.analyze(article.title, article.text, text::language_from_code(article.language));
+    const auto& features = out.analysis.features;
+    // Word idfs first, each looked up once; a two-word feature is taken to
+    // be as rare as its rarer word (counting every phrase would fill the
+    // frequency table with one-off pairs), read from the words' entries.
+    std::vector<TermId> ids(features.size());
+    std::vector<std::pair<TermId, double>> word_idf;
+    word_idf.reserve(features.size());
+    for (std::size_t i = 0; i < features.size(); ++i) {
+      ids[i] = term_id(features[i].term);
+      if (features[i].term.find(' ') == std::string::npos) word_idf.emplace_back(ids[i], df.idf(ids[i], t));
+    }
+    std::sort(word_idf.begin(), word_idf.end());
+    auto idf_of_word = [&](std::string_view word) {
+      const TermId id = term_id(word);
+      const auto it = std::lower_bound(word_idf.begin(), word_idf.end(), std::pair{id, 0.0});
+      return it != word_idf.end() && it->first == id ? it->second : df.idf(id, t);
+    };
     SparseVector raw;
-    raw.reserve(out.analysis.features.size());
-    std::vector<TermId> distinct;
-    distinct.reserve(out.analysis.features.size());
-    for (const auto& f : out.analysis.features) {
-      const TermId id = term_id(f.term);
-      // A two-word feature is taken to be as rare as its rarer word: counting
-      // every phrase would fill the frequency table with one-off pairs.
+    raw.reserve(features.size());
+    for (std::size_t i = 0; i < features.size(); ++i) {
+      const auto& f = features[i];
       const std::size_t space = f.term.find(' ');
       double idf = 0;
       if (space == std::string::npos) {
-        distinct.push_back(id);
-        idf = df.idf(id, t);
+        idf = std::lower_bound(word_idf.begin(), word_idf.end(), std::pair{ids[i], 0.0})->second;
       } else {
-        idf = std::max(df.idf(term_id(std::string_view(f.term).substr(0, space)), t),
-                       df.idf(term_id(std::string_view(f.term).substr(space + 1)), t));
+        const std::string_view term(f.term);
+        idf = std::max(idf_of_word(term.substr(0, space)), idf_of_word(term.substr(space + 1)));
       }
       // Sub-linear term frequency: a word repeated in a long body should not
       // outweigh a rare name said once.
       const double tf = f.weight >= 1.0f ? 1.0 + std::log(f.weight) : f.weight;
-      raw.push_back({id, static_cast<float>(tf * idf)});
+      raw.push_back({ids[i], static_cast<float>(tf * idf)});
     }
     text::canonicalise(raw);
     text::keep_top(raw, options.max_terms);
     text::normalise(raw);
-    for (const auto& f : out.analysis.features) {
-      const TermId id = term_id(f.term);
-      if (std::binary_search(raw.begin(), raw.end(), text::WeightedTerm{id, 0},
-                             [](const auto& a, const auto& b) { return a.term < b.term; }))
-        out.names.try_emplace(id, f.term);
+    for (std::size_t i = 0; i < features.size(); ++i) {
+      const bool kept = std::binary_search(raw.begin(), raw.end(), text::WeightedTerm{ids[i], 0},
+                                           [](const auto& a, const auto& b) { return a.term < b.term; });
+      if (kept) out.feature_of.emplace_back(ids[i], static_cast<std::uint32_t>(i));
     }
+    std::sort(out.feature_of.begin(), out.feature_of.end());
     if (count_frequencies) {
-      std::sort(distinct.begin(), distinct.end());
+      std::vector<TermId> distinct;
+      distinct.reserve(word_idf.size());
+      for (const auto& [id, idf] : word_idf) distinct.push_back(id);
       distinct.erase(std::unique(distinct.begin(), distinct.end()), distinct.end());
       df.add(distinct, t);
     }
@@ -330,7 +456,8 @@ struct Engine::State {
     std::vector<std::string> out;
     for (const auto& [weight, term] : shared_terms) {
       if (out.size() == kMatchedTerms) break;
-      if (auto it = v.names.find(term); it != v.names.end()) out.push_back(it->second);
+      const auto it = std::lower_bound(v.feature_of.begin(), v.feature_of.end(), std::pair{term, 0u});
+      if (it != v.feature_of.end() && it->first == term) out.push_back(v.analysis.features[it->second].term);
     }
     return out;
   }
@@ -371,8 +498,8 @@ struct Engine::State {
     shared.resize(slots.size(), 0);
     touched.clear();
     for (const auto& t : candidate.vector) {
-      for_each_posting(t.term, [&](Seq seq, const Slot& other, float weight) {
-        if (!other.live) return;
+      for_each_posting(t.term, [&](Seq seq, core::StoryId story, float weight) {
+        if (story == 0) return;
         const std::size_t index = seq - base;
         if (shared[index] == 0) touched.push_back(static_cast<std::uint32_t>(index));
         score[index] += t.weight * weight;
@@ -388,7 +515,7 @@ struct Engine::State {
     std::vector<Evidence> evidence;
     evidence.reserve(touched.size());
     for (std::uint32_t index : touched)
-      evidence.push_back({slots[index].story, score[index], shared[index],
+      evidence.push_back({story_at[index], score[index], shared[index],
                           score[index] >= options.support_cosine ? 1u : 0u});
     for (std::uint32_t index : touched) {
       score[index] = 0.0f;
@@ -398,14 +525,32 @@ struct Engine::State {
       return a.story != b.story ? a.story < b.story : a.best > b.best;
     });
 
-    Choice choice;
+    // One entry per story: its best member, ranked by that member's cosine.
+    // Only the best max_candidate_stories are scored against their centroid;
+    // a story whose best member is far behind theirs does not win.
+    std::vector<Evidence> candidates;
     for (std::size_t i = 0; i < evidence.size();) {
       std::size_t j = i;
       std::uint32_t supporting = 0;
       while (j < evidence.size() && evidence[j].story == evidence[i].story) supporting += evidence[j++].supporting;
-      const Evidence& top = evidence[i];
+      Evidence top = evidence[i];
+      top.supporting = supporting;
       i = j;
-      if (top.best < kMinCandidateCosine || top.best_shared < options.min_shared_terms) continue;
+      if (top.best >= kMinCandidateCosine && top.best_shared >= options.min_shared_terms) candidates.push_back(top);
+    }
+    if (candidates.size() > options.max_candidate_stories) {
+      const auto keep = candidates.begin() + static_cast<std::ptrdiff_t>(options.max_candidate_stories);
+      std::nth_element(candidates.begin(), keep, candidates.end(), [](const Evidence& a, const Evidence& b) {
+        return a.best != b.best ? a.best > b.best : a.story < b.story;
+      });
+      candidates.erase(keep, candidates.end());
+      std::sort(candidates.begin(), candidates.end(),
+                [](const Evidence& a, const Evidence& b) { return a.story < b.story; });
+    }
+
+    Choice choice;
+    for (const Evidence& top : candidates) {
+      const std::uint32_t supporting = top.supporting;
       const Story& story = stories.at(top.story);
       const double n = static_cast<double>(story.members.size());
       const double centroid = centroid_cosine(candidate.vector, story);
@@ -430,7 +575,7 @@ struct Engine::State {
     core::StoryId previous_story = 0;
     if (auto seq = by_id.find(article.id)) {
       decision.update = true;
-      previous_story = slot(*seq)->story;
+      previous_story = story_of_seq(*seq);
       retire(*seq);
     }
     const core::TimePoint t = article.published.value_or(now);
@@ -454,12 +599,12 @@ struct Engine::State {
     std::optional<core::StoryId> target;
     if (auto dup = find_duplicate(incoming)) {
       const Slot& original = *slot(dup->first);
+      target = story_of_seq(dup->first);
       incoming.duplicate_of = original.duplicate_of.value_or(original.id);
       decision.duplicate_of = incoming.duplicate_of;
       decision.placement = Decision::Placement::kDuplicate;
       decision.score = dup->second;
       decision.matched_terms = matched_terms(v, original.vector);
-      target = original.story;
     } else {
       const Choice choice = choose_story(incoming);
       decision.score = std::max(0.0, choice.score);
@@ -473,6 +618,7 @@ struct Engine::State {
 
     const Seq seq = base + static_cast<Seq>(slots.size());
     slots.push_back(std::move(incoming));
+    story_at.push_back(0);
     by_id.set(article.id, seq);
     index(seq);
 
@@ -512,6 +658,7 @@ struct Engine::State {
     std::vector<core::StoryId> dirty;
     for (auto& [id, story] : stories)
       if (story.dirty) dirty.push_back(id);
+    std::sort(dirty.begin(), dirty.end());
     for (core::StoryId id : dirty) {
       auto it = stories.find(id);
       if (it == stories.end()) continue;
@@ -521,8 +668,8 @@ struct Engine::State {
       text::keep_top(top, options.merge_top_terms);
       std::vector<core::StoryId> hits;
       for (const auto& t : top) {
-        for_each_posting(t.term, [&](Seq, const Slot& other, float) {
-          if (other.live && other.story != id) hits.push_back(other.story);
+        for_each_posting(t.term, [&](Seq, core::StoryId other, float) {
+          if (other != 0 && other != id) hits.push_back(other);
         });
       }
       // The stories met most often through the top terms; the centroid
@@ -557,10 +704,11 @@ struct Engine::State {
       Story& kept = stories.at(older);
       Story& gone = stories.at(younger);
       for (Seq seq : gone.members) {
-        slot(seq)->story = older;
+        story_of_seq(seq) = older;
         kept.members.push_back(seq);
       }
       accumulate(kept.sum, gone.sum, 1.0f);
+      prune_sum(kept);
       kept.norm = norm_of(kept.sum);
       kept.first = std::min(kept.first, gone.first);
       kept.last = std::max(kept.last, gone.last);
@@ -578,7 +726,7 @@ struct Engine::State {
     s.stories = stories.size();
     s.postings = posting_count;
     s.vocabulary = df.terms();
-    std::size_t bytes = slots.size() * sizeof(Slot);
+    std::size_t bytes = slots.size() * (sizeof(Slot) + sizeof(core::StoryId));
     for (const auto& slot : slots) {
       if (!slot.live) continue;
       ++s.articles;
@@ -586,7 +734,8 @@ struct Engine::State {
       if (slot.title.capacity() > 15) bytes += slot.title.capacity() + 1;
     }
     bytes += by_id.bytes() + by_url.bytes() + postings.bytes() + lsh.bytes();
-    for (const auto& slot : slots) bytes += slot.prev.capacity() * sizeof(Seq);
+    bytes += posting_lists.capacity() * sizeof(PostingList) + free_lists.capacity() * sizeof(std::uint32_t);
+    for (const auto& list : posting_lists) bytes += list.capacity() * sizeof(Posting);
     for (const auto& [id, story] : stories)
       bytes += 4 * sizeof(void*) + sizeof(Story) + story.members.capacity() * sizeof(Seq) +
                story.sum.capacity() * sizeof(text::WeightedTerm);
@@ -628,7 +777,7 @@ std::vector<Decision> Engine::rebuild(std::span<const Article> articles) {
 std::optional<core::StoryId> Engine::story_of(core::ArticleId article) const {
   const auto seq = state_->by_id.find(article);
   if (!seq) return std::nullopt;
-  return state_->slot(*seq)->story;
+  return state_->story_at[*seq - state_->base];
 }
 
 std::optional<std::string> Engine::headline(core::StoryId story) const {

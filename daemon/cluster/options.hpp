@@ -24,9 +24,19 @@ struct EngineOptions {
   core::Duration df_half_life = std::chrono::hours(24);
   // Terms kept per article vector (heaviest TF-IDF weights); bounds memory.
   std::size_t max_terms = 20;
+  // Terms of each article entered in the inverted index (its heaviest);
+  // a new article still queries with all max_terms. Bounds index memory.
+  std::size_t index_terms = 14;
+  // Terms kept in a story's centroid sum (its heaviest); bounds the memory
+  // of a story with many members.
+  std::size_t max_story_terms = 256;
   // Only the newest entries of a term's posting list are scanned; terms that
   // common weigh little and would otherwise make candidate search quadratic.
   std::size_t max_postings_scan = 32;
+  // Candidate stories scored in full (centroid, support, time) per article:
+  // those whose best-matching member scores highest. Bounds the cost of an
+  // article that shares common terms with hundreds of stories.
+  std::size_t max_candidate_stories = 8;
 
   // Level 2, duplicates. Body text: estimated shingle Jaccard at least this.
   double duplicate_jaccard = 0.7;

@@ -1,8 +1,8 @@
 #include "text/analyzer.hpp"
 
 #include <algorithm>
-#include <unordered_map>
 
+#include "text/flat_map.hpp"
 #include "text/minhash.hpp"
 #include "text/stopwords.hpp"
 #include "text/tokenize.hpp"
@@ -28,19 +28,22 @@ bool is_title_case(const std::vector<Token>& tokens, Language language) {
   return words >= 3 && capitalised * 4 >= words * 3;
 }
 
+// Terms are told apart by a 64-bit hash (the engine keys them by 32 bits of
+// the same hash anyway), so the index stores no strings of its own.
 class FeatureBag {
  public:
   void add(std::string term, Feature::Kind kind, float weight) {
-    auto [it, inserted] = index_.try_emplace(term, features_.size());
-    if (inserted)
+    const auto next = static_cast<std::uint32_t>(features_.size());
+    const std::uint32_t at = index_.try_set(hash64(term), next);
+    if (at == next)
       features_.push_back(Feature{std::move(term), kind, weight});
     else
-      features_[it->second].weight += weight;
+      features_[at].weight += weight;
   }
   std::vector<Feature> take() { return std::move(features_); }
 
  private:
-  std::unordered_map<std::string, std::size_t> index_;
+  detail::FlatMap<std::uint64_t> index_;
   std::vector<Feature> features_;
 };
 

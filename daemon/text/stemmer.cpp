@@ -3,10 +3,24 @@
 #include <libstemmer.h>
 
 #include <stdexcept>
+#include <vector>
+
+#include "text/minhash.hpp"
 
 namespace fcd::text {
 
 namespace {
+
+// News repeats its words: a few thousand cover most of a day's text, and a
+// Snowball call costs far more than a hash and a compare. The cache is
+// direct-mapped (a new word overwrites the entry it hashes to), so it never
+// allocates after warming up and its memory is fixed.
+constexpr std::size_t kCachedStems = 1 << 14;
+
+struct CachedStem {
+  std::string word;
+  std::string stem;
+};
 
 const char* algorithm_for(Language language) {
   switch (language) {
@@ -29,6 +43,7 @@ struct Stemmer::Handle {
     void operator()(sb_stemmer* s) const { sb_stemmer_delete(s); }
   };
   std::unique_ptr<sb_stemmer, Deleter> stemmer;
+  std::vector<CachedStem> cache;
 };
 
 Stemmer::Stemmer(Language language) : handle_(std::make_unique<Handle>()) {
@@ -44,11 +59,17 @@ Stemmer& Stemmer::operator=(Stemmer&&) noexcept = default;
 
 std::string Stemmer::stem(std::string_view word) {
   if (!handle_->stemmer) return std::string(word);
+  auto& cache = handle_->cache;
+  if (cache.empty()) cache.resize(kCachedStems);
+  CachedStem& entry = cache[hash64(word) & (kCachedStems - 1)];
+  if (entry.word == word) return entry.stem;
   const sb_symbol* out = sb_stemmer_stem(handle_->stemmer.get(), reinterpret_cast<const sb_symbol*>(word.data()),
                                          static_cast<int>(word.size()));
   if (out == nullptr) throw std::bad_alloc();
-  return std::string(reinterpret_cast<const char*>(out),
-                     static_cast<std::size_t>(sb_stemmer_length(handle_->stemmer.get())));
+  entry.word = word;
+  entry.stem.assign(reinterpret_cast<const char*>(out),
+                    static_cast<std::size_t>(sb_stemmer_length(handle_->stemmer.get())));
+  return entry.stem;
 }
 
 }  // namespace fcd::text

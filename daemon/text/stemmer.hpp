@@ -8,8 +8,8 @@
 
 namespace fcd::text {
 
-// One Snowball stemmer. Not thread-safe (libstemmer keeps per-stemmer state):
-// use one per thread. Languages without a Snowball algorithm here (kUnknown,
+// One Snowball stemmer with a bounded cache of the stems it gave. Not
+// thread-safe (libstemmer keeps per-stemmer state): use one per thread. Languages without a Snowball algorithm here (kUnknown,
 // kOther, kJapanese, kChinese) return words unchanged.
 class Stemmer {
  public:

@@ -1,6 +1,7 @@
 #include "text/tfidf.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 
 namespace fcd::text {
@@ -59,13 +60,12 @@ double DocumentFrequencies::scale_at(core::TimePoint t) const {
 void DocumentFrequencies::rebase(core::TimePoint t) {
   const double factor = 1.0 / scale_at(t);
   total_ *= factor;
-  for (auto it = counts_.begin(); it != counts_.end();) {
-    it->second = static_cast<float>(it->second * factor);
-    if (it->second < min_frequency_)
-      it = counts_.erase(it);
-    else
-      ++it;
-  }
+  detail::FlatMap<TermId> kept;
+  counts_.for_each([&](TermId term, std::uint32_t bits) {
+    const auto count = static_cast<float>(std::bit_cast<float>(bits) * factor);
+    if (count >= min_frequency_) kept.set(term, std::bit_cast<std::uint32_t>(count));
+  });
+  counts_ = std::move(kept);
   origin_ = t;
 }
 
@@ -79,7 +79,10 @@ void DocumentFrequencies::add(std::span<const TermId> distinct_terms, core::Time
   if ((t - origin_).count() > half_life_s_) rebase(t);
   const auto w = static_cast<float>(scale_at(t));
   total_ += w;
-  for (TermId term : distinct_terms) counts_[term] += w;
+  for (TermId term : distinct_terms) {
+    const float count = std::bit_cast<float>(counts_.find(term).value_or(std::bit_cast<std::uint32_t>(0.0f)));
+    counts_.set(term, std::bit_cast<std::uint32_t>(count + w));
+  }
 }
 
 double DocumentFrequencies::documents(core::TimePoint t) const {
@@ -87,8 +90,8 @@ double DocumentFrequencies::documents(core::TimePoint t) const {
 }
 
 double DocumentFrequencies::frequency(TermId term, core::TimePoint t) const {
-  auto it = counts_.find(term);
-  return it == counts_.end() ? 0.0 : it->second / scale_at(t);
+  const auto bits = counts_.find(term);
+  return bits ? std::bit_cast<float>(*bits) / scale_at(t) : 0.0;
 }
 
 double DocumentFrequencies::idf(TermId term, core::TimePoint t) const {

@@ -3,10 +3,10 @@
 // exponential decay so that today's news sets what is common.
 #include <cstdint>
 #include <span>
-#include <unordered_map>
 #include <vector>
 
 #include "core/types.hpp"
+#include "text/flat_map.hpp"
 
 namespace fcd::text {
 
@@ -62,7 +62,10 @@ class DocumentFrequencies {
   core::TimePoint origin_{};
   bool started_ = false;
   double total_ = 0;  // in units of the scale at origin_
-  std::unordered_map<TermId, float> counts_;
+  // Decayed counts as float bits: every article looks up each of its terms,
+  // so the table is open-addressed (a node map cost a cache miss a lookup).
+  // The empty marker's bit pattern is a NaN, which no count ever is.
+  detail::FlatMap<TermId> counts_;
 };
 
 }  // namespace fcd::text

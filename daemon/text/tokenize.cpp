@@ -33,7 +33,17 @@ bool is_cjk(UChar32 c) {
   return U_SUCCESS(status) && (script == USCRIPT_HAN || script == USCRIPT_HIRAGANA || script == USCRIPT_KATAKANA);
 }
 
-bool is_word_char(UChar32 c) { return c >= 0 && (u_isalnum(c) || (u_getCombiningClass(c) != 0)); }
+// ASCII answers without ICU: most news text is ASCII, and the ICU property
+// lookups per code point were a third of tokenising.
+bool is_ascii_alpha(UChar32 c) { return (c | 0x20) >= 'a' && (c | 0x20) <= 'z'; }
+bool is_ascii_digit(UChar32 c) { return c >= '0' && c <= '9'; }
+bool is_alpha(UChar32 c) { return c < 0x80 ? is_ascii_alpha(c) : u_isalpha(c) != 0; }
+bool is_digit(UChar32 c) { return c < 0x80 ? is_ascii_digit(c) : u_isdigit(c) != 0; }
+bool is_upper(UChar32 c) { return c < 0x80 ? c >= 'A' && c <= 'Z' : u_isupper(c) != 0; }
+bool is_word_char(UChar32 c) {
+  if (c < 0x80) return c >= 0 && (is_ascii_alpha(c) || is_ascii_digit(c));
+  return u_isalnum(c) || u_getCombiningClass(c) != 0;
+}
 bool is_apostrophe(UChar32 c) { return c == '\'' || c == 0x2019; }
 bool ends_sentence(UChar32 c) {
   return c == '.' || c == '!' || c == '?' || c == ':' || c == ';' || c == '"' || c == 0x201C ||
@@ -65,11 +75,11 @@ class Tokenizer {
       if (!word_.empty() && pos < size) {
         const CodePoint next = next_code_point(text_, pos);
         // "80,000" and "2.5" stay one number; "U.S." and "U.K." one acronym.
-        if ((cp.value == '.' || cp.value == ',') && last_was_digit_ && next.value >= 0 && u_isdigit(next.value)) {
+        if ((cp.value == '.' || cp.value == ',') && last_was_digit_ && next.value >= 0 && is_digit(next.value)) {
           if (cp.value == '.') word_.push_back('.');  // a decimal point; a thousands comma goes
           continue;
         }
-        if (cp.value == '.' && segment_letters_ == 1 && !last_was_digit_ && next.value >= 0 && u_isalpha(next.value)) {
+        if (cp.value == '.' && segment_letters_ == 1 && !last_was_digit_ && next.value >= 0 && is_alpha(next.value)) {
           segment_letters_ = 0;
           continue;
         }
@@ -88,17 +98,17 @@ class Tokenizer {
 
  private:
   void note_letter(UChar32 c) {
-    const bool letter = u_isalpha(c);
-    last_was_digit_ = u_isdigit(c);
+    const bool letter = is_alpha(c);
+    last_was_digit_ = is_digit(c);
     if (word_.empty()) {
-      capitalised_ = u_isupper(c) || u_istitle(c);
+      capitalised_ = is_upper(c) || (c >= 0x80 && u_istitle(c));
       letters_ = upper_ = digits_ = 0;
       segment_letters_ = 0;
     }
     if (letter) {
       ++letters_;
       ++segment_letters_;
-      if (u_isupper(c)) ++upper_;
+      if (is_upper(c)) ++upper_;
     } else if (last_was_digit_) {
       ++digits_;
     }
