@@ -270,20 +270,23 @@ constexpr std::array<std::string_view, 7> kWeekdays = {"monday", "tuesday", "wed
 
 // A word that is a month name or its abbreviation of at least three letters
 // ("Jan", "Sept", "January"); 1..12 or 0.
+// True when word abbreviates name ("Sep", "Sept", "september" for "september"),
+// in any case.
+bool abbreviates(std::string_view word, std::string_view name) {
+  return word.size() <= name.size() && iequals(name.substr(0, word.size()), word);
+}
+
 int month_number(std::string_view word) {
   if (word.size() < 3) return 0;
-  const std::string lower = detail::to_lower(word);
   for (std::size_t i = 0; i < kMonths.size(); ++i)
-    if (lower.size() <= kMonths[i].size() && kMonths[i].substr(0, lower.size()) == lower)
-      return static_cast<int>(i) + 1;
+    if (abbreviates(word, kMonths[i])) return static_cast<int>(i) + 1;
   return 0;
 }
 
 bool is_weekday(std::string_view word) {
   if (word.size() < 2) return false;
-  const std::string lower = detail::to_lower(word);
   for (std::string_view day : kWeekdays)
-    if (lower.size() <= day.size() && day.substr(0, lower.size()) == lower) return true;
+    if (abbreviates(word, day)) return true;
   return false;
 }
 

@@ -14,7 +14,7 @@ const std::unordered_map<std::string, std::string>& html_entity_table();
 // Rules every entry gets whatever its format, applied when the entry is complete:
 // the only date becomes `published`, dates past now + tolerance are dropped and
 // flagged, and the id falls back to the canonical link, then to a content hash.
-void finish_entry(Entry& entry, std::string_view guid, const ParseOptions& options);
+void finish_entry(Entry& entry, std::string guid, const ParseOptions& options);
 
 // Caps text at max_bytes on a UTF-8 boundary; true when it cut.
 bool cap_text(std::string& text, std::size_t max_bytes);

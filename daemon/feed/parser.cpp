@@ -196,10 +196,10 @@ void repair_text(std::string& text) {
   bool mojibake = lead >= 0xC2 && lead <= 0xF4 && follow >= 0x80 && follow <= 0xBF;
   bool c1 = false;
   if (!mojibake) {
-    for (std::size_t k = i; k + 1 < text.size(); ++k)
-      if (text[k] == '\xC2' && static_cast<unsigned char>(text[k + 1]) < 0xA0 &&
-          static_cast<unsigned char>(text[k + 1]) >= 0x80)
-        c1 = true;
+    // A C1 control is U+0080-U+009F: 0xC2 followed by 0x80-0x9F.
+    for (std::size_t k = text.find('\xC2', i); k != std::string::npos && !c1; k = text.find('\xC2', k + 1))
+      c1 = k + 1 < text.size() && static_cast<unsigned char>(text[k + 1]) >= 0x80 &&
+           static_cast<unsigned char>(text[k + 1]) < 0xA0;
     if (!c1) return;
   }
   std::string bytes;
@@ -1029,9 +1029,13 @@ void FeedReader::begin_entry(const Attributes& attributes) {
 }
 
 void FeedReader::finish_entry() {
-  EntryState state = std::move(*entry_);
-  entry_.reset();
   entry_depth_ = 0;
+  if (feed_.entries.size() >= options_.limits.max_entries) {
+    feed_.truncated = true;
+    entry_.reset();
+    return;
+  }
+  EntryState& state = *entry_;
   Entry& entry = state.entry;
   if (!entry.published) entry.published = state.fallback_date;
   if (entry.title.empty()) entry.title = std::move(state.media_title);
@@ -1049,12 +1053,9 @@ void FeedReader::finish_entry() {
     for (Enclosure& enclosure : entry.enclosures)
       if (!is_absolute_url(enclosure.url)) enclosure.url = resolve_url(feed_.link, enclosure.url);
   }
-  detail::finish_entry(entry, state.guid, options_);
-  if (feed_.entries.size() >= options_.limits.max_entries) {
-    feed_.truncated = true;
-    return;
-  }
+  detail::finish_entry(entry, std::move(state.guid), options_);
   feed_.entries.push_back(std::move(entry));
+  entry_.reset();
 }
 
 }  // namespace
@@ -1067,7 +1068,7 @@ bool cap_text(std::string& text, std::size_t max_bytes) {
   return true;
 }
 
-void finish_entry(Entry& entry, std::string_view guid, const ParseOptions& options) {
+void finish_entry(Entry& entry, std::string guid, const ParseOptions& options) {
   if (!entry.published) entry.published = entry.updated;
   if (options.now) {
     const core::TimePoint limit = *options.now + options.future_tolerance;
@@ -1080,9 +1081,8 @@ void finish_entry(Entry& entry, std::string_view guid, const ParseOptions& optio
       entry.future_date = true;
     }
   }
-  guid = trim(guid);
-  if (!guid.empty()) {
-    entry.id = std::string(guid);
+  if (const std::string_view trimmed = trim(guid); !trimmed.empty()) {
+    entry.id = trimmed.size() == guid.size() ? std::move(guid) : std::string(trimmed);
   } else if (!entry.link.empty()) {
     entry.id = canonicalize_url(entry.link).value_or(entry.link);
   } else {
