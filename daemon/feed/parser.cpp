@@ -420,11 +420,17 @@ class FeedReader {
   void assign(Field field, std::string plain, std::string html, bool truncated, std::size_t base_index);
   void begin_entry(const Attributes& attributes);
   void finish_entry();
+  // Growing the entry list of a large feed step by step moves every entry and
+  // touches fresh pages at each step; once a few hundred entries show how many
+  // bytes an entry takes, the list is sized for the whole document at once.
+  static constexpr std::size_t kEntriesBeforeEstimate = 256;
+  void reserve_entries_for_document();
   static TextType atom_text_type(Ns ns, const Attributes& attributes);
 
   const ParseOptions& options_;
   ParsedFeed& feed_;
   xmlParserCtxt* context_ = nullptr;
+  std::size_t document_size_ = 0;
   std::size_t depth_ = 0;
   std::size_t entry_depth_ = 0;   // depth of the open item/entry, 0 when none
   std::size_t ignore_depth_ = 0;  // depth of an element whose subtree is skipped
@@ -500,6 +506,7 @@ void FeedReader::run(std::string_view text) {
   xmlCtxtUseOptions(context.get(), detail::kParseOptions);
   context->_private = this;
   context_ = context.get();
+  document_size_ = text.size();
   constexpr std::size_t kChunk = 256 << 10;
   std::size_t pos = static_cast<std::size_t>(head);
   while (pos < text.size() && context->instate != XML_PARSER_EOF && !context->disableSAX) {
@@ -1028,6 +1035,14 @@ void FeedReader::begin_entry(const Attributes& attributes) {
     entry_->guid = std::move(about);
 }
 
+void FeedReader::reserve_entries_for_document() {
+  const long consumed = context_ != nullptr ? xmlByteConsumed(context_) : -1;
+  if (consumed <= 0) return;
+  std::size_t estimate = document_size_ * feed_.entries.size() / static_cast<std::size_t>(consumed);
+  estimate += estimate / 8;  // entries vary in size; one more step of growth costs more than the slack
+  feed_.entries.reserve(std::min(estimate, options_.limits.max_entries));
+}
+
 void FeedReader::finish_entry() {
   entry_depth_ = 0;
   if (feed_.entries.size() >= options_.limits.max_entries) {
@@ -1054,6 +1069,7 @@ void FeedReader::finish_entry() {
       if (!is_absolute_url(enclosure.url)) enclosure.url = resolve_url(feed_.link, enclosure.url);
   }
   detail::finish_entry(entry, std::move(state.guid), options_);
+  if (feed_.entries.size() == kEntriesBeforeEstimate) reserve_entries_for_document();
   feed_.entries.push_back(std::move(entry));
   entry_.reset();
 }
