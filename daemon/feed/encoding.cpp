@@ -1,6 +1,9 @@
 #include "feed/encoding.hpp"
 
 #include <unicode/ucnv.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include <array>
 #include <cstring>
@@ -107,7 +110,14 @@ bool is_valid_utf8(std::string_view text) {
   const auto* p = reinterpret_cast<const unsigned char*>(text.data());
   const auto* end = p + text.size();
   while (p < end) {
-    // Eight ASCII bytes at a time: the common case for feeds.
+    // ASCII, the common case for feeds, sixteen (or eight) bytes at a time.
+#ifdef __SSE2__
+    if (end - p >= 16 &&
+        _mm_movemask_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))) == 0) {
+      p += 16;
+      continue;
+    }
+#endif
     if (end - p >= 8) {
       std::uint64_t chunk;
       std::memcpy(&chunk, p, 8);
