@@ -124,7 +124,9 @@ class Store {
   // After a connection_lost() error the poll may or may not have committed;
   // calling commit_poll again after reconnect() is safe either way: it commits
   // now, or throws LeaseLostError because the first attempt did (and released
-  // the lease) — the items are stored exactly once.
+  // the lease) — the items are stored exactly once. The commit does not wait
+  // for the WAL flush (synchronous_commit off): a server crash may lose the
+  // last moments of polls, which are then simply polled again.
   // outcome.gone disables the source (disabled_by 'gone'); outcome.new_url
   // moves it (the old URL appended to url_history) unless another source has
   // that URL; the body hash and pending redirect are stored as given.
