@@ -26,7 +26,7 @@ struct EngineOptions {
   std::size_t max_terms = 20;
   // Terms of each article entered in the inverted index (its heaviest);
   // a new article still queries with all max_terms. Bounds index memory.
-  std::size_t index_terms = 14;
+  std::size_t index_terms = 16;
   // Terms kept in a story's centroid sum (its heaviest); bounds the memory
   // of a story with many members.
   std::size_t max_story_terms = 256;
