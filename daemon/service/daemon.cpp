@@ -271,9 +271,14 @@ class Daemon::Impl {
     if (decision.action == fetch::PollAction::kParse) {
       auto parsed = co_await parse(result);
       time_spent_.parse += parsed.duration;
-      if (!parsed.feed.is_feed) {
+      // A feed whose document broke before its first item (an entity bomb
+      // stopped by libxml2, a truncated file) yielded nothing: an error to
+      // record and back off from, not an empty feed.
+      const bool broken_empty = parsed.feed.is_feed && parsed.feed.bozo && parsed.feed.entries.empty();
+      if (!parsed.feed.is_feed || broken_empty) {
         decision.error_count = source.error_count + 1;
-        decision.error = std::move(parsed.not_a_feed);
+        decision.error = broken_empty ? "feed broken before its first item: " + parsed.feed.bozo_message
+                                      : std::move(parsed.not_a_feed);
         decision.next_poll_at = now + fetch::backoff_delay(decision.error_count, policy.backoff, jitter());
       } else {
         parsed_feed = true;
