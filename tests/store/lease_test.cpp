@@ -30,6 +30,7 @@ TEST_F(LeaseTest, ConcurrentClaimersNeverShareASource) {
   std::vector<std::unique_ptr<Store>> claimers;
   for (int i = 0; i < kClaimers; ++i) claimers.push_back(db_->open("claimer-" + std::to_string(i)));
 
+  int spread_rounds = 0;
   for (int round = 0; round < kRounds; ++round) {
     db_->exec("UPDATE sources SET lease_owner = NULL, lease_expires_at = NULL, next_poll_at = NULL");
     std::mutex mutex;
@@ -49,8 +50,11 @@ TEST_F(LeaseTest, ConcurrentClaimersNeverShareASource) {
     for (auto& t : threads) t.join();
     ASSERT_EQ(claimed.size(), static_cast<std::size_t>(kSources)) << "round " << round;
     for (auto id : claimed) ASSERT_EQ(claimed.count(id), 1u) << "source " << id << " claimed twice in round " << round;
-    EXPECT_EQ(db_->scalar("SELECT count(DISTINCT lease_owner) > 1 FROM sources"), "t") << "claims were spread";
+    if (db_->scalar("SELECT count(DISTINCT lease_owner) > 1 FROM sources") == "t") ++spread_rounds;
   }
+  // On a loaded machine one claimer can win a whole round before the others
+  // run; over all rounds the claims must still have been spread.
+  EXPECT_GT(spread_rounds, 0) << "claims were spread";
 }
 
 TEST_F(LeaseTest, ExpiredLeaseIsTakenOver) {
