@@ -597,7 +597,15 @@ struct Engine::State {
     incoming.title = article.title;
 
     std::optional<core::StoryId> target;
-    if (auto dup = find_duplicate(incoming)) {
+    auto dup = find_duplicate(incoming);
+    // An updated original that matches its own copy stays the original: it
+    // rejoins the copy's story, never becomes a duplicate of itself.
+    if (dup && slot(dup->first)->duplicate_of == article.id) {
+      target = story_of_seq(dup->first);
+      decision.placement = Decision::Placement::kJoined;
+      decision.score = dup->second;
+      decision.matched_terms = matched_terms(v, slot(dup->first)->vector);
+    } else if (dup) {
       const Slot& original = *slot(dup->first);
       target = story_of_seq(dup->first);
       incoming.duplicate_of = original.duplicate_of.value_or(original.id);
