@@ -2,6 +2,7 @@
 
 #include "cli/commands.hpp"
 #include "config/config.hpp"
+#include "service/clusterer.hpp"
 
 namespace fcd::cli {
 
@@ -12,6 +13,7 @@ void add_check_config_command(CLI::App& app, const GlobalOptions& globals, Comma
   command->callback([&globals, &result, path] {
     const std::string file = path->empty() ? globals.config_path : *path;
     const auto config = config::load_config_file(file);
+    service::cluster_engine_options(config);
     std::cout << file << ": OK (" << config.sources.size() << " source" << (config.sources.size() == 1 ? "" : "s")
               << ")\n";
     result.exit_code = core::kExitOk;

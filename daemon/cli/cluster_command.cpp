@@ -10,6 +10,7 @@
 #include "cli/context.hpp"
 #include "cluster/engine.hpp"
 #include "core/time.hpp"
+#include "service/clusterer.hpp"
 
 namespace fcd::cli {
 
@@ -30,7 +31,7 @@ std::string text_field(const nlohmann::json& item, const char* key) {
 
 int run_cluster(const ClusterOptions& options, const GlobalOptions& globals) {
   cluster::EngineOptions engine_options;
-  if (globals.config_path_given) engine_options.window = load_config(globals).cluster.window;
+  if (globals.config_path_given) engine_options = service::cluster_engine_options(load_config(globals));
   for (const std::string& pair : options.overrides) {
     const auto eq = pair.find('=');
     if (eq == std::string::npos) throw UsageError("--option expects KEY=VALUE, got " + pair);

@@ -13,6 +13,7 @@ void add_commands(CLI::App& app, const GlobalOptions& globals, CommandResult& re
   add_opml_commands(app, globals, result);
   add_poll_once_command(app, globals, result);
   add_cluster_command(app, globals, result);
+  add_recluster_command(app, globals, result);
 }
 
 }  // namespace fcd::cli

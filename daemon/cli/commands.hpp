@@ -14,6 +14,7 @@ void add_stories_command(CLI::App& app, const GlobalOptions& globals, CommandRes
 void add_opml_commands(CLI::App& app, const GlobalOptions& globals, CommandResult& result);
 void add_poll_once_command(CLI::App& app, const GlobalOptions& globals, CommandResult& result);
 void add_cluster_command(CLI::App& app, const GlobalOptions& globals, CommandResult& result);
+void add_recluster_command(CLI::App& app, const GlobalOptions& globals, CommandResult& result);
 
 // Registers every command above on app.
 void add_commands(CLI::App& app, const GlobalOptions& globals, CommandResult& result);

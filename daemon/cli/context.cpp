@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "log/log.hpp"
+#include "service/clusterer.hpp"
 
 namespace fcd::cli {
 
@@ -13,6 +14,7 @@ config::Config load_config(const GlobalOptions& globals) {
     config = config::load_config_file(globals.config_path);
   }
   config::apply_environment(config, [](const char* name) { return std::getenv(name); });
+  service::cluster_engine_options(config);  // a bad [cluster.tuning] knob fails every command alike
   if (!globals.log_level.empty()) {
     if (!log::set_level(globals.log_level)) throw UsageError("--log-level: unknown level \"" + globals.log_level + "\"");
     config.log.level = globals.log_level;

@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <iomanip>
 #include <set>
 #include <sstream>
 
@@ -74,6 +75,22 @@ void read_parse(TableReader& t, ParseSettings& s) {
 void read_cluster(TableReader& t, ClusterSettings& s) {
   t.read("enabled", s.enabled);
   t.read_duration("window", s.window, 1h, 90 * 24h);
+  const auto* tuning = t.table("tuning");
+  if (!tuning) return;
+  for (const auto& [key, node] : *tuning) {
+    std::string value;
+    if (const auto* text = node.as_string()) value = text->get();
+    else if (const auto* integer = node.as_integer()) value = std::to_string(integer->get());
+    else if (const auto* real = node.as_floating_point()) {
+      std::ostringstream text;
+      text << std::setprecision(15) << real->get();
+      value = text.str();
+    }
+    else if (const auto* flag = node.as_boolean()) value = flag->get() ? "true" : "false";
+    else t.fail_at(node, "tuning." + std::string{key.str()}, "expected a number, a duration string or a boolean");
+    s.tuning.push_back({std::string{key.str()}, std::move(value), t.file(),
+                        static_cast<int>(node.source().begin.line)});
+  }
 }
 
 void read_retention(TableReader& t, RetentionSettings& s) { t.read("articles_days", s.articles_days, 0, 36500); }

@@ -64,9 +64,20 @@ struct ParseSettings {
   std::int64_t max_field_bytes = 1024 * 1024;
 };
 
+// One [cluster.tuning] entry: an engine knob by its name, checked by the
+// service (cluster::set_option), which owns the names; file and line are kept
+// so a bad one is reported where it was written.
+struct TuningValue {
+  std::string key;
+  std::string value;  // as text: "0.3", "72h", "true"
+  std::string file;
+  int line = 0;
+};
+
 struct ClusterSettings {
   bool enabled = true;
   core::Duration window = 72h;
+  std::vector<TuningValue> tuning;
 };
 
 struct RetentionSettings {

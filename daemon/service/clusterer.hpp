@@ -7,19 +7,48 @@
 // on this object's own connection; a Clusterer is driven by one thread at a time.
 #include <cstddef>
 #include <memory>
+#include <stdexcept>
+#include <utility>
+#include <vector>
 
 #include "cluster/engine.hpp"
+#include "config/config.hpp"
 #include "service/mapping.hpp"
 #include "store/store.hpp"
 
 namespace fcd::service {
 
+class ClustererBusyError : public std::runtime_error {
+ public:
+  ClustererBusyError()
+      : std::runtime_error("another feedclusterd instance holds the clusterer lock; stop it (systemctl stop feedclusterd) and retry") {}
+};
+
 struct ClusterStepResult {
   bool holds_lock = false;
+  std::size_t restored = 0;       // window articles replayed on taking the lock
   std::size_t articles = 0;       // clustered in this step
   std::size_t stories_created = 0;
   std::size_t stories_merged = 0;
 };
+
+struct ReclusterResult {
+  std::size_t articles = 0;        // placed again
+  std::size_t stories = 0;         // live stories they now form
+  std::size_t stories_created = 0; // new story ids
+  std::size_t stories_merged = 0;  // old ids now merged into another
+};
+
+// The engine's options from [cluster]: window, then each [cluster.tuning] knob
+// by its cluster::set_option name. Throws config::ConfigError naming the file,
+// line and key of an unknown knob or a bad value.
+cluster::EngineOptions cluster_engine_options(const config::Config& config);
+
+// After a rebuild the engine numbers stories afresh: each engine story takes
+// the stored story most of its members were in (ties: the older one), each
+// stored story going to one engine story at most, largest first. Input: one
+// (engine story, stored story) pair per rebuilt article.
+StoryIdMap adopt_stored_story_ids(const std::vector<std::pair<core::StoryId, core::StoryId>>& placements);
 
 class Clusterer {
  public:
@@ -30,10 +59,22 @@ class Clusterer {
   // a lost connection the next step reconnects (and must win the lock again).
   ClusterStepResult step(core::TimePoint now);
 
+  // Places every article with sort_at >= since again with a fresh engine (after
+  // tuning), in one pass in (sort_at, id) order, and writes the result in
+  // batches. Stories keep their ids where the majority of their members
+  // stay together; a story left empty is merged into where its articles went.
+  // Throws ClustererBusyError when another instance holds the lock.
+  ReclusterResult recluster(core::TimePoint since, core::TimePoint now);
+
   // Gives up the lock and the connection (shutdown).
   void release();
 
  private:
+  void connect();
+  // Replays the window's already placed articles into a fresh engine, so new
+  // articles can join the stories stored before a restart or a failover.
+  std::size_t restore_window(core::TimePoint now);
+
   store::StoreOptions store_options_;
   cluster::Engine engine_;
   std::size_t batch_size_;

@@ -58,12 +58,6 @@ fetch::PollPolicy poll_policy(const config::Config& config) {
   return policy;
 }
 
-cluster::EngineOptions engine_options(const config::Config& config) {
-  cluster::EngineOptions options;
-  options.window = config.cluster.window;
-  return options;
-}
-
 feed::ParseLimits parse_limits(const config::Config& config) {
   feed::ParseLimits limits;
   limits.max_document_bytes = static_cast<std::size_t>(config.parse.max_document_bytes);
@@ -484,11 +478,13 @@ class Daemon::Impl {
           cluster_thread_,
           [this]() -> asio::awaitable<ClusterStepResult> {
             if (!clusterer_)
-              clusterer_ = std::make_unique<Clusterer>(store_options_, engine_options(config_), kClusterBatch);
+              clusterer_ = std::make_unique<Clusterer>(store_options_, cluster_engine_options(config_), kClusterBatch);
             co_return clusterer_->step(clock_.now());
           },
           asio::use_awaitable);
-      if (result.holds_lock && !holds_cluster_lock_) log_->info("this instance now runs the clusterer");
+      if (result.holds_lock && !holds_cluster_lock_)
+        log_->info("this instance now runs the clusterer; {} placed article(s) of the window replayed into its engine",
+                   result.restored);
       holds_cluster_lock_ = result.holds_lock;
       articles_clustered_ += result.articles;
       stories_created_ += result.stories_created;
@@ -616,6 +612,7 @@ class Daemon::Impl {
     try {
       auto fresh = config::load_config_file(config_path_);
       config::apply_environment(fresh, [](const char* name) { return std::getenv(name); });
+      cluster_engine_options(fresh);  // rejects bad [cluster.tuning] now, not at the next restart
       if (!log::set_level(fresh.log.level)) log_->warn("reload: unknown log level {}", fresh.log.level);
       const auto specs = source_specs_from_config(fresh.sources);
       asio::co_spawn(io_, sync_sources(specs), asio::detached);
@@ -624,8 +621,8 @@ class Daemon::Impl {
       config_.parse = fresh.parse;
       config_.retention = fresh.retention;
       config_.sources = fresh.sources;
-      log_->info("reloaded {}: sources, log level, polling and parse limits applied; database, fetch, http and "
-                 "service settings take effect at the next restart",
+      log_->info("reloaded {}: sources, log level, polling and parse limits applied; database, fetch, cluster, "
+                 "http and service settings take effect at the next restart",
                  config_path_);
     } catch (const config::ConfigError& e) {
       log_->error("reload rejected, keeping the running configuration: {}", e.what());

@@ -1,6 +1,7 @@
 // The clusterer's side: pending articles, decisions, story lifecycle,
 // notifications, and retention (which keeps story counts right).
 #include <algorithm>
+#include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -16,14 +17,46 @@ constexpr const char* kChannel = "feedclusterd_stories";
 
 std::vector<std::int64_t> to_vector(const std::set<std::int64_t>& ids) { return {ids.begin(), ids.end()}; }
 
+// The columns read_article() expects, in its order.
+constexpr const char* kArticleColumns =
+    "SELECT id, change_seq, source_id, title, summary, content, url, canonical_url,"
+    " extract(epoch FROM published_at)::bigint, extract(epoch FROM first_seen_at)::bigint,"
+    " extract(epoch FROM sort_at)::bigint, language, simhash, story_id";
+
+PendingArticle read_article(const pqxx::row& r) {
+  PendingArticle a;
+  a.id = r[0].as<std::int64_t>();
+  a.change_seq = r[1].as<std::int64_t>();
+  a.source_id = r[2].as<std::int64_t>();
+  a.title = r[3].as<std::string>();
+  a.summary = r[4].as<std::string>();
+  a.content = r[5].as<std::string>();
+  a.url = opt_string(r[6]);
+  a.canonical_url = opt_string(r[7]);
+  a.published_at = opt_time(r[8]);
+  a.first_seen_at = from_epoch(r[9].as<std::int64_t>());
+  a.sort_at = from_epoch(r[10].as<std::int64_t>());
+  a.language = opt_string(r[11]);
+  a.simhash = opt_int(r[12]);
+  a.story_id = opt_int(r[13]);
+  return a;
+}
+
+// The story that received most of the given articles (ties: the oldest).
+std::optional<core::StoryId> most_common(const std::map<core::StoryId, int>& counts) {
+  std::optional<core::StoryId> best;
+  int best_count = 0;
+  for (const auto& [story, count] : counts)
+    if (count > best_count) best = story, best_count = count;
+  return best;
+}
+
 }  // namespace
 
 void prepare_cluster_statements(pqxx::connection& c) {
   c.prepare("cluster_pending",
-            "SELECT id, change_seq, source_id, title, summary, content, url, canonical_url,"
-            " extract(epoch FROM published_at)::bigint, extract(epoch FROM first_seen_at)::bigint,"
-            " extract(epoch FROM sort_at)::bigint, language, simhash, story_id"
-            " FROM articles WHERE cluster_pending AND change_seq > $1 ORDER BY change_seq LIMIT $2");
+            std::string{kArticleColumns} +
+                " FROM articles WHERE cluster_pending AND change_seq > $1 ORDER BY change_seq LIMIT $2");
   c.prepare("story_insert",
             "INSERT INTO stories (headline, first_seen, last_updated, top_terms)"
             " VALUES ($1, to_timestamp($2), to_timestamp($2), ARRAY(SELECT json_array_elements_text($3::json)))"
@@ -36,7 +69,7 @@ void prepare_cluster_statements(pqxx::connection& c) {
             "SELECT id, article_count FROM stories"
             " WHERE id = ANY (ARRAY(SELECT json_array_elements_text($1::json)::bigint))");
   c.prepare("cluster_old_stories",
-            "SELECT DISTINCT story_id FROM articles"
+            "SELECT id, story_id FROM articles"
             " WHERE id = ANY (ARRAY(SELECT json_array_elements_text($1::json)::bigint)) AND story_id IS NOT NULL");
   // An article changed again since it was read keeps cluster_pending, so its
   // newer text is offered once more.
@@ -48,6 +81,9 @@ void prepare_cluster_statements(pqxx::connection& c) {
             " FROM json_to_recordset($1::json) AS m(article_id bigint, change_seq bigint, story_id bigint,"
             " duplicate_of bigint, level text, score real, terms json)"
             " WHERE a.id = m.article_id");
+  c.prepare("story_live_members",
+            "SELECT ids.id, count(a.id) FROM (SELECT json_array_elements_text($1::json)::bigint AS id) ids"
+            " LEFT JOIN articles a ON a.story_id = ids.id GROUP BY ids.id");
   c.prepare("cluster_merge_articles", "UPDATE articles SET story_id = $2 WHERE story_id = $1");
   c.prepare("cluster_merge_story", "UPDATE stories SET merged_into = $2 WHERE id = $1 OR merged_into = $1");
   c.prepare("story_refresh",
@@ -102,25 +138,30 @@ std::vector<PendingArticle> Store::pending_articles(std::int64_t after_seq, std:
   return impl_->run("read pending articles", [&](pqxx::connection& c) {
     pqxx::read_transaction tx(c);
     std::vector<PendingArticle> out;
-    for (const auto& r : tx.exec_prepared("cluster_pending", after_seq, static_cast<std::int64_t>(limit))) {
-      PendingArticle a;
-      a.id = r[0].as<std::int64_t>();
-      a.change_seq = r[1].as<std::int64_t>();
-      a.source_id = r[2].as<std::int64_t>();
-      a.title = r[3].as<std::string>();
-      a.summary = r[4].as<std::string>();
-      a.content = r[5].as<std::string>();
-      a.url = opt_string(r[6]);
-      a.canonical_url = opt_string(r[7]);
-      a.published_at = opt_time(r[8]);
-      a.first_seen_at = from_epoch(r[9].as<std::int64_t>());
-      a.sort_at = from_epoch(r[10].as<std::int64_t>());
-      a.language = opt_string(r[11]);
-      a.simhash = opt_int(r[12]);
-      a.story_id = opt_int(r[13]);
-      out.push_back(std::move(a));
-    }
+    for (const auto& r : tx.exec_prepared("cluster_pending", after_seq, static_cast<std::int64_t>(limit)))
+      out.push_back(read_article(r));
     return out;
+  });
+}
+
+std::size_t Store::for_each_article_since(core::TimePoint since, WindowArticles which,
+                                          const std::function<void(PendingArticle&&)>& visit) {
+  return impl_->run("read the window's articles", [&](pqxx::connection& c) {
+    // One snapshot, read through a cursor in pages: the window may hold more
+    // articles than are worth holding as rows at once.
+    pqxx::read_transaction tx(c);
+    const std::string filter = which == WindowArticles::kClustered ? " AND story_id IS NOT NULL AND NOT cluster_pending" : "";
+    tx.exec_params(std::string{"DECLARE window_articles NO SCROLL CURSOR FOR "} + kArticleColumns +
+                       " FROM articles WHERE sort_at >= to_timestamp($1)" + filter + " ORDER BY sort_at, id",
+                   epoch(since));
+    std::size_t count = 0;
+    for (;;) {
+      const auto page = tx.exec("FETCH 2000 FROM window_articles");
+      if (page.empty()) break;
+      for (const auto& r : page) visit(read_article(r));
+      count += page.size();
+    }
+    return count;
   });
 }
 
@@ -158,11 +199,13 @@ ClusterWriteResult Store::write_cluster_batch(const ClusterBatch& batch, core::T
     // Stories that may gain (targets) or lose (previous homes) articles.
     std::set<core::StoryId> gaining, touched;
     std::vector<std::int64_t> article_ids;
+    std::map<core::ArticleId, core::StoryId> new_story;
     nlohmann::json members = nlohmann::json::array();
     for (const auto& m : batch.memberships) {
       const auto story = story_of(m.story_key);
       gaining.insert(story);
       article_ids.push_back(m.article_id);
+      new_story[m.article_id] = story;
       members.push_back({{"article_id", m.article_id},
                          {"change_seq", m.change_seq},
                          {"story_id", story},
@@ -172,14 +215,24 @@ ClusterWriteResult Store::write_cluster_batch(const ClusterBatch& batch, core::T
                          {"terms", m.matched_terms}});
     }
     std::vector<std::pair<core::StoryId, core::StoryId>> merges;
+    std::set<core::StoryId> merged_away;
     for (const auto& m : batch.merges) {
       merges.emplace_back(story_of(m.from_key), story_of(m.into_key));
       gaining.insert(merges.back().second);
       touched.insert(merges.back().first);
+      merged_away.insert(merges.back().first);
     }
+    // Where each re-placed article's previous story sent it: a story that
+    // loses every article this way is merged into where most of them went,
+    // so links to its id keep leading to its coverage.
+    std::map<core::StoryId, std::map<core::StoryId, int>> moved_to;
     if (!article_ids.empty())
-      for (const auto& r : tx.exec_prepared("cluster_old_stories", to_json_array(article_ids)))
-        touched.insert(r[0].as<std::int64_t>());
+      for (const auto& r : tx.exec_prepared("cluster_old_stories", to_json_array(article_ids))) {
+        const auto old_story = r[1].as<std::int64_t>();
+        touched.insert(old_story);
+        const auto now_in = new_story.at(r[0].as<std::int64_t>());
+        if (now_in != old_story) ++moved_to[old_story][now_in];
+      }
     touched.insert(gaining.begin(), gaining.end());
 
     std::map<core::StoryId, int> before;
@@ -189,6 +242,19 @@ ClusterWriteResult Store::write_cluster_batch(const ClusterBatch& batch, core::T
     if (!members.empty())
       tx.exec_prepared("cluster_membership", members.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
                        epoch(now));
+    if (!moved_to.empty()) {
+      std::vector<std::int64_t> losing;
+      for (const auto& [story, destinations] : moved_to)
+        if (!merged_away.count(story)) losing.push_back(story);
+      std::vector<std::pair<core::StoryId, core::StoryId>> emptied;
+      for (const auto& r : tx.exec_prepared("story_live_members", to_json_array(losing)))
+        if (r[1].as<std::int64_t>() == 0)
+          if (const auto into = most_common(moved_to.at(r[0].as<std::int64_t>())))
+            emptied.emplace_back(r[0].as<std::int64_t>(), *into);
+      // Before the batch's own merges: a chain through a story merged below
+      // is then redirected by cluster_merge_story.
+      merges.insert(merges.begin(), emptied.begin(), emptied.end());
+    }
     for (const auto& [from, into] : merges) {
       tx.exec_prepared("cluster_merge_articles", from, into);
       tx.exec_prepared("cluster_merge_story", from, into);

@@ -13,6 +13,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -148,9 +149,16 @@ class Store {
   // that commits late can carry a lower change_seq than one already read, and
   // shows up on the next read from 0.
   std::vector<PendingArticle> pending_articles(std::int64_t after_seq, std::size_t limit);
+  // Calls visit for every article with sort_at >= since, in (sort_at, id)
+  // order, from one snapshot: the clusterer's window, to rebuild its state on
+  // taking the lock (kClustered: only articles already placed) or to
+  // recluster it (kAll). Returns how many.
+  std::size_t for_each_article_since(core::TimePoint since, WindowArticles which,
+                                     const std::function<void(PendingArticle&&)>& visit);
   // Writes the clusterer's decisions in one transaction: new stories, article
-  // memberships (story, duplicate_of, level, score, terms), merges; recomputes
-  // the touched stories' counts; records story_events and sends
+  // memberships (story, duplicate_of, level, score, terms), merges; a story
+  // left with no article by re-placed ones is merged into the story that took
+  // most of them; recomputes the touched stories' counts; records story_events and sends
   // NOTIFY feedclusterd_stories '<json>' per created/grew/merged event (delivered
   // on commit). Throws NotClustererError unless the clusterer lock is held.
   ClusterWriteResult write_cluster_batch(const ClusterBatch& batch, core::TimePoint now);

@@ -178,6 +178,9 @@ struct PendingArticle {
   std::optional<core::StoryId> story_id;  // set when re-offered after a change
 };
 
+// Which of the window's articles Store::for_each_article_since reads.
+enum class WindowArticles { kClustered, kAll };
+
 enum class DedupLevel { kSeed, kExact, kNear, kStory };
 const char* to_string(DedupLevel level);
 

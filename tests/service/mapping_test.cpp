@@ -1,12 +1,39 @@
 #include <gtest/gtest.h>
 
 #include "feed/feed.hpp"
+#include "service/clusterer.hpp"
 #include "service/mapping.hpp"
 
 namespace fcd::service {
 namespace {
 
 using namespace std::chrono_literals;
+
+TEST(Mapping, RebuiltStoriesTakeTheStoredIdMostOfTheirMembersHad) {
+  // Engine story 1 holds two articles of stored story 70 and one of 80; engine
+  // story 2 holds one of 80; engine story 3 is new ground (one of 70).
+  const auto ids = adopt_stored_story_ids({{1, 70}, {1, 70}, {1, 80}, {2, 80}, {3, 70}});
+  EXPECT_EQ(ids.database_id(1), 70);
+  EXPECT_EQ(ids.database_id(2), 80);
+  EXPECT_FALSE(ids.database_id(3).has_value());  // 70 is taken: a new story id
+}
+
+TEST(Mapping, ClusterTuningKnobsReachTheEngineAndBadOnesNameTheirLine) {
+  auto config = config::parse_config("[cluster]\nwindow = \"48h\"\n[cluster.tuning]\njoin_threshold_pair = 0.35\n",
+                                     "tuning.toml");
+  const auto options = cluster_engine_options(config);
+  EXPECT_EQ(options.window, 48h);
+  EXPECT_DOUBLE_EQ(options.join_threshold_pair, 0.35);
+
+  config = config::parse_config("[cluster.tuning]\n\nno_such_knob = 1\n", "tuning.toml");
+  try {
+    cluster_engine_options(config);
+    FAIL() << "an unknown knob was accepted";
+  } catch (const config::ConfigError& e) {
+    EXPECT_EQ(e.line(), 3);
+    EXPECT_EQ(e.key(), "cluster.tuning.no_such_knob");
+  }
+}
 
 TEST(Mapping, DisabledConfigSourcesAreLeftOutOfTheSync) {
   std::vector<config::SourceSettings> sources(2);
