@@ -92,14 +92,20 @@ ClusterStepResult Clusterer::step(core::TimePoint now) {
     change_seqs[article.id] = article.change_seq;
     decisions.push_back(engine_.add(cluster_article(article)));
   }
+  write(decisions, change_seqs, now, result.stories_created, result.stories_merged);
+  result.articles = pending.size();
+  return result;
+}
+
+void Clusterer::write(const std::vector<cluster::Decision>& decisions,
+                      const std::unordered_map<core::ArticleId, std::int64_t>& change_seqs, core::TimePoint now,
+                      std::size_t& stories_created, std::size_t& stories_merged) {
   const auto written = store_->write_cluster_batch(cluster_batch(decisions, change_seqs, engine_, story_ids_), now);
   for (const auto& [key, id] : written.story_ids) story_ids_.remember(key, id);
   for (const auto& event : written.events) {
-    if (event.kind == store::StoryEventKind::kCreated) ++result.stories_created;
-    if (event.kind == store::StoryEventKind::kMerged) ++result.stories_merged;
+    if (event.kind == store::StoryEventKind::kCreated) ++stories_created;
+    if (event.kind == store::StoryEventKind::kMerged) ++stories_merged;
   }
-  result.articles = pending.size();
-  return result;
 }
 
 ReclusterResult Clusterer::recluster(core::TimePoint since, core::TimePoint now) {
@@ -141,12 +147,7 @@ ReclusterResult Clusterer::recluster(core::TimePoint since, core::TimePoint now)
       decisions.push_back(placed[i].decision);
       change_seqs[placed[i].id] = placed[i].change_seq;
     }
-    const auto written = store_->write_cluster_batch(cluster_batch(decisions, change_seqs, engine_, story_ids_), now);
-    for (const auto& [key, id] : written.story_ids) story_ids_.remember(key, id);
-    for (const auto& event : written.events) {
-      if (event.kind == store::StoryEventKind::kCreated) ++result.stories_created;
-      if (event.kind == store::StoryEventKind::kMerged) ++result.stories_merged;
-    }
+    write(decisions, change_seqs, now, result.stories_created, result.stories_merged);
   }
   return result;
 }

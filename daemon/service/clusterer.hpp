@@ -74,6 +74,11 @@ class Clusterer {
   // Replays the window's already placed articles into a fresh engine, so new
   // articles can join the stories stored before a restart or a failover.
   std::size_t restore_window(core::TimePoint now);
+  // Writes one batch of decisions, remembers the database ids of new stories
+  // and counts the created and merged-away ones.
+  void write(const std::vector<cluster::Decision>& decisions,
+             const std::unordered_map<core::ArticleId, std::int64_t>& change_seqs, core::TimePoint now,
+             std::size_t& stories_created, std::size_t& stories_merged);
 
   store::StoreOptions store_options_;
   cluster::Engine engine_;

@@ -292,9 +292,9 @@ class Daemon::Impl {
     } pending_commit{*this};
     const auto report = co_await db_.run(
         [&source, &items, &outcome, now](store::Store& db) { return db.commit_poll(source.id, items, outcome, now); });
-    time_spent_.store += std::chrono::steady_clock::now() - commit_started;
-    metrics_.ingest_latency.observe(
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - commit_started).count());
+    const auto commit_took = std::chrono::steady_clock::now() - commit_started;
+    time_spent_.store += commit_took;
+    metrics_.ingest_latency.observe(std::chrono::duration<double>(commit_took).count());
     record(source, result, decision, report);
     if (outcome.new_url)
       log_->info("source {}: permanent redirect to {} held for {}; the source moves there (old URL kept in its "
@@ -327,7 +327,10 @@ class Daemon::Impl {
 
   // A source of a paused host goes back unpolled, due when the pause ends.
   asio::awaitable<void> defer(const store::ClaimedSource& source, core::TimePoint until) {
-    co_await db_.run([&source, until](store::Store& db) { return db.defer_poll(source.id, until); });
+    if (!co_await db_.run([&source, until](store::Store& db) { return db.defer_poll(source.id, until); })) {
+      log_->warn("source {}: lease lost before it could be deferred; whoever holds it now polls it", source.url);
+      co_return;
+    }
     log_->debug("source {}: its host is paused; not polled until {}", source.url, core::format_rfc3339(until));
     if (options_.print_polls)
       std::cout << source.url << ": - deferred, host paused until " << core::format_rfc3339(until) << std::endl;

@@ -19,7 +19,7 @@ std::vector<std::int64_t> to_vector(const std::set<std::int64_t>& ids) { return 
 
 // The columns read_article() expects, in its order.
 constexpr const char* kArticleColumns =
-    "SELECT id, change_seq, source_id, title, summary, content, url, canonical_url,"
+    "id, change_seq, source_id, title, summary, content, url, canonical_url,"
     " extract(epoch FROM published_at)::bigint, extract(epoch FROM first_seen_at)::bigint,"
     " extract(epoch FROM sort_at)::bigint, language, simhash, story_id";
 
@@ -55,7 +55,7 @@ std::optional<core::StoryId> most_common(const std::map<core::StoryId, int>& cou
 
 void prepare_cluster_statements(pqxx::connection& c) {
   c.prepare("cluster_pending",
-            std::string{kArticleColumns} +
+            std::string{"SELECT "} + kArticleColumns +
                 " FROM articles WHERE cluster_pending AND change_seq > $1 ORDER BY change_seq LIMIT $2");
   c.prepare("story_insert",
             "INSERT INTO stories (headline, first_seen, last_updated, top_terms)"
@@ -151,7 +151,7 @@ std::size_t Store::for_each_article_since(core::TimePoint since, WindowArticles 
     // articles than are worth holding as rows at once.
     pqxx::read_transaction tx(c);
     const std::string filter = which == WindowArticles::kClustered ? " AND story_id IS NOT NULL AND NOT cluster_pending" : "";
-    tx.exec_params(std::string{"DECLARE window_articles NO SCROLL CURSOR FOR "} + kArticleColumns +
+    tx.exec_params(std::string{"DECLARE window_articles NO SCROLL CURSOR FOR SELECT "} + kArticleColumns +
                        " FROM articles WHERE sort_at >= to_timestamp($1)" + filter + " ORDER BY sort_at, id",
                    epoch(since));
     std::size_t count = 0;
@@ -198,13 +198,11 @@ ClusterWriteResult Store::write_cluster_batch(const ClusterBatch& batch, core::T
 
     // Stories that may gain (targets) or lose (previous homes) articles.
     std::set<core::StoryId> gaining, touched;
-    std::vector<std::int64_t> article_ids;
     std::map<core::ArticleId, core::StoryId> new_story;
     nlohmann::json members = nlohmann::json::array();
     for (const auto& m : batch.memberships) {
       const auto story = story_of(m.story_key);
       gaining.insert(story);
-      article_ids.push_back(m.article_id);
       new_story[m.article_id] = story;
       members.push_back({{"article_id", m.article_id},
                          {"change_seq", m.change_seq},
@@ -226,13 +224,16 @@ ClusterWriteResult Store::write_cluster_batch(const ClusterBatch& batch, core::T
     // loses every article this way is merged into where most of them went,
     // so links to its id keep leading to its coverage.
     std::map<core::StoryId, std::map<core::StoryId, int>> moved_to;
-    if (!article_ids.empty())
+    if (!new_story.empty()) {
+      std::vector<std::int64_t> article_ids;
+      for (const auto& [article, story] : new_story) article_ids.push_back(article);
       for (const auto& r : tx.exec_prepared("cluster_old_stories", to_json_array(article_ids))) {
         const auto old_story = r[1].as<std::int64_t>();
         touched.insert(old_story);
         const auto now_in = new_story.at(r[0].as<std::int64_t>());
         if (now_in != old_story) ++moved_to[old_story][now_in];
       }
+    }
     touched.insert(gaining.begin(), gaining.end());
 
     std::map<core::StoryId, int> before;

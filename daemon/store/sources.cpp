@@ -16,6 +16,12 @@ constexpr const char* kSourceColumns =
     " extract(epoch FROM last_success_at)::bigint, last_status, last_error, error_count,"
     " lease_owner, extract(epoch FROM lease_expires_at)::bigint, drift_count";
 
+// What both claims return, in the order claimed_source() reads it.
+constexpr const char* kClaimedReturning =
+    " RETURNING s.id, s.url, s.etag, s.last_modified, s.poll_interval_s, s.error_count,"
+    " extract(epoch FROM s.lease_expires_at)::bigint, s.body_hash, s.pending_redirect_url,"
+    " extract(epoch FROM s.pending_redirect_since)::bigint";
+
 SourceRow read_source(const pqxx::row& r) {
   SourceRow s;
   s.id = r[0].as<std::int64_t>();
@@ -82,27 +88,23 @@ void prepare_source_statements(pqxx::connection& c) {
   // another claimer just leased is re-checked against the WHERE clause after
   // its lock is released, so it no longer qualifies.
   c.prepare("source_claim",
-            "WITH due AS ("
-            " SELECT id FROM sources"
-            " WHERE enabled AND (next_poll_at IS NULL OR next_poll_at <= to_timestamp($1))"
-            " AND (lease_expires_at IS NULL OR lease_expires_at <= to_timestamp($1))"
-            " ORDER BY next_poll_at NULLS FIRST, id LIMIT $3"
-            " FOR UPDATE SKIP LOCKED)"
-            " UPDATE sources s SET lease_owner = $2,"
-            " lease_expires_at = to_timestamp($1) + make_interval(secs => $4)"
-            " FROM due WHERE s.id = due.id"
-            " RETURNING s.id, s.url, s.etag, s.last_modified, s.poll_interval_s, s.error_count,"
-            " extract(epoch FROM s.lease_expires_at)::bigint, s.body_hash, s.pending_redirect_url,"
-            " extract(epoch FROM s.pending_redirect_since)::bigint");
+            std::string{"WITH due AS ("
+                        " SELECT id FROM sources"
+                        " WHERE enabled AND (next_poll_at IS NULL OR next_poll_at <= to_timestamp($1))"
+                        " AND (lease_expires_at IS NULL OR lease_expires_at <= to_timestamp($1))"
+                        " ORDER BY next_poll_at NULLS FIRST, id LIMIT $3"
+                        " FOR UPDATE SKIP LOCKED)"
+                        " UPDATE sources s SET lease_owner = $2,"
+                        " lease_expires_at = to_timestamp($1) + make_interval(secs => $4)"
+                        " FROM due WHERE s.id = due.id"} +
+                kClaimedReturning);
   c.prepare("source_make_due",
             "UPDATE sources SET next_poll_at = to_timestamp($1)"
             " WHERE enabled AND ($2::text IS NULL OR url = $2) RETURNING id");
   c.prepare("source_claim_url",
-            "UPDATE sources SET lease_owner = $2, lease_expires_at = to_timestamp($1) + make_interval(secs => $4)"
-            " WHERE url = $3 AND enabled AND (lease_expires_at IS NULL OR lease_expires_at <= to_timestamp($1))"
-            " RETURNING id, url, etag, last_modified, poll_interval_s, error_count,"
-            " extract(epoch FROM lease_expires_at)::bigint, body_hash, pending_redirect_url,"
-            " extract(epoch FROM pending_redirect_since)::bigint");
+            std::string{"UPDATE sources s SET lease_owner = $2, lease_expires_at = to_timestamp($1) + make_interval(secs => $4)"
+                        " WHERE url = $3 AND enabled AND (lease_expires_at IS NULL OR lease_expires_at <= to_timestamp($1))"} +
+                kClaimedReturning);
   c.prepare("source_release_all",
             "UPDATE sources SET lease_owner = NULL, lease_expires_at = NULL WHERE lease_owner = $1");
   c.prepare("source_defer",

@@ -104,22 +104,24 @@ TEST(Engine, CanonicalUrlMatchIsADuplicateOfTheEarliestCopy) {
   EXPECT_DOUBLE_EQ(b.score, 1.0);
 }
 
+// A wire story long enough to be judged by its body's shingles.
+const std::string kWireText =
+    "ANCHORAGE (Wire) - President Trump and Russian President Vladimir Putin will meet at a military base in "
+    "Anchorage on Friday, officials said on Tuesday, in the first face-to-face talks between the two leaders in "
+    "four years. Ukrainian President Zelenskyy will not attend, and European allies have asked to be consulted "
+    "before any deal on territory is discussed.";
+
 // Found by bench/soak: the updated original matched its own copy and was
 // written as a duplicate of itself (a check-constraint violation in the store).
 TEST(Engine, AnUpdatedOriginalIsNeverADuplicateOfItself) {
   Engine engine;
   warm_up(engine, 1000, kT0);
-  const std::string wire =
-      "ANCHORAGE (Wire) - President Trump and Russian President Vladimir Putin will meet at a military base in "
-      "Anchorage on Friday, officials said on Tuesday, in the first face-to-face talks between the two leaders in "
-      "four years. Ukrainian President Zelenskyy will not attend, and European allies have asked to be consulted "
-      "before any deal on territory is discussed.";
-  const Decision a = engine.add(article(1, "Wire", "Trump, Putin to meet in Anchorage", wire, kT0 + 1h, "https://wire.example/1"));
+  const Decision a = engine.add(article(1, "Wire", "Trump, Putin to meet in Anchorage", kWireText, kT0 + 1h, "https://wire.example/1"));
   const Decision b =
-      engine.add(article(2, "Paper A", "Trump and Putin to meet in Anchorage", wire, kT0 + 2h, "https://a.example/x"));
+      engine.add(article(2, "Paper A", "Trump and Putin to meet in Anchorage", kWireText, kT0 + 2h, "https://a.example/x"));
   ASSERT_EQ(b.duplicate_of, std::optional<core::ArticleId>(1));
   const Decision again =
-      engine.add(article(1, "Wire", "Trump, Putin to meet in Anchorage (updated)", wire, kT0 + 3h, "https://wire.example/1"));
+      engine.add(article(1, "Wire", "Trump, Putin to meet in Anchorage (updated)", kWireText, kT0 + 3h, "https://wire.example/1"));
   EXPECT_TRUE(again.update);
   EXPECT_FALSE(again.duplicate_of.has_value());
   EXPECT_EQ(again.story, a.story);
@@ -128,13 +130,8 @@ TEST(Engine, AnUpdatedOriginalIsNeverADuplicateOfItself) {
 TEST(Engine, NearDuplicateTextPointsAtTheFirstCopyInsideItsStory) {
   Engine engine;
   warm_up(engine, 1000, kT0);
-  const std::string wire =
-      "ANCHORAGE (Wire) - President Trump and Russian President Vladimir Putin will meet at a military base in "
-      "Anchorage on Friday, officials said on Tuesday, in the first face-to-face talks between the two leaders in "
-      "four years. Ukrainian President Zelenskyy will not attend, and European allies have asked to be consulted "
-      "before any deal on territory is discussed.";
-  const Decision a = engine.add(article(1, "Wire", "Trump, Putin to meet in Anchorage", wire, kT0 + 1h, "https://wire.example/1"));
-  std::string edited = wire;
+  const Decision a = engine.add(article(1, "Wire", "Trump, Putin to meet in Anchorage", kWireText, kT0 + 1h, "https://wire.example/1"));
+  std::string edited = kWireText;
   edited.replace(edited.find("on Tuesday"), 10, "on Wednesday");
   const Decision b =
       engine.add(article(2, "Paper A", "Trump and Putin to meet in Anchorage", edited, kT0 + 2h, "https://a.example/x"));
