@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <deque>
+#include <limits>
 #include <unordered_map>
 
 #include "cluster/url.hpp"
@@ -57,10 +58,11 @@ struct Story {
   double norm = 0;
   core::TimePoint first{}, last{};
   Seq headline = 0;
-  bool dirty = true;  // changed since the last merge pass
+  bool dirty = false;  // changed since the last merge pass (and listed in dirty_stories)
 };
 
-std::uint32_t term_id(std::string_view term) { return static_cast<TermId>(text::hash64(term)); }
+// Terms are keyed by the low 32 bits of their hash64.
+TermId term_id(std::uint64_t term_hash) { return static_cast<TermId>(term_hash); }
 
 double norm_of(const SparseVector& v) {
   double sum = 0;
@@ -68,40 +70,93 @@ double norm_of(const SparseVector& v) {
   return std::sqrt(sum);
 }
 
+// The first of len terms from first whose id is not below term. Branch-free
+// halving: a story sum is searched for each term of each candidate, and
+// which half holds the term is a coin toss the branch predictor loses.
+const text::WeightedTerm* lower_bound_term(const text::WeightedTerm* first, std::size_t len, TermId term) {
+  if (len == 0) return first;
+  while (len > 1) {
+    const std::size_t half = len / 2;
+    first = first[half].term < term ? first + half : first;
+    len -= half;
+  }
+  return first + (first->term < term);
+}
+
 // Dot product of a short vector with a long one, by binary search in the long one.
 double dot_lookup(const SparseVector& small, const SparseVector& large) {
   double sum = 0;
-  auto from = large.begin();
+  const text::WeightedTerm* from = large.data();
+  const text::WeightedTerm* const end = large.data() + large.size();
   for (const auto& t : small) {
-    from = std::lower_bound(from, large.end(), t.term,
-                            [](const text::WeightedTerm& w, TermId term) { return w.term < term; });
-    if (from == large.end()) break;
+    from = lower_bound_term(from, static_cast<std::size_t>(end - from), t.term);
+    if (from == end) break;
     if (from->term == t.term) sum += static_cast<double>(t.weight) * from->weight;
   }
   return sum;
 }
 
+// Dot product of two canonical vectors: by lookups in the longer one when
+// the other is far shorter (a small story against a large one in the merge
+// pass), else by one merge of both.
+double sparse_dot(const SparseVector& a, const SparseVector& b) {
+  if (a.size() * 8 < b.size()) return dot_lookup(a, b);
+  if (b.size() * 8 < a.size()) return dot_lookup(b, a);
+  return text::dot(a, b);
+}
+
+// The k heaviest terms of v, the ones keep_top would keep, without copying
+// all of v first (a story sum holds hundreds of terms; the merge pass wants 8).
+SparseVector top_terms(const SparseVector& v, std::size_t k) {
+  const auto heavier = [](const text::WeightedTerm& a, const text::WeightedTerm& b) {
+    return a.weight != b.weight ? a.weight > b.weight : a.term < b.term;
+  };
+  SparseVector top;  // heaviest first while collecting
+  if (k == 0) return top;
+  top.reserve(k + 1);
+  for (const auto& t : v) {
+    if (top.size() == k && !heavier(t, top.back())) continue;
+    top.insert(std::upper_bound(top.begin(), top.end(), t, heavier), t);
+    if (top.size() > k) top.pop_back();
+  }
+  std::sort(top.begin(), top.end(), [](const auto& a, const auto& b) { return a.term < b.term; });
+  return top;
+}
+
 // a += sign * b, dropping terms that cancel out. With only_present, terms
 // of b that a lacks are skipped: taking a member out of a pruned sum must
 // not put back the light terms the pruning dropped, as negative weights.
+// Merged in place from the back: a story sum holds hundreds of terms and is
+// updated on every join, so a new vector each time was mostly copying.
 void accumulate(SparseVector& a, const SparseVector& b, float sign, bool only_present = false) {
-  SparseVector out;
-  out.reserve(a.size() + b.size());
-  std::size_t i = 0, j = 0;
-  while (i < a.size() || j < b.size()) {
-    if (j == b.size() || (i < a.size() && a[i].term < b[j].term)) {
-      out.push_back(a[i++]);
-    } else if (i == a.size() || b[j].term < a[i].term) {
-      if (!only_present) out.push_back({b[j].term, sign * b[j].weight});
-      ++j;
-    } else {
-      const float w = a[i].weight + sign * b[j].weight;
-      if (std::fabs(w) > 1e-5f) out.push_back({a[i].term, w});
-      ++i;
-      ++j;
+  std::size_t added = 0;
+  if (!only_present) {
+    std::size_t i = 0;
+    for (const auto& t : b) {
+      while (i < a.size() && a[i].term < t.term) ++i;
+      added += i == a.size() || a[i].term != t.term;
     }
   }
-  a = std::move(out);
+  std::size_t i = a.size(), j = b.size();
+  // Grown by b's size only, not doubled: story sums are much of the state.
+  if (a.size() + added > a.capacity()) a.reserve(a.size() + b.size());
+  a.resize(a.size() + added);
+  std::size_t out = a.size();
+  bool cancelled = false;
+  while (j > 0) {
+    if (i > 0 && a[i - 1].term > b[j - 1].term) {
+      a[--out] = a[--i];
+    } else if (i > 0 && a[i - 1].term == b[j - 1].term) {
+      const float w = a[--i].weight + sign * b[--j].weight;
+      const bool cancels = std::fabs(w) <= 1e-5f;
+      a[--out] = {a[i].term, cancels ? std::numeric_limits<float>::quiet_NaN() : w};
+      cancelled = cancelled || cancels;
+    } else {
+      --j;
+      if (!only_present) a[--out] = {b[j].term, sign * b[j].weight};
+    }
+  }
+  if (cancelled) std::erase_if(a, [](const text::WeightedTerm& t) { return std::isnan(t.weight); });
 }
 
 }  // namespace
@@ -137,6 +192,10 @@ struct Engine::State {
   // the ids they visit, so decisions stay deterministic.
   std::unordered_map<core::StoryId, Story> stories;
   core::StoryId next_story = 1;
+  // Stories marked dirty since the last merge pass (ids may repeat, and may
+  // be gone): walking every story's node to find them cost more than the
+  // comparisons of the pass.
+  std::vector<core::StoryId> dirty_stories;
   core::TimePoint now{};
   bool started = false;
   std::size_t since_merge = 0;
@@ -170,31 +229,43 @@ struct Engine::State {
     return story.norm > 0 ? dot_lookup(v, story.sum) / story.norm : 0.0;
   }
 
-  // Is a better headline than b under the story's current centroid: an
-  // original before a copy, then the more central, then the earlier.
-  bool better_headline(const Story& story, Seq a, Seq b) const {
-    const Slot& x = *slot(a);
-    const Slot& y = *slot(b);
-    const bool xo = !x.duplicate_of.has_value(), yo = !y.duplicate_of.has_value();
-    if (xo != yo) return xo;
-    const double cx = centroid_cosine(x.vector, story), cy = centroid_cosine(y.vector, story);
-    if (std::fabs(cx - cy) > 1e-9) return cx > cy;
-    return a < b;
+  // How a member ranks as its story's headline under the current centroid.
+  struct HeadlineRank {
+    bool original = false;
+    double centrality = 0;
+    Seq seq = 0;
+  };
+
+  HeadlineRank headline_rank(const Story& story, Seq seq) const {
+    const Slot& s = *slot(seq);
+    return {!s.duplicate_of.has_value(), centroid_cosine(s.vector, story), seq};
+  }
+
+  // Is a a better headline than b: an original before a copy, then the more
+  // central, then the earlier.
+  static bool better_headline(const HeadlineRank& a, const HeadlineRank& b) {
+    if (a.original != b.original) return a.original;
+    if (std::fabs(a.centrality - b.centrality) > 1e-9) return a.centrality > b.centrality;
+    return a.seq < b.seq;
   }
 
   // The most central member, originals before copies; returns true when it
   // changed. Small stories, and large ones each time their size doubles, are
-  // scanned whole; otherwise only the newcomer challenges the current
-  // headline, so a join costs O(1) members, not O(story size).
+  // scanned whole (each member's centrality computed once); otherwise only
+  // the newcomer challenges the current headline, so a join costs O(1)
+  // members, not O(story size).
   bool choose_headline(Story& story, std::optional<Seq> newcomer) {
     const Seq before = story.headline;
     const std::size_t n = story.members.size();
     if (!newcomer || n <= kFullHeadlineScan || (n & (n - 1)) == 0 || slot(story.headline) == nullptr) {
-      Seq best = story.members.front();
-      for (Seq seq : story.members)
-        if (seq != best && better_headline(story, seq, best)) best = seq;
-      story.headline = best;
-    } else if (better_headline(story, *newcomer, story.headline)) {
+      HeadlineRank best = headline_rank(story, story.members.front());
+      for (Seq seq : story.members) {
+        if (seq == best.seq) continue;
+        const HeadlineRank rank = headline_rank(story, seq);
+        if (better_headline(rank, best)) best = rank;
+      }
+      story.headline = best.seq;
+    } else if (better_headline(headline_rank(story, *newcomer), headline_rank(story, story.headline))) {
       story.headline = *newcomer;
     }
     return story.headline != before;
@@ -205,7 +276,15 @@ struct Engine::State {
   // than the members themselves. Pruned to the heaviest max_story_terms
   // when it reaches twice that, so pruning costs O(1) amortised per term.
   void prune_sum(Story& story) const {
-    if (story.sum.size() >= 2 * options.max_story_terms) text::keep_top(story.sum, options.max_story_terms);
+    if (story.sum.size() < 2 * options.max_story_terms) return;
+    text::keep_top(story.sum, options.max_story_terms);
+    story.sum.shrink_to_fit();  // sums are updated in place, so nothing else gives the memory back
+  }
+
+  void mark_dirty(Story& story) {
+    if (story.dirty) return;
+    story.dirty = true;
+    dirty_stories.push_back(story.id);
   }
 
   void add_member(Story& story, Seq seq) {
@@ -221,7 +300,7 @@ struct Engine::State {
     accumulate(story.sum, s.vector, 1.0f);
     prune_sum(story);
     story.norm = norm_of(story.sum);
-    story.dirty = true;
+    mark_dirty(story);
   }
 
   // Takes an article out of its story; drops the story when it empties.
@@ -380,8 +459,7 @@ struct Engine::State {
 
   struct Vectorised {
     SparseVector vector;
-    // For the reasons: the feature each kept term came from, sorted by term.
-    std::vector<std::pair<TermId, std::uint32_t>> feature_of;
+    std::vector<TermId> ids;  // the term id of each feature of the analysis
     text::Analysis analysis;
   };
 
@@ -392,51 +470,39 @@ struct Engine::State {
     // Word idfs first, each looked up once; a two-word feature is taken to
     // be as rare as its rarer word (counting every phrase would fill the
     // frequency table with one-off pairs), read from the words' entries.
-    std::vector<TermId> ids(features.size());
-    std::vector<std::pair<TermId, double>> word_idf;
-    word_idf.reserve(features.size());
+    out.ids.resize(features.size());
+    std::vector<TermId> word_ids;
+    std::vector<std::uint32_t> word_features;
+    word_ids.reserve(features.size());
+    word_features.reserve(features.size());
     for (std::size_t i = 0; i < features.size(); ++i) {
-      ids[i] = term_id(features[i].term);
-      if (features[i].term.find(' ') == std::string::npos) word_idf.emplace_back(ids[i], df.idf(ids[i], t));
+      out.ids[i] = term_id(features[i].hash);
+      if (features[i].first_word == text::Feature::kNoWord) {
+        word_ids.push_back(out.ids[i]);
+        word_features.push_back(static_cast<std::uint32_t>(i));
+      }
     }
-    std::sort(word_idf.begin(), word_idf.end());
-    auto idf_of_word = [&](std::string_view word) {
-      const TermId id = term_id(word);
-      const auto it = std::lower_bound(word_idf.begin(), word_idf.end(), std::pair{id, 0.0});
-      return it != word_idf.end() && it->first == id ? it->second : df.idf(id, t);
-    };
+    std::vector<double> idf(features.size());
+    std::vector<double> word_idf(word_ids.size());
+    df.idf(word_ids, t, word_idf);
+    for (std::size_t k = 0; k < word_ids.size(); ++k) idf[word_features[k]] = word_idf[k];
     SparseVector raw;
     raw.reserve(features.size());
     for (std::size_t i = 0; i < features.size(); ++i) {
       const auto& f = features[i];
-      const std::size_t space = f.term.find(' ');
-      double idf = 0;
-      if (space == std::string::npos) {
-        idf = std::lower_bound(word_idf.begin(), word_idf.end(), std::pair{ids[i], 0.0})->second;
-      } else {
-        const std::string_view term(f.term);
-        idf = std::max(idf_of_word(term.substr(0, space)), idf_of_word(term.substr(space + 1)));
-      }
+      if (f.first_word != text::Feature::kNoWord) idf[i] = std::max(idf[f.first_word], idf[f.second_word]);
       // Sub-linear term frequency: a word repeated in a long body should not
       // outweigh a rare name said once.
       const double tf = f.weight >= 1.0f ? 1.0 + std::log(f.weight) : f.weight;
-      raw.push_back({ids[i], static_cast<float>(tf * idf)});
+      raw.push_back({out.ids[i], static_cast<float>(tf * idf[i])});
     }
     text::canonicalise(raw);
     text::keep_top(raw, options.max_terms);
     text::normalise(raw);
-    for (std::size_t i = 0; i < features.size(); ++i) {
-      const bool kept = std::binary_search(raw.begin(), raw.end(), text::WeightedTerm{ids[i], 0},
-                                           [](const auto& a, const auto& b) { return a.term < b.term; });
-      if (kept) out.feature_of.emplace_back(ids[i], static_cast<std::uint32_t>(i));
-    }
-    std::sort(out.feature_of.begin(), out.feature_of.end());
     if (count_frequencies) {
-      std::vector<TermId> distinct;
-      distinct.reserve(word_idf.size());
-      for (const auto& [id, idf] : word_idf) distinct.push_back(id);
-      distinct.erase(std::unique(distinct.begin(), distinct.end()), distinct.end());
-      df.add(distinct, t);
+      std::sort(word_ids.begin(), word_ids.end());
+      word_ids.erase(std::unique(word_ids.begin(), word_ids.end()), word_ids.end());
+      df.add(word_ids, t);
     }
     out.vector = std::move(raw);
     return out;
@@ -456,8 +522,9 @@ struct Engine::State {
     std::vector<std::string> out;
     for (const auto& [weight, term] : shared_terms) {
       if (out.size() == kMatchedTerms) break;
-      const auto it = std::lower_bound(v.feature_of.begin(), v.feature_of.end(), std::pair{term, 0u});
-      if (it != v.feature_of.end() && it->first == term) out.push_back(v.analysis.features[it->second].term);
+      // The first feature with the term's id names it (ids of two terms can collide).
+      const auto it = std::find(v.ids.begin(), v.ids.end(), term);
+      out.push_back(v.analysis.features[static_cast<std::size_t>(it - v.ids.begin())].term);
     }
     return out;
   }
@@ -663,17 +730,16 @@ struct Engine::State {
   std::vector<StoryEvent> merge_pass() {
     since_merge = 0;
     std::vector<StoryEvent> events;
-    std::vector<core::StoryId> dirty;
-    for (auto& [id, story] : stories)
-      if (story.dirty) dirty.push_back(id);
+    std::vector<core::StoryId> dirty = std::move(dirty_stories);
+    dirty_stories.clear();
     std::sort(dirty.begin(), dirty.end());
+    dirty.erase(std::unique(dirty.begin(), dirty.end()), dirty.end());
     for (core::StoryId id : dirty) {
       auto it = stories.find(id);
       if (it == stories.end()) continue;
       Story& story = it->second;
       story.dirty = false;
-      SparseVector top = story.sum;
-      text::keep_top(top, options.merge_top_terms);
+      const SparseVector top = top_terms(story.sum, options.merge_top_terms);
       std::vector<core::StoryId> hits;
       for (const auto& t : top) {
         for_each_posting(t.term, [&](Seq, core::StoryId other, float) {
@@ -700,7 +766,7 @@ struct Engine::State {
       double best = options.merge_threshold;
       for (core::StoryId other_id : candidates) {
         const Story& other = stories.at(other_id);
-        const double c = story.norm > 0 && other.norm > 0 ? text::dot(story.sum, other.sum) / (story.norm * other.norm)
+        const double c = story.norm > 0 && other.norm > 0 ? sparse_dot(story.sum, other.sum) / (story.norm * other.norm)
                                                           : 0.0;
         if (c >= best) {
           best = c;
@@ -720,7 +786,7 @@ struct Engine::State {
       kept.norm = norm_of(kept.sum);
       kept.first = std::min(kept.first, gone.first);
       kept.last = std::max(kept.last, gone.last);
-      kept.dirty = true;
+      mark_dirty(kept);
       stories.erase(younger);
       events.push_back({StoryEvent::Kind::kMerged, younger, older, {}});
       if (choose_headline(kept, std::nullopt))

@@ -13,6 +13,8 @@ namespace {
 
 struct Word {
   std::string stem;  // empty for a stop word or a fragment too short to mean anything
+  std::uint64_t hash = 0;  // hash64(stem)
+  std::uint32_t feature = 0;  // its index in the bag, once added
   Token::Kind kind = Token::Kind::kWord;
   bool name = false;  // a capitalised word that reads as a name here
 };
@@ -29,22 +31,52 @@ bool is_title_case(const std::vector<Token>& tokens, Language language) {
 }
 
 // Terms are told apart by a 64-bit hash (the engine keys them by 32 bits of
-// the same hash anyway), so the index stores no strings of its own.
+// the same hash anyway), so the index stores no strings of its own. A term's
+// string is made only the first time it is met.
 class FeatureBag {
  public:
-  void add(std::string term, Feature::Kind kind, float weight) {
+  // Adds weight to the term with this hash; returns its feature's index.
+  std::uint32_t add(std::string_view term, std::uint64_t hash, Feature::Kind kind, float weight) {
     const auto next = static_cast<std::uint32_t>(features_.size());
-    const std::uint32_t at = index_.try_set(hash64(term), next);
-    if (at == next)
-      features_.push_back(Feature{std::move(term), kind, weight});
-    else
+    const std::uint32_t at = index_.try_set(hash, next);
+    if (at == next) {
+      Feature f;
+      f.term = term;
+      f.hash = hash;
+      f.kind = kind;
+      f.weight = weight;
+      features_.push_back(std::move(f));
+    } else {
       features_[at].weight += weight;
+    }
+    return at;
   }
-  std::vector<Feature> take() { return std::move(features_); }
+
+  // Adds weight to the two-word term "first second", the first word's feature
+  // being at first_feature; the second's is looked up in take(), as it is
+  // added only after the phrase it ends.
+  void add_phrase(const Word& first, const Word& second, Feature::Kind kind, float weight) {
+    phrase_ = first.stem;
+    phrase_.push_back(' ');
+    phrase_.append(second.stem);
+    const std::uint32_t at = add(phrase_, hash64(phrase_), kind, weight);
+    if (features_[at].first_word == Feature::kNoWord) {
+      features_[at].first_word = first.feature;
+      second_words_.emplace_back(at, second.hash);
+    }
+  }
+
+  std::vector<Feature> take() {
+    for (const auto& [phrase, second_hash] : second_words_)
+      features_[phrase].second_word = index_.find(second_hash).value_or(Feature::kNoWord);
+    return std::move(features_);
+  }
 
  private:
   detail::FlatMap<std::uint64_t> index_;
   std::vector<Feature> features_;
+  std::vector<std::pair<std::uint32_t, std::uint64_t>> second_words_;  // phrase feature, hash of its second word
+  std::string phrase_;  // scratch
 };
 
 }  // namespace
@@ -68,24 +100,28 @@ Analysis Analyzer::analyze(std::string_view title, std::string_view body, Langua
   Stemmer& stemmer = stemmer_for(language);
 
   FeatureBag bag;
-  std::vector<std::string> folded_all;
-  auto process = [&](std::string_view text, bool is_title, std::vector<std::string>& folded) {
+  // hash64 of every folded token, title then body, for the shingles.
+  std::vector<std::uint64_t> token_hashes;
+  std::vector<Word> words;
+  auto process = [&](std::string_view text, bool is_title) {
     const float field_weight = is_title ? options_.title_weight : 1.0f;
     const bool phrases = is_title || options_.body_phrases;
     const std::vector<Token> tokens = tokenize(text);
     // Body text is prose in sentence case; only a title can be in Title Case.
     const bool title_case = is_title && is_title_case(tokens, language);
-    std::vector<Word> words;
-    words.reserve(tokens.size());
+    words.resize(tokens.size());
     for (std::size_t i = 0; i < tokens.size(); ++i) {
       const Token& t = tokens[i];
-      folded.push_back(t.text);
-      Word w;
+      token_hashes.push_back(hash64(t.text));
+      Word& w = words[i];
       w.kind = t.kind;
+      w.name = false;
+      w.stem.clear();
       if (t.kind == Token::Kind::kCjk) {
         w.stem = t.text;
       } else if (t.kind == Token::Kind::kNumber) {
-        w.stem = "#" + t.text;
+        w.stem.push_back('#');
+        w.stem.append(t.text);
       } else if (t.all_caps && t.text.size() >= 2) {
         w.stem = t.text;  // acronyms ("US", "IT") are not stop words and not stemmed
         w.name = true;
@@ -94,36 +130,30 @@ Analysis Analyzer::analyze(std::string_view title, std::string_view body, Langua
         const bool next_capitalised = i + 1 < tokens.size() && tokens[i + 1].capitalised;
         w.name = !title_case && t.capitalised && (!t.sentence_start || next_capitalised);
       }
-      words.push_back(std::move(w));
+      if (!w.stem.empty()) w.hash = hash64(w.stem);
     }
     for (std::size_t i = 0; i < words.size(); ++i) {
-      const Word& w = words[i];
+      Word& w = words[i];
       if (w.stem.empty()) continue;
       if (w.kind == Token::Kind::kNumber) {
-        bag.add(w.stem, Feature::Kind::kNumber, field_weight * options_.number_weight);
+        w.feature = bag.add(w.stem, w.hash, Feature::Kind::kNumber, field_weight * options_.number_weight);
         continue;
       }
-      bag.add(w.stem, w.name ? Feature::Kind::kName : Feature::Kind::kWord,
-              field_weight * (w.name ? options_.name_weight : 1.0f));
+      w.feature = bag.add(w.stem, w.hash, w.name ? Feature::Kind::kName : Feature::Kind::kWord,
+                          field_weight * (w.name ? options_.name_weight : 1.0f));
       if (!phrases || i + 1 >= words.size() || words[i + 1].stem.empty()) continue;
       const Word& next = words[i + 1];
       if (w.kind == Token::Kind::kCjk || next.kind == Token::Kind::kCjk) continue;
       const bool name_pair = w.name && next.name;
-      bag.add(w.stem + " " + next.stem, name_pair ? Feature::Kind::kName : Feature::Kind::kPhrase,
-              field_weight * options_.phrase_weight * (name_pair ? options_.name_weight : 1.0f));
+      bag.add_phrase(w, next, name_pair ? Feature::Kind::kName : Feature::Kind::kPhrase,
+                     field_weight * options_.phrase_weight * (name_pair ? options_.name_weight : 1.0f));
     }
   };
 
-  std::vector<std::string> folded_title;
-  process(title, true, folded_title);
-  std::vector<std::string> folded_body;
-  process(body, false, folded_body);
-
-  out.title_shingles = word_shingles(folded_title, 2);
-  folded_all = std::move(folded_title);
-  folded_all.insert(folded_all.end(), std::make_move_iterator(folded_body.begin()),
-                    std::make_move_iterator(folded_body.end()));
-  out.shingles = word_shingles(folded_all, options_.shingle_words);
+  process(title, true);
+  out.title_shingles = word_shingles(token_hashes, 2);
+  process(body, false);
+  out.shingles = word_shingles(token_hashes, options_.shingle_words);
   out.features = bag.take();
   return out;
 }

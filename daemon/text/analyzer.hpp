@@ -24,7 +24,12 @@ struct AnalyzerOptions {
 
 struct Feature {
   enum class Kind : std::uint8_t { kWord, kName, kNumber, kPhrase };
+  static constexpr std::uint32_t kNoWord = 0xFFFFFFFFu;
   std::string term;  // stem, "name1 name2" (phrases and names) or "#80000"
+  std::uint64_t hash = 0;  // hash64(term), so that users need not hash the term again
+  // For a two-word term, the indexes in Analysis::features of its two words'
+  // own features (so their document frequencies are at hand); else kNoWord.
+  std::uint32_t first_word = kNoWord, second_word = kNoWord;
   Kind kind = Kind::kWord;
   float weight = 0;  // term frequency times field and kind weights
 };

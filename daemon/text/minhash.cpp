@@ -23,14 +23,14 @@ std::uint64_t mix(std::uint64_t x) {
 
 std::uint64_t hash64(std::string_view bytes) { return XXH3_64bits(bytes.data(), bytes.size()); }
 
-std::vector<std::uint64_t> word_shingles(std::span<const std::string> words, std::size_t n) {
+std::vector<std::uint64_t> word_shingles(std::span<const std::uint64_t> word_hashes, std::size_t n) {
   std::vector<std::uint64_t> out;
-  if (words.empty() || n == 0) return out;
-  const std::size_t width = std::min(n, words.size());
-  out.reserve(words.size() - width + 1);
-  for (std::size_t i = 0; i + width <= words.size(); ++i) {
+  if (word_hashes.empty() || n == 0) return out;
+  const std::size_t width = std::min(n, word_hashes.size());
+  out.reserve(word_hashes.size() - width + 1);
+  for (std::size_t i = 0; i + width <= word_hashes.size(); ++i) {
     std::uint64_t h = 0;
-    for (std::size_t j = i; j < i + width; ++j) h = mix(h ^ hash64(words[j]));
+    for (std::size_t j = i; j < i + width; ++j) h = mix(h ^ word_hashes[j]);
     out.push_back(h);
   }
   return out;

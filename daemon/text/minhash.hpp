@@ -13,9 +13,10 @@ namespace fcd::text {
 // 64-bit hash of a string (XXH3); stable across runs and platforms.
 std::uint64_t hash64(std::string_view bytes);
 
-// Hashes of the overlapping n-word shingles of words; a text shorter than n
-// words yields one shingle of all of them, an empty one none.
-std::vector<std::uint64_t> word_shingles(std::span<const std::string> words, std::size_t n);
+// Hashes of the overlapping n-word shingles of a text given as the hash64 of
+// each of its words (each word hashed once, not once per shingle it is in);
+// a text shorter than n words yields one shingle of all of them, an empty one none.
+std::vector<std::uint64_t> word_shingles(std::span<const std::uint64_t> word_hashes, std::size_t n);
 
 inline constexpr std::size_t kMinHashSize = 16;
 inline constexpr std::size_t kMinHashBands = 4;  // of kMinHashSize / kMinHashBands rows each

@@ -57,8 +57,8 @@ Stemmer::~Stemmer() = default;
 Stemmer::Stemmer(Stemmer&&) noexcept = default;
 Stemmer& Stemmer::operator=(Stemmer&&) noexcept = default;
 
-std::string Stemmer::stem(std::string_view word) {
-  if (!handle_->stemmer) return std::string(word);
+std::string_view Stemmer::stem(std::string_view word) {
+  if (!handle_->stemmer) return word;
   auto& cache = handle_->cache;
   if (cache.empty()) cache.resize(kCachedStems);
   CachedStem& entry = cache[hash64(word) & (kCachedStems - 1)];

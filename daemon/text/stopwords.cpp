@@ -1,6 +1,6 @@
 #include "text/stopwords.hpp"
 
-#include <string>
+#include <string_view>
 #include <unordered_set>
 
 namespace fcd::text {
@@ -66,10 +66,11 @@ class StopWords {
       pos = end + 1;
     }
   }
-  bool contains(std::string_view word) const { return words_.find(std::string(word)) != words_.end(); }
+  bool contains(std::string_view word) const { return words_.contains(word); }
 
  private:
-  std::unordered_set<std::string> words_;
+  // Views into the static lists above: a lookup per token allocates nothing.
+  std::unordered_set<std::string_view> words_;
 };
 
 const StopWords& list_for(Language language) {

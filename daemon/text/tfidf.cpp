@@ -39,13 +39,13 @@ void keep_top(SparseVector& v, std::size_t k) {
 double dot(const SparseVector& a, const SparseVector& b) {
   double sum = 0;
   std::size_t i = 0, j = 0;
+  // The steps are branch-free: which side moves is a coin toss, and the
+  // merge pass runs this over story sums of hundreds of terms.
   while (i < a.size() && j < b.size()) {
-    if (a[i].term < b[j].term)
-      ++i;
-    else if (b[j].term < a[i].term)
-      ++j;
-    else
-      sum += static_cast<double>(a[i++].weight) * b[j++].weight;
+    const TermId x = a[i].term, y = b[j].term;
+    if (x == y) sum += static_cast<double>(a[i].weight) * b[j].weight;
+    i += x <= y;
+    j += y <= x;
   }
   return sum;
 }
@@ -95,8 +95,19 @@ double DocumentFrequencies::frequency(TermId term, core::TimePoint t) const {
 }
 
 double DocumentFrequencies::idf(TermId term, core::TimePoint t) const {
-  const double n = documents(t);
-  return std::max(0.1, std::log((n + 1.0) / (frequency(term, t) + 0.5)));
+  double out = 0;
+  idf(std::span(&term, 1), t, std::span(&out, 1));
+  return out;
+}
+
+void DocumentFrequencies::idf(std::span<const TermId> terms, core::TimePoint t, std::span<double> out) const {
+  const double scale = scale_at(t);
+  const double n = started_ ? total_ / scale : 0.0;
+  for (std::size_t i = 0; i < terms.size(); ++i) {
+    const auto bits = counts_.find(terms[i]);
+    const double frequency = bits ? std::bit_cast<float>(*bits) / scale : 0.0;
+    out[i] = std::max(0.1, std::log((n + 1.0) / (frequency + 0.5)));
+  }
 }
 
 }  // namespace fcd::text

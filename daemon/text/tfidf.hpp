@@ -44,6 +44,9 @@ class DocumentFrequencies {
   // Smoothed inverse document frequency at time t: ln((N + 1) / (df + 0.5)),
   // at least 0.1 so that no term weighs nothing.
   double idf(TermId term, core::TimePoint t) const;
+  // The same for many terms at once (out[i] for terms[i]; the spans are of one
+  // size): the decay is computed once, not twice per term.
+  void idf(std::span<const TermId> terms, core::TimePoint t, std::span<double> out) const;
 
   // Decayed number of documents holding term at time t.
   double frequency(TermId term, core::TimePoint t) const;

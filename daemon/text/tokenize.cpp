@@ -19,6 +19,12 @@ struct CodePoint {
 CodePoint next_code_point(std::string_view text, std::int32_t pos) {
   CodePoint cp;
   cp.begin = pos;
+  // Most news text is ASCII: one byte, one code point, no decoder.
+  if (const auto byte = static_cast<unsigned char>(text[static_cast<std::size_t>(pos)]); byte < 0x80) {
+    cp.value = byte;
+    cp.end = pos + 1;
+    return cp;
+  }
   U8_NEXT(reinterpret_cast<const std::uint8_t*>(text.data()), pos, static_cast<std::int32_t>(text.size()),
           cp.value);
   cp.end = pos;
@@ -69,7 +75,10 @@ class Tokenizer {
       if (is_word_char(cp.value)) {
         if (word_.empty()) word_begin_ = cp.begin;
         note_letter(cp.value);
-        word_.append(text_.substr(static_cast<std::size_t>(cp.begin), static_cast<std::size_t>(cp.end - cp.begin)));
+        if (cp.end - cp.begin == 1)
+          word_.push_back(text_[static_cast<std::size_t>(cp.begin)]);
+        else
+          word_.append(text_.substr(static_cast<std::size_t>(cp.begin), static_cast<std::size_t>(cp.end - cp.begin)));
         continue;
       }
       if (!word_.empty() && pos < size) {

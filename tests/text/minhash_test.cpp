@@ -5,12 +5,12 @@
 namespace fcd::text {
 namespace {
 
-std::vector<std::string> words(std::string_view text) {
-  std::vector<std::string> out;
+std::vector<std::uint64_t> words(std::string_view text) {
+  std::vector<std::uint64_t> out;
   std::size_t pos = 0;
   while (pos < text.size()) {
     const std::size_t end = std::min(text.find(' ', pos), text.size());
-    out.emplace_back(text.substr(pos, end - pos));
+    out.push_back(hash64(text.substr(pos, end - pos)));
     pos = end + 1;
   }
   return out;
