@@ -204,6 +204,15 @@ struct Engine::State {
   std::vector<float> score;
   std::vector<std::uint8_t> shared;
   std::vector<std::uint32_t> touched;
+  // What candidate search found per story, and where each story's entry is.
+  struct Evidence {
+    core::StoryId story;
+    double best;  // cosine of its best-matching member
+    std::uint32_t best_shared;  // terms shared with that member
+    std::uint32_t supporting;  // members with cosine >= support_cosine
+  };
+  std::vector<Evidence> evidence;
+  text::detail::FlatMap<core::StoryId> evidence_of;
 
   Slot* slot(Seq seq) {
     if (seq < base || seq - base >= slots.size()) return nullptr;
@@ -573,47 +582,43 @@ struct Engine::State {
         if (shared[index] < 255) ++shared[index];
       });
     }
-    struct Evidence {
-      core::StoryId story;
-      double best;
-      std::uint32_t best_shared;
-      std::uint32_t supporting;
-    };
-    std::vector<Evidence> evidence;
-    evidence.reserve(touched.size());
-    for (std::uint32_t index : touched)
-      evidence.push_back({story_at[index], score[index], shared[index],
-                          score[index] >= options.support_cosine ? 1u : 0u});
+    // One entry per story: its best member and how many members support
+    // it, gathered through a small map rather than by sorting every member.
+    evidence.clear();
+    evidence_of.clear();
+    for (std::uint32_t index : touched) {
+      const core::StoryId story = story_at[index];
+      const auto next = static_cast<std::uint32_t>(evidence.size());
+      const std::uint32_t at = evidence_of.try_set(story, next);
+      if (at == next) evidence.push_back({story, 0.0, 0, 0});
+      Evidence& e = evidence[at];
+      if (at == next || score[index] > e.best) {
+        e.best = score[index];
+        e.best_shared = shared[index];
+      }
+      e.supporting += score[index] >= options.support_cosine ? 1u : 0u;
+    }
     for (std::uint32_t index : touched) {
       score[index] = 0.0f;
       shared[index] = 0;
     }
-    std::sort(evidence.begin(), evidence.end(), [](const Evidence& a, const Evidence& b) {
-      return a.story != b.story ? a.story < b.story : a.best > b.best;
-    });
 
-    // One entry per story: its best member, ranked by that member's cosine.
-    // Only the best max_candidate_stories are scored against their centroid;
-    // a story whose best member is far behind theirs does not win.
-    std::vector<Evidence> candidates;
-    for (std::size_t i = 0; i < evidence.size();) {
-      std::size_t j = i;
-      std::uint32_t supporting = 0;
-      while (j < evidence.size() && evidence[j].story == evidence[i].story) supporting += evidence[j++].supporting;
-      Evidence top = evidence[i];
-      top.supporting = supporting;
-      i = j;
-      if (top.best >= kMinCandidateCosine && top.best_shared >= options.min_shared_terms) candidates.push_back(top);
-    }
+    // Stories ranked by their best member's cosine. Only the best
+    // max_candidate_stories are scored against their centroid; a story whose
+    // best member is far behind theirs does not win.
+    std::erase_if(evidence, [&](const Evidence& e) {
+      return e.best < kMinCandidateCosine || e.best_shared < options.min_shared_terms;
+    });
+    std::vector<Evidence>& candidates = evidence;
     if (candidates.size() > options.max_candidate_stories) {
       const auto keep = candidates.begin() + static_cast<std::ptrdiff_t>(options.max_candidate_stories);
       std::nth_element(candidates.begin(), keep, candidates.end(), [](const Evidence& a, const Evidence& b) {
         return a.best != b.best ? a.best > b.best : a.story < b.story;
       });
       candidates.erase(keep, candidates.end());
-      std::sort(candidates.begin(), candidates.end(),
-                [](const Evidence& a, const Evidence& b) { return a.story < b.story; });
     }
+    std::sort(candidates.begin(), candidates.end(),
+              [](const Evidence& a, const Evidence& b) { return a.story < b.story; });
 
     Choice choice;
     for (const Evidence& top : candidates) {

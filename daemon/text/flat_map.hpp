@@ -77,6 +77,12 @@ class FlatMap {
       if (c.value != kEmpty) fn(c.key, c.value);
   }
 
+  // Empties the map but keeps its cells, for maps refilled on every call.
+  void clear() {
+    for (Cell& c : cells_) c.value = kEmpty;
+    size_ = 0;
+  }
+
   std::size_t size() const { return size_; }
   std::size_t bytes() const { return cells_.capacity() * sizeof(Cell); }
 
