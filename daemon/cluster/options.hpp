@@ -60,9 +60,12 @@ struct EngineOptions {
   // At least this many terms shared with the best-matching member.
   std::size_t min_shared_terms = 1;
   // Time decay: no penalty within time_grace of the story's span, then the
-  // score falls by exp(-excess / time_scale).
+  // score falls by exp(-excess / time_scale). A day past the grace costs a
+  // story most of its score: the dev sets' events run their course within
+  // a day or two, and a slower decay (48 h) let recurring topics (a star's
+  // wedding, a product line) chain separate events on the sparse set.
   core::Duration time_grace = std::chrono::hours(12);
-  core::Duration time_scale = std::chrono::hours(48);
+  core::Duration time_scale = std::chrono::hours(12);
 
   // Converged stories merge: every merge_every articles, stories that changed
   // are compared by centroid cosine with stories sharing their top terms.
