@@ -31,48 +31,86 @@ nlohmann::json optional_text(const std::optional<std::string>& s) {
   return without_nul(*s);
 }
 
+// The source's new fetch state, written by both statements below; it
+// releases the lease. A permanent redirect moves the URL unless another
+// source already has it. A 410 disables the source as 'gone'.
+//   $1 source  $2 instance  $3 now  $4 success  $5 HTTP status  $6 etag
+//   $7 last_modified  $8 error  $9 next poll  $10 new URL
+//   $11 body hash  $12 pending redirect URL  $13 pending redirect first seen
+//   $14 gone (410)
+constexpr const char* kStateAssignments =
+    "last_polled_at = to_timestamp($3), last_status = $5,"
+    " etag = CASE WHEN $4 THEN coalesce($6, s.etag) ELSE s.etag END,"
+    " last_modified = CASE WHEN $4 THEN coalesce($7, s.last_modified) ELSE s.last_modified END,"
+    " last_error = CASE WHEN $4 THEN NULL ELSE $8 END,"
+    " error_count = CASE WHEN $4 THEN 0 ELSE s.error_count + 1 END,"
+    " last_success_at = CASE WHEN $4 THEN to_timestamp($3) ELSE s.last_success_at END,"
+    " next_poll_at = to_timestamp($9), lease_owner = NULL, lease_expires_at = NULL,"
+    " body_hash = coalesce($11::bigint, s.body_hash),"
+    " pending_redirect_url = $12::text, pending_redirect_since = to_timestamp($13),"
+    " enabled = s.enabled AND NOT $14, disabled_by = CASE WHEN $14 THEN 'gone' ELSE s.disabled_by END,"
+    " url_history = CASE WHEN $10::text IS NOT NULL AND $10 <> s.url"
+    " AND NOT EXISTS (SELECT 1 FROM sources o WHERE o.url = $10)"
+    " THEN s.url_history || jsonb_build_object('from', s.url, 'to', $10::text, 'at', to_timestamp($3))"
+    " ELSE s.url_history END,"
+    " url = CASE WHEN $10::text IS NOT NULL AND NOT EXISTS (SELECT 1 FROM sources o WHERE o.url = $10)"
+    " THEN $10 ELSE s.url END,"
+    " updated_at = now()";
+
+// Both statements run alone, outside BEGIN/COMMIT: one statement is one
+// transaction, so a poll costs one round trip instead of four (BEGIN, SET
+// LOCAL, the statement, COMMIT). The set_config call makes that transaction
+// not wait for its WAL flush (see commit_poll); it is evaluated only when
+// the lease is ours, and nothing is written otherwise.
+constexpr const char* kNoFlushWait = "set_config('synchronous_commit', 'off', true)";
+
 }  // namespace
 
 void prepare_ingest_statements(pqxx::connection& c) {
-  // The whole poll is ONE statement, so it is one transaction and one round
-  // trip: lease check, identity drift, the batched upsert and the source's
-  // new fetch state. Every part is conditioned on the lease: when it is no
-  // longer ours, the statement changes nothing and returns no 'L' row.
-  //   $1 source  $2 instance  $3 items (json)  $4 now  $5 future tolerance (s)
-  //   $6 drift window start  $7 success  $8 HTTP status  $9 etag
-  //   $10 last_modified  $11 error  $12 next poll  $13 new URL  $14 body hash
-  //   $15 pending redirect URL  $16 pending redirect first seen  $17 gone (410)
+  // A poll with items: lease check, identity drift, the batched upsert and
+  // the source's new fetch state, in one statement. Every part is
+  // conditioned on the lease: when it is no longer ours, the statement
+  // changes nothing and returns no 'L' row.
+  //   $1-$14 as kStateAssignments  $15 items (json)  $16 future tolerance (s)
+  //   $17 drift window start
   c.prepare(
       "ingest_poll",
-      std::string{
-          "WITH lease AS (SELECT id FROM sources WHERE id = $1 AND lease_owner = $2 FOR UPDATE),"
+      std::string{"WITH lease AS (SELECT id, "} + kNoFlushWait +
+          " FROM sources WHERE id = $1 AND lease_owner = $2 FOR UPDATE),"
           " incoming AS MATERIALIZED ("
           " SELECT i.ord, i.guid, i.url, i.canonical_url, coalesce(i.title, '') AS title,"
           " coalesce(i.summary, '') AS summary, coalesce(i.content, '') AS content, i.content_html, i.author,"
-          " to_timestamp(i.published) AS published, i.language, i.simhash,"
-          " fcd_content_hash(coalesce(i.title, ''), coalesce(i.summary, ''), coalesce(i.content, '')) AS hash,"
-          " fcd_url_path(coalesce(i.canonical_url, i.url)) AS path"
-          " FROM json_to_recordset($3::json) AS i("} +
+          " to_timestamp(i.published) AS published, i.language, i.simhash"
+          " FROM json_to_recordset($15::json) AS i(" +
           kItemColumns +
           ") WHERE EXISTS (SELECT 1 FROM lease)),"
           // Identity drift: an incoming guid the source has never used, whose
           // text fingerprint and URL path match a recent stored item whose own
           // guid is not in this poll. That item takes the new guid and values
           // (its id, first_seen_at and story stay). One match per side.
+          // Only new guids of a source with stored items can drift, so only
+          // theirs are fingerprinted here (a source's first poll, and the
+          // items it already has, cost no fingerprint beyond the generated
+          // columns of the rows written).
+          " fresh AS MATERIALIZED ("
+          " SELECT n.*, fcd_content_hash(n.title, n.summary, n.content) AS hash,"
+          " fcd_url_path(coalesce(n.canonical_url, n.url)) AS path"
+          " FROM incoming n"
+          " WHERE EXISTS (SELECT 1 FROM articles x WHERE x.source_id = $1)"
+          " AND NOT EXISTS (SELECT 1 FROM articles e WHERE e.source_id = $1 AND e.guid = n.guid)),"
           " candidates AS ("
           " SELECT DISTINCT ON (a.id) a.id, a.guid AS old_guid, a.url AS old_url, n.*"
-          " FROM incoming n"
+          " FROM fresh n"
           " JOIN articles a ON a.source_id = $1 AND a.content_hash = n.hash AND a.url_path = n.path"
-          " WHERE a.first_seen_at >= to_timestamp($6)"
-          " AND NOT EXISTS (SELECT 1 FROM articles e WHERE e.source_id = $1 AND e.guid = n.guid)"
+          " WHERE a.first_seen_at >= to_timestamp($17)"
           " AND NOT EXISTS (SELECT 1 FROM incoming o WHERE o.guid = a.guid)"
           " ORDER BY a.id, n.ord),"
           " picked AS (SELECT DISTINCT ON (guid) * FROM candidates ORDER BY guid, id),"
           " drift AS ("
           " UPDATE articles a SET guid = p.guid, url = p.url, canonical_url = p.canonical_url,"
           " content_html = p.content_html, author = p.author, published_at = p.published, language = p.language,"
-          " simhash = coalesce(p.simhash, a.simhash), updated_at = to_timestamp($4),"
-          " sort_at = CASE WHEN p.published IS NULL OR p.published > a.first_seen_at + make_interval(secs => $5)"
+          " simhash = coalesce(p.simhash, a.simhash), updated_at = to_timestamp($3),"
+          " sort_at = CASE WHEN p.published IS NULL OR p.published > a.first_seen_at + make_interval(secs => $16)"
           " THEN a.first_seen_at ELSE p.published END"
           " FROM picked p WHERE a.id = p.id"
           " RETURNING a.id, p.old_guid, p.guid AS new_guid, p.old_url, p.url AS new_url),"
@@ -84,9 +122,9 @@ void prepare_ingest_statements(pqxx::connection& c) {
           " INSERT INTO articles AS a (source_id, guid, url, canonical_url, title, summary, content,"
           " content_html, author, published_at, first_seen_at, updated_at, sort_at, language, simhash)"
           " SELECT $1, n.guid, n.url, n.canonical_url, n.title, n.summary, n.content, n.content_html, n.author,"
-          " n.published, to_timestamp($4), to_timestamp($4),"
-          " CASE WHEN n.published IS NULL OR n.published > to_timestamp($4) + make_interval(secs => $5)"
-          " THEN to_timestamp($4) ELSE n.published END, n.language, n.simhash"
+          " n.published, to_timestamp($3), to_timestamp($3),"
+          " CASE WHEN n.published IS NULL OR n.published > to_timestamp($3) + make_interval(secs => $16)"
+          " THEN to_timestamp($3) ELSE n.published END, n.language, n.simhash"
           " FROM incoming n WHERE NOT EXISTS (SELECT 1 FROM picked p WHERE p.guid = n.guid) ORDER BY n.ord"
           " ON CONFLICT (source_id, guid) DO UPDATE SET"
           " url = EXCLUDED.url, canonical_url = EXCLUDED.canonical_url, title = EXCLUDED.title,"
@@ -94,7 +132,7 @@ void prepare_ingest_statements(pqxx::connection& c) {
           " author = EXCLUDED.author, published_at = EXCLUDED.published_at, language = EXCLUDED.language,"
           " simhash = coalesce(EXCLUDED.simhash, a.simhash), updated_at = EXCLUDED.updated_at,"
           " sort_at = CASE WHEN EXCLUDED.published_at IS NULL"
-          " OR EXCLUDED.published_at > a.first_seen_at + make_interval(secs => $5)"
+          " OR EXCLUDED.published_at > a.first_seen_at + make_interval(secs => $16)"
           " THEN a.first_seen_at ELSE EXCLUDED.published_at END,"
           " change_seq = CASE WHEN (a.title, a.summary, a.content)"
           " IS DISTINCT FROM (EXCLUDED.title, EXCLUDED.summary, EXCLUDED.content)"
@@ -107,32 +145,20 @@ void prepare_ingest_statements(pqxx::connection& c) {
           " EXCLUDED.content, EXCLUDED.content_html, EXCLUDED.author, EXCLUDED.published_at,"
           " EXCLUDED.language)"
           " RETURNING a.id, a.xmax = 0 AS inserted),"
-          // The fetch state; releases the lease. A permanent redirect moves
-          // the URL unless another source already has it. A 410 disables the
-          // source as 'gone'.
-          " state AS ("
-          " UPDATE sources s SET last_polled_at = to_timestamp($4), last_status = $8,"
-          " etag = CASE WHEN $7 THEN coalesce($9, s.etag) ELSE s.etag END,"
-          " last_modified = CASE WHEN $7 THEN coalesce($10, s.last_modified) ELSE s.last_modified END,"
-          " last_error = CASE WHEN $7 THEN NULL ELSE $11 END,"
-          " error_count = CASE WHEN $7 THEN 0 ELSE s.error_count + 1 END,"
-          " last_success_at = CASE WHEN $7 THEN to_timestamp($4) ELSE s.last_success_at END,"
-          " next_poll_at = to_timestamp($12), lease_owner = NULL, lease_expires_at = NULL,"
-          " body_hash = coalesce($14::bigint, s.body_hash),"
-          " pending_redirect_url = $15::text, pending_redirect_since = to_timestamp($16),"
-          " enabled = s.enabled AND NOT $17, disabled_by = CASE WHEN $17 THEN 'gone' ELSE s.disabled_by END,"
-          " drift_count = s.drift_count + (SELECT count(*) FROM drift),"
-          " url_history = CASE WHEN $13::text IS NOT NULL AND $13 <> s.url"
-          " AND NOT EXISTS (SELECT 1 FROM sources o WHERE o.url = $13)"
-          " THEN s.url_history || jsonb_build_object('from', s.url, 'to', $13::text, 'at', to_timestamp($4))"
-          " ELSE s.url_history END,"
-          " url = CASE WHEN $13::text IS NOT NULL AND NOT EXISTS (SELECT 1 FROM sources o WHERE o.url = $13)"
-          " THEN $13 ELSE s.url END,"
-          " updated_at = now()"
+          " state AS (UPDATE sources s SET " +
+          kStateAssignments +
+          ", drift_count = s.drift_count + (SELECT count(*) FROM drift)"
           " FROM lease WHERE s.id = lease.id RETURNING s.id)"
           " SELECT 'L' AS kind, id, NULL::text, NULL::text, NULL::text, NULL::text FROM state"
           " UNION ALL SELECT 'D', id, old_guid, new_guid, old_url, new_url FROM drift"
           " UNION ALL SELECT CASE WHEN inserted THEN 'I' ELSE 'U' END, id, NULL, NULL, NULL, NULL FROM up");
+
+  // A poll without items (304, the same body, an error): the fetch state
+  // alone. The whole ingest statement would still open articles and its
+  // indexes for nothing; most polls of a warm pass are these. Returns the
+  // source's row only when the lease was ours.
+  c.prepare("poll_state", std::string{"UPDATE sources s SET "} + kStateAssignments +
+                              " WHERE s.id = $1 AND s.lease_owner = $2 RETURNING s.id, " + kNoFlushWait);
 }
 
 IngestReport Store::commit_poll(core::SourceId source, const std::vector<ArticleInput>& items,
@@ -181,38 +207,47 @@ IngestReport Store::commit_poll(core::SourceId source, const std::vector<Article
       pending_since = epoch(outcome.pending_redirect->first_seen);
     }
 
-    // One statement in a transaction that does not wait for its WAL flush:
-    // a poll can always be fetched again, so a server crash losing the last
-    // moments of polls costs only a re-poll (their leases expire), while
-    // waiting for a flush per poll capped a warm pass (all 304) at the
+    // One statement, so one transaction, that does not wait for its WAL
+    // flush: a poll can always be fetched again, so a server crash losing
+    // the last moments of polls costs only a re-poll (their leases expire),
+    // while waiting for a flush per poll capped a warm pass (all 304) at the
     // disk's fsync rate. The WAL is flushed in order, so a durable later
     // commit (a cluster decision) makes this poll durable too: nothing
     // durable can refer to a lost article.
-    pqxx::work tx(c);
-    tx.exec0("SET LOCAL synchronous_commit = off");
-    const auto rows = tx.exec_prepared(
-        "ingest_poll", source, impl_->options.instance_id, json, epoch(now),
-        static_cast<double>(impl_->options.future_tolerance.count()), epoch(now - impl_->options.drift_window),
-        outcome.success, outcome.http_status, outcome.etag, outcome.last_modified, outcome.error,
-        epoch(outcome.next_poll_at), outcome.new_url, body_hash, pending_url, pending_since, outcome.gone);
+    pqxx::nontransaction tx(c);
+    const pqxx::result rows =
+        batch.empty()
+            ? tx.exec_prepared("poll_state", source, impl_->options.instance_id, epoch(now), outcome.success,
+                               outcome.http_status, outcome.etag, outcome.last_modified, outcome.error,
+                               epoch(outcome.next_poll_at), outcome.new_url, body_hash, pending_url, pending_since,
+                               outcome.gone)
+            : tx.exec_prepared("ingest_poll", source, impl_->options.instance_id, epoch(now), outcome.success,
+                               outcome.http_status, outcome.etag, outcome.last_modified, outcome.error,
+                               epoch(outcome.next_poll_at), outcome.new_url, body_hash, pending_url, pending_since,
+                               outcome.gone, json, static_cast<double>(impl_->options.future_tolerance.count()),
+                               epoch(now - impl_->options.drift_window));
     bool leased = false;
     std::unordered_set<std::int64_t> updated;
-    for (const auto& r : rows) {
-      const char kind = r[0].c_str()[0];
-      const auto id = r[1].as<std::int64_t>();
-      if (kind == 'L') {
-        leased = true;
-      } else if (kind == 'I') {
-        ++report.inserted;
-      } else if (kind == 'U') {
-        updated.insert(id);
-      } else if (kind == 'D') {
-        updated.insert(id);
-        report.drifts.push_back({id, r[2].as<std::string>(), r[3].as<std::string>(), opt_string(r[4]), opt_string(r[5])});
+    if (batch.empty()) {
+      leased = !rows.empty();  // the source's row, when the lease was ours
+    } else {
+      for (const auto& r : rows) {
+        const char kind = r[0].c_str()[0];
+        const auto id = r[1].as<std::int64_t>();
+        if (kind == 'L') {
+          leased = true;
+        } else if (kind == 'I') {
+          ++report.inserted;
+        } else if (kind == 'U') {
+          updated.insert(id);
+        } else if (kind == 'D') {
+          updated.insert(id);
+          report.drifts.push_back(
+              {id, r[2].as<std::string>(), r[3].as<std::string>(), opt_string(r[4]), opt_string(r[5])});
+        }
       }
     }
     if (!leased) throw LeaseLostError(source, impl_->options.instance_id);
-    tx.commit();
     report.updated = static_cast<int>(updated.size());
     report.unchanged += static_cast<int>(batch.size()) - report.inserted - report.updated;
     return report;

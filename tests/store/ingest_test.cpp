@@ -266,6 +266,13 @@ TEST_F(IngestTest, CommitWithoutTheLeaseWritesNothing) {
   poll({item("a", "Alpha")}, kT0);
   EXPECT_THROW(store_->commit_poll(source_, {item("b", "Beta")}, ok(kT0), kT0), LeaseLostError);
   EXPECT_EQ(db_->scalar("SELECT count(*) FROM articles"), "1");
+  // A poll without items (a 304) takes the state-only path: same check.
+  const auto state = db_->scalar("SELECT (last_polled_at, next_poll_at, etag)::text FROM sources");
+  auto not_modified = ok(kT0 + core::Duration{7200});
+  not_modified.http_status = 304;
+  not_modified.etag = "\"v2\"";
+  EXPECT_THROW(store_->commit_poll(source_, {}, not_modified, kT0 + core::Duration{60}), LeaseLostError);
+  EXPECT_EQ(db_->scalar("SELECT (last_polled_at, next_poll_at, etag)::text FROM sources"), state);
 
   // Another instance took the expired lease over: the old holder's commit is refused.
   db_->exec("UPDATE sources SET next_poll_at = NULL");
