@@ -1,8 +1,13 @@
 #pragma once
 // Small UTF-8 helpers shared by the parser's translation units (private).
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 
@@ -22,6 +27,27 @@ void append_utf8(std::string& out, std::uint32_t cp);
 // The longest prefix of text no longer than max_bytes that ends on a UTF-8 boundary.
 std::size_t utf8_cut(std::string_view text, std::size_t max_bytes);
 
+// The length of the leading run of ASCII bytes, sixteen bytes at a time where
+// SSE2 is there: nearly all feed text is ASCII, and the checks that only matter
+// for other bytes start where this stops.
+inline std::size_t ascii_prefix_length(std::string_view text) {
+  const char* const begin = text.data();
+  const char* const end = begin + text.size();
+  const char* p = begin;
+#ifdef __SSE2__
+  for (; end - p >= 16; p += 16) {
+    if (_mm_movemask_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))) != 0) break;
+  }
+#else
+  for (std::uint64_t chunk; end - p >= 8; p += 8) {
+    std::memcpy(&chunk, p, 8);
+    if ((chunk & 0x8080808080808080ULL) != 0) break;
+  }
+#endif
+  while (p < end && static_cast<unsigned char>(*p) < 0x80) ++p;
+  return static_cast<std::size_t>(p - begin);
+}
+
 // True for the ASCII whitespace XML and HTML fold: space, tab, CR, LF, FF.
 inline bool is_space(char c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
@@ -29,8 +55,21 @@ inline bool is_space(char c) {
 
 inline char ascii_lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
 
-bool iequals(std::string_view a, std::string_view b);
+// Inline: the date parser and the element dispatch call these millions of times
+// on a large feed, nearly always on words that differ in length or first letter.
+inline bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (ascii_lower(a[i]) != ascii_lower(b[i])) return false;
+  return true;
+}
+
+inline std::string_view trim(std::string_view text) {
+  while (!text.empty() && is_space(text.front())) text.remove_prefix(1);
+  while (!text.empty() && is_space(text.back())) text.remove_suffix(1);
+  return text;
+}
+
 std::string to_lower(std::string_view text);
-std::string_view trim(std::string_view text);
 
 }  // namespace fcd::feed::detail

@@ -24,6 +24,22 @@ TEST(ParseDate, Rfc822Variants) {
   EXPECT_EQ(parse_date("Sun Jan  4 16:29:06 2004"), utc("2004-01-04T16:29:06Z"));
 }
 
+// The form read at fixed positions, and its near misses, which the general
+// reading takes: both must agree.
+TEST(ParseDate, Rfc1123FixedFormAndNearMisses) {
+  EXPECT_EQ(parse_date("Fri, 15 Aug 2025 20:30:00 +0530"), utc("2025-08-15T15:00:00Z"));
+  EXPECT_EQ(parse_date("fri, 15 aug 2025 15:00:00 GMT"), utc("2025-08-15T15:00:00Z"));
+  EXPECT_EQ(parse_date("Fri, 14 Aug 2025 24:00:00 GMT"), utc("2025-08-15T00:00:00Z"));
+  EXPECT_EQ(parse_date("Fri, 15 Aug 2025 15:00:00 gmt"), utc("2025-08-15T15:00:00Z"));
+  EXPECT_EQ(parse_date("Fri, 15 Aug 2025 15:00:00 Sun"), utc("2025-08-15T15:00:00Z")) << "a weekday, not a zone";
+  EXPECT_EQ(parse_date("Fri, 15 Aug 2025 15:00:00 +0000 (UTC)"), utc("2025-08-15T15:00:00Z"));
+  EXPECT_EQ(parse_date("Fri, 15 Aug 2025 15:00:00 GMT+1"), utc("2025-08-15T14:00:00Z"));
+  EXPECT_EQ(parse_date("Fri, 5 Aug 2025 15:00:00 GMT"), utc("2025-08-05T15:00:00Z"));
+  for (const char* bad : {"Fri, 00 Aug 2025 15:00:00 GMT", "Fri, 15 Aug 2025 15:00:00 +9999", "Mar, 15 Aug 2025 15:00:00 GMT",
+                          "Fri, 15 Aug 2025 15:00:00 Mar", "Fri, 31 Sep 2025 15:00:00 GMT", "Fri, 15 Aug 2025 15:0a:00 GMT"})
+    EXPECT_FALSE(parse_date(bad).has_value()) << bad;
+}
+
 TEST(ParseDate, IsoVariants) {
   EXPECT_EQ(parse_date("2025-08-15T15:00:00Z"), utc("2025-08-15T15:00:00Z"));
   EXPECT_EQ(parse_date("2025-08-15T17:00:00+02:00"), utc("2025-08-15T15:00:00Z"));
