@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <initializer_list>
 #include <unordered_map>
 #include <vector>
 
@@ -131,7 +132,10 @@ class TextSink {
     while (p < end && !at_markup) {
 #ifdef __SSE2__
       // Sixteen bytes at a time while they are plain text with single spaces
-      // (most of a description): copied as they are.
+      // (most of a description): copied as they are. At the first byte that
+      // needs care (markup, a control character, a second space) the plain
+      // bytes before it are kept from the same copy, so the byte loop below
+      // starts right at that byte.
       while (end - p >= 16) {
         const __m128i chunk = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
         const __m128i control = _mm_cmpeq_epi8(_mm_min_epu8(chunk, _mm_set1_epi8(0x1F)), chunk);
@@ -139,11 +143,19 @@ class TextSink {
             _mm_or_si128(_mm_cmpeq_epi8(chunk, _mm_set1_epi8('<')), _mm_cmpeq_epi8(chunk, _mm_set1_epi8('&')));
         const auto stops = static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(control, markup)));
         const auto spaces = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(chunk, _mm_set1_epi8(' '))));
-        if (stops != 0 || (spaces & (spaces << 1)) != 0 || (spaces & after_space) != 0) break;
-        _mm_storeu_si128(reinterpret_cast<__m128i*>(out), chunk);
-        p += 16;
-        out += 16;
-        after_space = spaces >> 15;
+        const unsigned careful = stops | (spaces & (spaces << 1)) | (spaces & after_space);
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(out), chunk);  // room was made for all of s
+        if (careful == 0) {
+          p += 16;
+          out += 16;
+          after_space = spaces >> 15;
+          continue;
+        }
+        const auto plain = static_cast<unsigned>(__builtin_ctz(careful));
+        if (plain > 0) after_space = (spaces >> (plain - 1)) & 1;
+        p += plain;
+        out += plain;
+        break;
       }
 #endif
       // Byte by byte through the sixteen the fast path refused, then back to it.
@@ -290,25 +302,44 @@ Tag parse_tag(std::string_view html, std::size_t pos, bool want_attributes) {
 
 enum class ElementKind : std::uint8_t { kInline, kBlock, kRawText };
 
-// One hash lookup per tag: html_to_text meets hundreds of thousands of tags in
-// a large feed.
+// Decided by length first, then by a few comparisons: html_to_text meets
+// hundreds of thousands of tags in a large feed, and this is cheaper per tag
+// than hashing the name.
 ElementKind element_kind(std::string_view name) {
-  static const std::unordered_map<std::string_view, ElementKind> kKinds = [] {
-    std::unordered_map<std::string_view, ElementKind> kinds;
-    // Elements whose content is never text for a reader.
-    for (std::string_view raw : {"script", "style", "template", "noscript", "iframe", "object", "svg", "math",
-                                 "noembed", "noframes", "textarea", "select"})
-      kinds.emplace(raw, ElementKind::kRawText);
-    // Elements that separate words when their tags are removed.
-    for (std::string_view block : {"address", "article", "aside", "blockquote", "br", "dd", "div", "dl", "dt",
-                                   "figcaption", "figure", "footer", "h1", "h2", "h3", "h4", "h5", "h6", "header",
-                                   "hr", "li", "main", "nav", "ol", "p", "pre", "section", "table", "tbody", "td",
-                                   "th", "thead", "tr", "ul"})
-      kinds.emplace(block, ElementKind::kBlock);
-    return kinds;
-  }();
-  const auto found = kKinds.find(name);
-  return found == kKinds.end() ? ElementKind::kInline : found->second;
+  const auto in = [name](std::initializer_list<std::string_view> names) {
+    return std::find(names.begin(), names.end(), name) != names.end();
+  };
+  // Raw text: elements whose content is never text for a reader. Block:
+  // elements that separate words when their tags are removed.
+  switch (name.size()) {
+    case 1: return name[0] == 'p' ? ElementKind::kBlock : ElementKind::kInline;
+    case 2:
+      return (name[0] == 'h' && name[1] >= '1' && name[1] <= '6') ||
+                     in({"br", "dd", "dl", "dt", "hr", "li", "ol", "td", "th", "tr", "ul"})
+                 ? ElementKind::kBlock
+                 : ElementKind::kInline;
+    case 3:
+      if (name == "svg") return ElementKind::kRawText;
+      return in({"div", "nav", "pre"}) ? ElementKind::kBlock : ElementKind::kInline;
+    case 4:
+      if (name == "math") return ElementKind::kRawText;
+      return name == "main" ? ElementKind::kBlock : ElementKind::kInline;
+    case 5:
+      if (name == "style") return ElementKind::kRawText;
+      return in({"aside", "table", "tbody", "thead"}) ? ElementKind::kBlock : ElementKind::kInline;
+    case 6:
+      if (in({"script", "iframe", "object", "select"})) return ElementKind::kRawText;
+      return in({"figure", "footer", "header", "section"}) ? ElementKind::kBlock : ElementKind::kInline;
+    case 7:
+      if (name == "noembed") return ElementKind::kRawText;
+      return in({"address", "article"}) ? ElementKind::kBlock : ElementKind::kInline;
+    case 8:
+      return in({"template", "noscript", "noframes", "textarea"}) ? ElementKind::kRawText : ElementKind::kInline;
+    case 10:
+      return in({"blockquote", "figcaption"}) ? ElementKind::kBlock : ElementKind::kInline;
+    default:
+      return ElementKind::kInline;
+  }
 }
 
 bool is_raw_text(std::string_view name) { return element_kind(name) == ElementKind::kRawText; }

@@ -17,6 +17,22 @@ TEST(HtmlToText, StripsTagsDecodesAndFolds) {
   EXPECT_EQ(html_to_text("unterminated <b"), "unterminated");
 }
 
+TEST(HtmlToText, BlockAndRawTextElementsAndLongRuns) {
+  EXPECT_EQ(html_to_text("<h3>a</h3><li>b</li><blockquote>c</blockquote><noscript>d</noscript><textarea>e</textarea>"
+                         "<figcaption>f</figcaption>g<span>h</span><svg><text>i</text></svg><h7>j</h7>k"),
+            "a b c f gh jk");
+  // Sixteen-byte blocks with markup, control characters and doubled spaces at every offset.
+  const std::string words = "abcdefghijklmnopqrstuvwxyz0123456789";
+  for (std::size_t at = 0; at < 40; ++at) {
+    std::string html = words + words;
+    html.insert(at, "  \t<b>&amp;</b>\n ");
+    std::string expected = words + words;
+    expected.insert(at, " & ");
+    if (at == 0) expected.erase(0, 1);
+    EXPECT_EQ(html_to_text(html), expected) << at;
+  }
+}
+
 TEST(SanitizeHtml, KeepsAllowListOnly) {
   EXPECT_EQ(sanitize_html("<p onclick=\"x()\" class=\"c\">Hi <b>there</b></p>"), "<p>Hi <b>there</b></p>");
   EXPECT_EQ(sanitize_html("<script>alert(1)</script><style>b{}</style>ok"), "ok");
