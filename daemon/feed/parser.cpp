@@ -3,10 +3,12 @@
 #include <libxml/SAX2.h>
 #include <libxml/entities.h>
 #include <libxml/parserInternals.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include <algorithm>
 #include <array>
-#include <cctype>
 #include <charconv>
 #include <cstring>
 #include <unordered_map>
@@ -52,6 +54,44 @@ Ns classify_namespace(const xmlChar* uri) {
   if (u == "http://www.itunes.com/dtds/podcast-1.0.dtd") return Ns::kItunes;
   if (u == "http://www.w3.org/XML/1998/namespace") return Ns::kXml;
   return Ns::kOther;
+}
+
+// The element names the dispatchers act on (one enumerator may have several
+// spellings). libxml2 hands every element name interned in the parser's
+// dictionary, so FeedReader::name_of classifies each spelling once per document
+// and then finds it by its address: a large feed has hundreds of thousands of
+// elements but a few dozen distinct names, and comparing each against every
+// name a dispatcher knows was a visible part of the parse.
+enum class Name : std::uint8_t {
+  kOther, kAuthor, kBody, kCategory, kChannel, kCloud, kContent, kContributor, kCreated, kCreator, kDate,
+  kDescription, kDiv, kEmail, kEnclosure, kEncoded, kEntry, kFullitem, kGuid, kId, kIdentifier, kImage,
+  kIssued, kItem, kLanguage, kLastBuildDate, kLink, kModified, kName, kPubDate, kPublished, kSkipDays,
+  kSkipHours, kSource, kSubject, kSubtitle, kSummary, kTagline, kTextInput, kThumbnail, kTitle, kTtl,
+  kUpdated, kUpdateFrequency, kUpdatePeriod,
+};
+
+constexpr std::array<std::pair<std::string_view, Name>, 45> kNames = {{
+    {"author", Name::kAuthor}, {"body", Name::kBody}, {"category", Name::kCategory},
+    {"channel", Name::kChannel}, {"cloud", Name::kCloud}, {"content", Name::kContent},
+    {"contributor", Name::kContributor}, {"created", Name::kCreated}, {"creator", Name::kCreator},
+    {"date", Name::kDate}, {"description", Name::kDescription}, {"div", Name::kDiv}, {"email", Name::kEmail},
+    {"enclosure", Name::kEnclosure}, {"encoded", Name::kEncoded}, {"entry", Name::kEntry},
+    {"fullitem", Name::kFullitem}, {"guid", Name::kGuid}, {"id", Name::kId},
+    {"identifier", Name::kIdentifier}, {"image", Name::kImage}, {"issued", Name::kIssued},
+    {"item", Name::kItem}, {"language", Name::kLanguage}, {"lastBuildDate", Name::kLastBuildDate},
+    {"link", Name::kLink}, {"modified", Name::kModified}, {"name", Name::kName}, {"pubDate", Name::kPubDate},
+    {"published", Name::kPublished}, {"skipDays", Name::kSkipDays}, {"skipHours", Name::kSkipHours},
+    {"source", Name::kSource}, {"subject", Name::kSubject}, {"subtitle", Name::kSubtitle},
+    {"summary", Name::kSummary}, {"tagline", Name::kTagline}, {"textinput", Name::kTextInput},
+    {"textInput", Name::kTextInput}, {"thumbnail", Name::kThumbnail}, {"title", Name::kTitle},
+    {"ttl", Name::kTtl}, {"updated", Name::kUpdated}, {"updateFrequency", Name::kUpdateFrequency},
+    {"updatePeriod", Name::kUpdatePeriod},
+}};
+
+Name classify_name(std::string_view local) {
+  for (const auto& [spelling, name] : kNames)
+    if (spelling == local) return name;
+  return Name::kOther;
 }
 
 enum class Field : std::uint8_t {
@@ -181,12 +221,7 @@ int windows1252_byte(std::uint32_t cp) {
 // windows-1252 and encoded again ("â€™" for "’"), and C1 control characters
 // that stand for windows-1252 punctuation (&#146; for "’").
 void repair_text(std::string& text) {
-  std::size_t i = 0;
-  for (std::uint64_t chunk; i + 8 <= text.size(); i += 8) {
-    std::memcpy(&chunk, text.data() + i, 8);
-    if ((chunk & 0x8080808080808080ULL) != 0) break;
-  }
-  while (i < text.size() && static_cast<unsigned char>(text[i]) < 0x80) ++i;
+  const std::size_t i = detail::ascii_prefix_length(text);
   if (i == text.size()) return;
   // Mojibake starts with a UTF-8 lead byte read as a character (Ã, â, Å ...)
   // followed by a continuation byte read as one; anything else is real text.
@@ -231,11 +266,22 @@ void repair_text(std::string& text) {
   text = std::move(out);
 }
 
-bool is_name_start(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == ':' ||
-         static_cast<unsigned char>(c) >= 0x80;
-}
-bool is_name_char(char c) { return is_name_start(c) || (c >= '0' && c <= '9') || c == '-' || c == '.'; }
+// Bytes of an XML name, as a table: is_reference reads every byte of the
+// million references in a large feed of escaped HTML. Bytes of multi-byte
+// characters count as name bytes.
+enum NameByte : std::uint8_t { kNameStart = 1, kNameRest = 2 };
+constexpr std::array<std::uint8_t, 256> kNameBytes = [] {
+  std::array<std::uint8_t, 256> bytes{};
+  for (std::size_t c = 0; c < bytes.size(); ++c) {
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == ':' || c >= 0x80)
+      bytes[c] = kNameStart | kNameRest;
+    else if ((c >= '0' && c <= '9') || c == '-' || c == '.')
+      bytes[c] = kNameRest;
+  }
+  return bytes;
+}();
+bool is_name_start(char c) { return (kNameBytes[static_cast<unsigned char>(c)] & kNameStart) != 0; }
+bool is_name_char(char c) { return (kNameBytes[static_cast<unsigned char>(c)] & kNameRest) != 0; }
 
 // True when text[pos] == '&' starts a well-formed reference ("&name;", "&#10;", "&#x1F;").
 bool is_reference(std::string_view text, std::size_t pos) {
@@ -245,9 +291,10 @@ bool is_reference(std::string_view text, std::size_t pos) {
     const bool hex = i < text.size() && text[i] == 'x';
     if (hex) ++i;
     const std::size_t start = i;
-    while (i < text.size() && (std::isdigit(static_cast<unsigned char>(text[i])) ||
-                               (hex && std::isxdigit(static_cast<unsigned char>(text[i])))))
-      ++i;
+    const auto is_digit = [hex](char c) {
+      return (c >= '0' && c <= '9') || (hex && ((c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')));
+    };
+    while (i < text.size() && is_digit(text[i])) ++i;
     return i > start && i < text.size() && text[i] == ';';
   }
   if (i >= text.size() || !is_name_start(text[i])) return false;
@@ -295,6 +342,23 @@ class LiteralSections {
   std::size_t section_end_ = 0;  // end of the section that starts at scanned_, or 0
 };
 
+// Calls on_ampersand(position) for every '&' in text, in order. Sixteen bytes
+// are searched at a time: escaped HTML puts a million '&' into a 50 MB feed,
+// and a library search per '&' cost more than checking them.
+template <class OnAmpersand>
+void for_each_ampersand(std::string_view text, OnAmpersand on_ampersand) {
+  std::size_t i = 0;
+#ifdef __SSE2__
+  for (; i + 16 <= text.size(); i += 16) {
+    const __m128i chunk = _mm_loadu_si128(reinterpret_cast<const __m128i*>(text.data() + i));
+    auto hits = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(chunk, _mm_set1_epi8('&'))));
+    for (; hits != 0; hits &= hits - 1) on_ampersand(i + static_cast<std::size_t>(__builtin_ctz(hits)));
+  }
+#endif
+  for (; i < text.size(); ++i)
+    if (text[i] == '&') on_ampersand(i);
+}
+
 // Feeds are full of bare '&' in URLs and titles ("?a=1&b=2", "Q&A"), which XML
 // forbids and libxml2's recovery drops with the following name. Rewriting them
 // to "&amp;" (outside comments and CDATA) keeps the text the author meant.
@@ -304,8 +368,8 @@ std::optional<std::string> escape_stray_ampersands(std::string_view text, std::s
   std::optional<std::string> out;
   LiteralSections literal(text);
   std::size_t copied = 0;
-  for (std::size_t hit = text.find('&'); hit != std::string_view::npos; hit = text.find('&', hit + 1)) {
-    if (is_reference(text, hit) || literal.contains(hit)) continue;
+  for_each_ampersand(text, [&](std::size_t hit) {
+    if (is_reference(text, hit) || literal.contains(hit)) return;
     if (!out) {
       out.emplace();
       out->reserve(text.size() + 64);
@@ -314,7 +378,7 @@ std::optional<std::string> escape_stray_ampersands(std::string_view text, std::s
     out->append(text.substr(copied, hit + 1 - copied));
     out->append("amp;");
     copied = hit + 1;
-  }
+  });
   if (out) out->append(text.substr(copied));
   return out;
 }
@@ -411,10 +475,12 @@ class FeedReader {
     return b.empty() ? std::string(detail::trim(url)) : resolve_url(b, url);
   }
   void detect_root(Ns ns, const xmlChar* uri, std::string_view local, const Attributes& attributes);
-  void dispatch(Ns ns, std::string_view local, const Attributes& attributes);
-  void dispatch_rss(std::string_view local, const Attributes& attributes);
-  void dispatch_atom(Ns ns, std::string_view local, const Attributes& attributes);
-  void dispatch_extension(Ns ns, std::string_view local, const Attributes& attributes);
+  Name name_of(const xmlChar* local);
+  Ns namespace_of(const xmlChar* uri);
+  void dispatch(Ns ns, Name name, const Attributes& attributes);
+  void dispatch_rss(Name name, const Attributes& attributes);
+  void dispatch_atom(Ns ns, Name name, const Attributes& attributes);
+  void dispatch_extension(Ns ns, Name name, const Attributes& attributes);
   void begin_capture(Field field, TextType type);
   void finish_capture();
   void assign(Field field, std::string plain, std::string html, bool truncated, std::size_t base_index);
@@ -452,6 +518,17 @@ class FeedReader {
   std::unordered_map<std::string, std::unique_ptr<LiteralEntity>> unknown_entities_;
   std::string alias_uri_;      // the root's unrecognised namespace, read as alias_ns_
   Ns alias_ns_ = Ns::kNone;
+  // Element names classified so far, by their address in libxml2's dictionary
+  // (direct-mapped: a collision only costs a new classification).
+  struct NameSlot {
+    const xmlChar* spelling = nullptr;
+    Name name = Name::kOther;
+  };
+  std::array<NameSlot, 64> names_{};
+  // The last namespace URI classified, by address (also interned by libxml2):
+  // elements of one namespace tend to come in runs.
+  const xmlChar* last_uri_ = nullptr;
+  Ns last_ns_ = Ns::kNone;
 };
 
 FeedReader* reader_of(void* context) {
@@ -566,9 +643,9 @@ void FeedReader::on_start(const xmlChar* local_name, const xmlChar* uri, int nb_
                           const xmlChar** attribute_data) {
   ++depth_;
   if (depth_ > options_.limits.max_depth) return;
-  const std::string_view local = reinterpret_cast<const char*>(local_name);
   const Attributes attributes{nb_attributes, attribute_data};
   if (capture_.active) {
+    const std::string_view local = reinterpret_cast<const char*>(local_name);
     if (!capture_.markup) {
       std::string escaped;
       append_escaped(escaped, capture_.buf.data(), capture_.buf.size());
@@ -601,16 +678,37 @@ void FeedReader::on_start(const xmlChar* local_name, const xmlChar* uri, int nb_
     bases_.push_back(resolve(bases_.size() - 1, xml_base));
     base_pushed_[depth_] = 1;
   }
-  Ns ns = classify_namespace(uri);
+  Ns ns = namespace_of(uri);
   if (depth_ == 1) {
-    detect_root(ns, uri, local, attributes);
+    detect_root(ns, uri, reinterpret_cast<const char*>(local_name), attributes);
     return;
   }
   if (alias_ns_ != Ns::kNone && (uri == nullptr ? alias_uri_.empty() && ns == Ns::kNone
                                                 : ns == Ns::kOther && alias_uri_ == reinterpret_cast<const char*>(uri)))
     ns = alias_ns_;
   if (!feed_.is_feed || ignore_depth_ != 0) return;
-  dispatch(ns, local, attributes);
+  dispatch(ns, name_of(local_name), attributes);
+}
+
+Name FeedReader::name_of(const xmlChar* local) {
+  const auto address = reinterpret_cast<std::uintptr_t>(local);
+  NameSlot& slot = names_[((address * 0x9E3779B97F4A7C15ULL) >> 32) % names_.size()];
+  if (slot.spelling == local) return slot.name;
+  const Name name = classify_name(reinterpret_cast<const char*>(local));
+  // Only a dictionary string is sure to keep its address and text for the whole parse.
+  if (xmlDictOwns(context_->dict, local) == 1) slot = {local, name};
+  return name;
+}
+
+Ns FeedReader::namespace_of(const xmlChar* uri) {
+  if (uri == nullptr) return Ns::kNone;
+  if (uri == last_uri_) return last_ns_;
+  const Ns ns = classify_namespace(uri);
+  if (xmlDictOwns(context_->dict, uri) == 1) {
+    last_uri_ = uri;
+    last_ns_ = ns;
+  }
+  return ns;
 }
 
 void FeedReader::on_end(const xmlChar* local_name) {
@@ -693,7 +791,7 @@ void FeedReader::detect_root(Ns ns, const xmlChar* uri, std::string_view local, 
   }
 }
 
-void FeedReader::dispatch(Ns ns, std::string_view local, const Attributes& attributes) {
+void FeedReader::dispatch(Ns ns, Name name, const Attributes& attributes) {
   // Inside an entry only its own children count: an <id> inside some unknown
   // child element is not the entry's id.
   const bool nested = entry_ && depth_ != entry_depth_ + 1 && author_depth_ == 0;
@@ -702,47 +800,47 @@ void FeedReader::dispatch(Ns ns, std::string_view local, const Attributes& attri
     case Ns::kRss10:
     case Ns::kRss090:
     case Ns::kRssAlias:
-      if (feed_.format == FeedFormat::kRdf && local == "channel" && ns == Ns::kRss090) feed_.version = "0.90";
-      if (!nested) dispatch_rss(local, attributes);
+      if (feed_.format == FeedFormat::kRdf && name == Name::kChannel && ns == Ns::kRss090) feed_.version = "0.90";
+      if (!nested) dispatch_rss(name, attributes);
       return;
     case Ns::kAtom10:
     case Ns::kAtom03:
-      if (!nested) dispatch_atom(ns, local, attributes);
+      if (!nested) dispatch_atom(ns, name, attributes);
       return;
     default:
-      dispatch_extension(ns, local, attributes);
+      dispatch_extension(ns, name, attributes);
   }
 }
 
-void FeedReader::dispatch_rss(std::string_view local, const Attributes& attributes) {
+void FeedReader::dispatch_rss(Name name, const Attributes& attributes) {
   if (feed_.format == FeedFormat::kAtom) return;
-  if (local == "item") {
+  if (name == Name::kItem) {
     if (!entry_) begin_entry(attributes);
     return;
   }
-  if (local == "image" || local == "textinput" || local == "textInput" || local == "source" ||
-      local == "cloud" || local == "skipHours" || local == "skipDays") {
+  if (name == Name::kImage || name == Name::kTextInput || name == Name::kSource ||
+      name == Name::kCloud || name == Name::kSkipHours || name == Name::kSkipDays) {
     ignore_depth_ = depth_;
     return;
   }
   if (entry_) {
-    if (local == "title") begin_capture(Field::kTitle, TextType::kHtml);
-    else if (local == "link") begin_capture(Field::kLink, TextType::kPlain);
-    else if (local == "description")
+    if (name == Name::kTitle) begin_capture(Field::kTitle, TextType::kHtml);
+    else if (name == Name::kLink) begin_capture(Field::kLink, TextType::kPlain);
+    else if (name == Name::kDescription)
       begin_capture(entry_->has_summary_element ? Field::kContent : Field::kSummary, TextType::kHtml);
-    else if (local == "summary") {
+    else if (name == Name::kSummary) {
       // Some feeds carry both: the short <summary> and the full <description>.
       entry_->has_summary_element = true;
       entry_->entry.summary.clear();
       begin_capture(Field::kSummary, TextType::kHtml);
-    } else if (local == "fullitem") begin_capture(Field::kContent, TextType::kHtml);
-    else if (local == "pubDate") begin_capture(Field::kPublished, TextType::kPlain);
-    else if (local == "author") begin_capture(Field::kAuthor, TextType::kPlain);
-    else if (local == "category") begin_capture(Field::kCategory, TextType::kPlain);
-    else if (local == "guid") {
+    } else if (name == Name::kFullitem) begin_capture(Field::kContent, TextType::kHtml);
+    else if (name == Name::kPubDate) begin_capture(Field::kPublished, TextType::kPlain);
+    else if (name == Name::kAuthor) begin_capture(Field::kAuthor, TextType::kPlain);
+    else if (name == Name::kCategory) begin_capture(Field::kCategory, TextType::kPlain);
+    else if (name == Name::kGuid) {
       entry_->guid_is_permalink = !iequals(detail::trim(attributes.get("isPermaLink")), "false");
       begin_capture(Field::kId, TextType::kPlain);
-    } else if (local == "enclosure") {
+    } else if (name == Name::kEnclosure) {
       const std::string url = attributes.get("url");
       if (!detail::trim(url).empty())
         entry_->entry.enclosures.push_back({resolve(bases_.size() - 1, url), std::string(attributes.get("type")),
@@ -750,13 +848,13 @@ void FeedReader::dispatch_rss(std::string_view local, const Attributes& attribut
     }
     return;
   }
-  if (local == "title") begin_capture(Field::kFeedTitle, TextType::kHtml);
-  else if (local == "link") begin_capture(Field::kFeedLink, TextType::kPlain);
-  else if (local == "description") begin_capture(Field::kFeedSubtitle, TextType::kHtml);
-  else if (local == "language") begin_capture(Field::kFeedLanguage, TextType::kPlain);
-  else if (local == "lastBuildDate") begin_capture(Field::kFeedUpdated, TextType::kPlain);
-  else if (local == "pubDate") begin_capture(Field::kFeedPubDate, TextType::kPlain);
-  else if (local == "ttl") begin_capture(Field::kFeedTtl, TextType::kPlain);
+  if (name == Name::kTitle) begin_capture(Field::kFeedTitle, TextType::kHtml);
+  else if (name == Name::kLink) begin_capture(Field::kFeedLink, TextType::kPlain);
+  else if (name == Name::kDescription) begin_capture(Field::kFeedSubtitle, TextType::kHtml);
+  else if (name == Name::kLanguage) begin_capture(Field::kFeedLanguage, TextType::kPlain);
+  else if (name == Name::kLastBuildDate) begin_capture(Field::kFeedUpdated, TextType::kPlain);
+  else if (name == Name::kPubDate) begin_capture(Field::kFeedPubDate, TextType::kPlain);
+  else if (name == Name::kTtl) begin_capture(Field::kFeedTtl, TextType::kPlain);
 }
 
 TextType FeedReader::atom_text_type(Ns ns, const Attributes& attributes) {
@@ -776,25 +874,25 @@ TextType FeedReader::atom_text_type(Ns ns, const Attributes& attributes) {
   return TextType::kPlain;
 }
 
-void FeedReader::dispatch_atom(Ns ns, std::string_view local, const Attributes& attributes) {
-  if (local == "entry") {
+void FeedReader::dispatch_atom(Ns ns, Name name, const Attributes& attributes) {
+  if (name == Name::kEntry) {
     if (!entry_ && feed_.format == FeedFormat::kAtom) begin_entry(attributes);
     return;
   }
-  if (local == "source" || local == "contributor") {
+  if (name == Name::kSource || name == Name::kContributor) {
     ignore_depth_ = depth_;
     return;
   }
-  if (local == "author") {
+  if (name == Name::kAuthor) {
     author_depth_ = depth_;
     return;
   }
   if (author_depth_ != 0) {
-    if (local == "name") begin_capture(entry_ ? Field::kAuthorName : Field::kFeedAuthor, TextType::kPlain);
-    else if (local == "email" && entry_) begin_capture(Field::kAuthorEmail, TextType::kPlain);
+    if (name == Name::kName) begin_capture(entry_ ? Field::kAuthorName : Field::kFeedAuthor, TextType::kPlain);
+    else if (name == Name::kEmail && entry_) begin_capture(Field::kAuthorEmail, TextType::kPlain);
     return;
   }
-  if (local == "link") {
+  if (name == Name::kLink) {
     const std::string href = attributes.get("href");
     std::string rel = detail::to_lower(detail::trim(attributes.get("rel")));
     if (rel.empty()) rel = "alternate";
@@ -818,81 +916,81 @@ void FeedReader::dispatch_atom(Ns ns, std::string_view local, const Attributes& 
   }
   if (feed_.format != FeedFormat::kAtom) return;
   if (entry_) {
-    if (local == "title") begin_capture(Field::kTitle, atom_text_type(ns, attributes));
-    else if (local == "summary") begin_capture(Field::kSummary, atom_text_type(ns, attributes));
-    else if (local == "content" && attributes.get("src").empty())
+    if (name == Name::kTitle) begin_capture(Field::kTitle, atom_text_type(ns, attributes));
+    else if (name == Name::kSummary) begin_capture(Field::kSummary, atom_text_type(ns, attributes));
+    else if (name == Name::kContent && attributes.get("src").empty())
       begin_capture(Field::kContent, atom_text_type(ns, attributes));
-    else if (local == "id") begin_capture(Field::kId, TextType::kPlain);
-    else if (local == "updated" || local == "modified") begin_capture(Field::kUpdated, TextType::kPlain);
-    else if (local == "published") begin_capture(Field::kPublishedOverride, TextType::kPlain);
-    else if (local == "issued") begin_capture(Field::kPublished, TextType::kPlain);
-    else if (local == "created") begin_capture(Field::kFallbackDate, TextType::kPlain);
-    else if (local == "category") {
+    else if (name == Name::kId) begin_capture(Field::kId, TextType::kPlain);
+    else if (name == Name::kUpdated || name == Name::kModified) begin_capture(Field::kUpdated, TextType::kPlain);
+    else if (name == Name::kPublished) begin_capture(Field::kPublishedOverride, TextType::kPlain);
+    else if (name == Name::kIssued) begin_capture(Field::kPublished, TextType::kPlain);
+    else if (name == Name::kCreated) begin_capture(Field::kFallbackDate, TextType::kPlain);
+    else if (name == Name::kCategory) {
       std::string term = fold_whitespace(attributes.get("term"));
       if (term.empty()) term = fold_whitespace(attributes.get("label"));
       if (!term.empty()) entry_->entry.categories.push_back(std::move(term));
     }
     return;
   }
-  if (local == "title") begin_capture(Field::kFeedTitle, atom_text_type(ns, attributes));
-  else if (local == "subtitle" || local == "tagline") begin_capture(Field::kFeedSubtitle, atom_text_type(ns, attributes));
-  else if (local == "updated" || local == "modified") begin_capture(Field::kFeedUpdated, TextType::kPlain);
+  if (name == Name::kTitle) begin_capture(Field::kFeedTitle, atom_text_type(ns, attributes));
+  else if (name == Name::kSubtitle || name == Name::kTagline) begin_capture(Field::kFeedSubtitle, atom_text_type(ns, attributes));
+  else if (name == Name::kUpdated || name == Name::kModified) begin_capture(Field::kFeedUpdated, TextType::kPlain);
 }
 
-void FeedReader::dispatch_extension(Ns ns, std::string_view local, const Attributes& attributes) {
+void FeedReader::dispatch_extension(Ns ns, Name name, const Attributes& attributes) {
   switch (ns) {
     case Ns::kDc:
       if (entry_) {
-        if (local == "title") begin_capture(Field::kTitle, TextType::kHtml);
-        else if (local == "creator" || local == "author") begin_capture(Field::kAuthor, TextType::kPlain);
-        else if (local == "date") begin_capture(Field::kUpdated, TextType::kPlain);
-        else if (local == "subject") begin_capture(Field::kCategory, TextType::kPlain);
-        else if (local == "description") begin_capture(Field::kSummary, TextType::kHtml);
-        else if (local == "identifier") begin_capture(Field::kId, TextType::kPlain);
+        if (name == Name::kTitle) begin_capture(Field::kTitle, TextType::kHtml);
+        else if (name == Name::kCreator || name == Name::kAuthor) begin_capture(Field::kAuthor, TextType::kPlain);
+        else if (name == Name::kDate) begin_capture(Field::kUpdated, TextType::kPlain);
+        else if (name == Name::kSubject) begin_capture(Field::kCategory, TextType::kPlain);
+        else if (name == Name::kDescription) begin_capture(Field::kSummary, TextType::kHtml);
+        else if (name == Name::kIdentifier) begin_capture(Field::kId, TextType::kPlain);
       } else {
-        if (local == "title") begin_capture(Field::kFeedTitle, TextType::kHtml);
-        else if (local == "language") begin_capture(Field::kFeedLanguage, TextType::kPlain);
-        else if (local == "date") begin_capture(Field::kFeedUpdated, TextType::kPlain);
-        else if (local == "description") begin_capture(Field::kFeedSubtitle, TextType::kHtml);
+        if (name == Name::kTitle) begin_capture(Field::kFeedTitle, TextType::kHtml);
+        else if (name == Name::kLanguage) begin_capture(Field::kFeedLanguage, TextType::kPlain);
+        else if (name == Name::kDate) begin_capture(Field::kFeedUpdated, TextType::kPlain);
+        else if (name == Name::kDescription) begin_capture(Field::kFeedSubtitle, TextType::kHtml);
       }
       return;
     case Ns::kDcTerms:
-      if (local == "modified") begin_capture(entry_ ? Field::kUpdated : Field::kFeedUpdated, TextType::kPlain);
-      else if (entry_ && (local == "issued" || local == "created")) begin_capture(Field::kFallbackDate, TextType::kPlain);
+      if (name == Name::kModified) begin_capture(entry_ ? Field::kUpdated : Field::kFeedUpdated, TextType::kPlain);
+      else if (entry_ && (name == Name::kIssued || name == Name::kCreated)) begin_capture(Field::kFallbackDate, TextType::kPlain);
       return;
     case Ns::kContent:
-      if (entry_ && local == "encoded") begin_capture(Field::kContent, TextType::kHtml);
+      if (entry_ && name == Name::kEncoded) begin_capture(Field::kContent, TextType::kHtml);
       return;
     case Ns::kMedia:
       if (!entry_) return;
-      if (local == "content") {
+      if (name == Name::kContent) {
         const std::string url = attributes.get("url");
         if (!detail::trim(url).empty())
           entry_->entry.enclosures.push_back({resolve(bases_.size() - 1, url), std::string(attributes.get("type")),
                                               parse_length(attributes.get("fileSize"))});
-      } else if (local == "thumbnail") {
+      } else if (name == Name::kThumbnail) {
         const std::string url = attributes.get("url");
         if (entry_->entry.thumbnail.empty() && !detail::trim(url).empty())
           entry_->entry.thumbnail = resolve(bases_.size() - 1, url);
-      } else if (local == "description") {
+      } else if (name == Name::kDescription) {
         begin_capture(Field::kMediaDescription,
                       iequals(attributes.get("type"), "html") ? TextType::kHtml : TextType::kPlain);
-      } else if (local == "title") {
+      } else if (name == Name::kTitle) {
         begin_capture(Field::kMediaTitle, TextType::kPlain);
       }
       return;
     case Ns::kSy:
       if (entry_) return;
-      if (local == "updatePeriod") begin_capture(Field::kFeedSyPeriod, TextType::kPlain);
-      else if (local == "updateFrequency") begin_capture(Field::kFeedSyFrequency, TextType::kPlain);
+      if (name == Name::kUpdatePeriod) begin_capture(Field::kFeedSyPeriod, TextType::kPlain);
+      else if (name == Name::kUpdateFrequency) begin_capture(Field::kFeedSyFrequency, TextType::kPlain);
       return;
     case Ns::kXhtml:
-      if (entry_ && (local == "body" || local == "div") && entry_->entry.content_html.empty())
+      if (entry_ && (name == Name::kBody || name == Name::kDiv) && entry_->entry.content_html.empty())
         begin_capture(Field::kContent, TextType::kXhtml);
       return;
     case Ns::kItunes:
-      if (local == "author") begin_capture(entry_ ? Field::kItunesAuthor : Field::kFeedAuthor, TextType::kPlain);
-      else if (entry_ && local == "summary") begin_capture(Field::kMediaDescription, TextType::kPlain);
+      if (name == Name::kAuthor) begin_capture(entry_ ? Field::kItunesAuthor : Field::kFeedAuthor, TextType::kPlain);
+      else if (entry_ && name == Name::kSummary) begin_capture(Field::kMediaDescription, TextType::kPlain);
       return;
     default:
       return;

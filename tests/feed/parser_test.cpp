@@ -56,6 +56,31 @@ TEST(ParseFeed, Rss2WithExtensions) {
   EXPECT_EQ(parse_feed(fixture("rss2_extensions.xml"), options).entries[2].id, third.id);
 }
 
+// Element names are classified once and then found by address; far more
+// distinct names than that cache has slots must not confuse one for another.
+TEST(ParseFeed, ManyDistinctElementNames) {
+  std::string xml = "<rss version=\"2.0\" xmlns:dc=\"http://purl.org/dc/elements/1.1/\"><channel><title>T</title>";
+  for (int i = 0; i < 300; ++i) xml += "<x" + std::to_string(i) + ">v</x" + std::to_string(i) + ">";
+  for (int i = 0; i < 50; ++i) {
+    const std::string n = std::to_string(i);
+    xml += "<item><y" + n + "/><title>t" + n + "</title><z" + n + ">no</z" + n + "><guid>g" + n +
+           "</guid><dc:creator>a" + n + "</dc:creator><dc:x" + n + ">no</dc:x" + n + "><description>d" + n +
+           "</description></item>";
+  }
+  xml += "</channel></rss>";
+  const ParsedFeed feed = parse_feed(xml);
+  EXPECT_FALSE(feed.bozo) << feed.bozo_message;
+  EXPECT_EQ(feed.title, "T");
+  ASSERT_EQ(feed.entries.size(), 50u);
+  for (int i = 0; i < 50; ++i) {
+    const std::string n = std::to_string(i);
+    EXPECT_EQ(feed.entries[i].title, "t" + n);
+    EXPECT_EQ(feed.entries[i].id, "g" + n);
+    EXPECT_EQ(feed.entries[i].author, "a" + n);
+    EXPECT_EQ(feed.entries[i].summary, "d" + n);
+  }
+}
+
 TEST(ParseFeed, AtomWithXmlBaseAndTextConstructs) {
   const ParsedFeed feed = parse_feed(fixture("atom_base.xml"));
   EXPECT_FALSE(feed.bozo) << feed.bozo_message;
