@@ -818,8 +818,7 @@ struct Engine::State {
     for (const auto& [id, story] : stories)
       bytes += 4 * sizeof(void*) + sizeof(Story) + story.members.capacity() * sizeof(Seq) +
                story.sum.capacity() * sizeof(text::WeightedTerm);
-    // A std::unordered_map node: key, value, next pointer, cached hash; plus a bucket.
-    bytes += df.terms() * (2 * sizeof(void*) + sizeof(TermId) + sizeof(float) + sizeof(void*));
+    bytes += df.bytes();
     s.state_bytes = bytes;
     return s;
   }

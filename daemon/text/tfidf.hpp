@@ -55,6 +55,7 @@ class DocumentFrequencies {
   double documents(core::TimePoint t) const;
 
   std::size_t terms() const { return counts_.size(); }
+  std::size_t bytes() const { return counts_.bytes(); }  // heap bytes of the table
 
  private:
   double scale_at(core::TimePoint t) const;
