@@ -52,9 +52,9 @@ class FeatureBag {
     return at;
   }
 
-  // Adds weight to the two-word term "first second", the first word's feature
-  // being at first_feature; the second's is looked up in take(), as it is
-  // added only after the phrase it ends.
+  // Adds weight to the two-word term "first second". first has been added
+  // (first.feature); second is added only after the phrase it ends, so its
+  // feature is looked up in take().
   void add_phrase(const Word& first, const Word& second, Feature::Kind kind, float weight) {
     phrase_ = first.stem;
     phrase_.push_back(' ');
