@@ -78,13 +78,25 @@ ClusterStepResult Clusterer::step(core::TimePoint now) {
   connect();
   if (!store_->holds_clusterer_lock()) {
     if (!store_->try_acquire_clusterer_lock()) return result;
+    engine_matches_store_ = false;
+  }
+  if (!engine_matches_store_) {
     result.restored = restore_window(now);
+    engine_matches_store_ = true;
   }
   result.holds_lock = true;
 
   const auto pending = store_->pending_articles(0, batch_size_);
-  if (pending.empty()) return result;
+  if (pending.empty()) {
+    result.window = engine_.stats();
+    return result;
+  }
 
+  // The engine places the batch before it is written. Were a failed batch
+  // simply placed again, each article would go in as an update of itself,
+  // leaving a dead copy behind until article time moved past it, which it
+  // does not while the write keeps failing: memory grew by a batch a retry.
+  engine_matches_store_ = false;
   std::unordered_map<core::ArticleId, std::int64_t> change_seqs;
   std::vector<cluster::Decision> decisions;
   decisions.reserve(pending.size());
@@ -93,7 +105,9 @@ ClusterStepResult Clusterer::step(core::TimePoint now) {
     decisions.push_back(engine_.add(cluster_article(article)));
   }
   write(decisions, change_seqs, now, result.stories_created, result.stories_merged);
+  engine_matches_store_ = true;
   result.articles = pending.size();
+  result.window = engine_.stats();
   return result;
 }
 
@@ -102,6 +116,7 @@ void Clusterer::write(const std::vector<cluster::Decision>& decisions,
                       std::size_t& stories_created, std::size_t& stories_merged) {
   const auto written = store_->write_cluster_batch(cluster_batch(decisions, change_seqs, engine_, story_ids_), now);
   for (const auto& [key, id] : written.story_ids) story_ids_.remember(key, id);
+  story_ids_.forget_gone(engine_);
   for (const auto& event : written.events) {
     if (event.kind == store::StoryEventKind::kCreated) ++stories_created;
     if (event.kind == store::StoryEventKind::kMerged) ++stories_merged;
@@ -112,6 +127,7 @@ ReclusterResult Clusterer::recluster(core::TimePoint since, core::TimePoint now)
   connect();
   if (!store_->holds_clusterer_lock() && !store_->try_acquire_clusterer_lock()) throw ClustererBusyError();
 
+  engine_matches_store_ = false;
   engine_ = cluster::Engine(engine_.options());
   struct Placed {
     core::ArticleId id;
@@ -149,6 +165,7 @@ ReclusterResult Clusterer::recluster(core::TimePoint since, core::TimePoint now)
     }
     write(decisions, change_seqs, now, result.stories_created, result.stories_merged);
   }
+  engine_matches_store_ = true;
   return result;
 }
 

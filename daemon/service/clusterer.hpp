@@ -30,6 +30,9 @@ struct ClusterStepResult {
   std::size_t articles = 0;       // clustered in this step
   std::size_t stories_created = 0;
   std::size_t stories_merged = 0;
+  // The engine's window after the step, while holding the lock: what its
+  // memory grows with (articles in cluster.window of article time).
+  cluster::Stats window;
 };
 
 struct ReclusterResult {
@@ -56,7 +59,8 @@ class Clusterer {
 
   // One step: (re)connects and tries to take the lock when needed, then
   // clusters up to batch_size pending articles. Throws store::StoreError; after
-  // a lost connection the next step reconnects (and must win the lock again).
+  // a lost connection the next step reconnects (and must win the lock again);
+  // after a failed write it rebuilds the engine from the stored window first.
   ClusterStepResult step(core::TimePoint now);
 
   // Places every article with sort_at >= since again with a fresh engine (after
@@ -85,6 +89,10 @@ class Clusterer {
   std::size_t batch_size_;
   std::unique_ptr<store::Store> store_;
   StoryIdMap story_ids_;
+  // False until the engine is rebuilt from the stored window: on taking the
+  // lock, and after a batch whose write failed (the engine then holds
+  // decisions the database does not).
+  bool engine_matches_store_ = false;
 };
 
 }  // namespace fcd::service

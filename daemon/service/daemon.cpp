@@ -262,6 +262,7 @@ class Daemon::Impl {
     // below then stores nothing but the fetch state.
     std::vector<store::ArticleInput> items;
     bool parsed_feed = false;
+    std::optional<std::string> warning;
     if (decision.action == fetch::PollAction::kParse) {
       auto parsed = co_await parse(result);
       time_spent_.parse += parsed.duration;
@@ -279,9 +280,11 @@ class Daemon::Impl {
         items = articles_from_feed(parsed.feed);
         decision.next_poll_at = now + next_interval(source, parsed.feed, result, now);
         if (parsed.feed.bozo) metrics_.parse_errors.inc();
+        warning = parse_warning(parsed.feed);
       }
     }
-    const auto outcome = fetch_outcome(result, decision, parsed_feed);
+    auto outcome = fetch_outcome(result, decision, parsed_feed);
+    outcome.warning = std::move(warning);
     count_poll(result, decision, decision.action == fetch::PollAction::kParse && !parsed_feed);
 
     progress_.ingest_queued(++commits_pending_);
@@ -441,9 +444,18 @@ class Daemon::Impl {
   }
 
   asio::awaitable<void> cluster_loop() {
+    auto retry = kClusterRetryFirst;
     while (!stopping_) {
       const auto step = co_await cluster_step();
-      if (!step || step->articles == 0) co_await sleep(cluster_wake_, step ? 2s : 5s);
+      if (!step) {
+        // A retry after a failed write replays the whole window from the
+        // database, so a fault that persists is retried less and less often.
+        co_await sleep(cluster_wake_, retry);
+        retry = std::min(2 * retry, kClusterRetryMax);
+        continue;
+      }
+      retry = kClusterRetryFirst;
+      if (step->articles == 0) co_await sleep(cluster_wake_, 2s);
     }
     co_await release_clusterer();
   }
@@ -495,6 +507,11 @@ class Daemon::Impl {
       metrics_.articles_clustered.inc(result.articles);
       metrics_.stories_created.inc(result.stories_created);
       metrics_.stories_merged.inc(result.stories_merged);
+      if (result.holds_lock) {
+        metrics_.clustering_window_articles.set(static_cast<double>(result.window.articles));
+        metrics_.clustering_window_stories.set(static_cast<double>(result.window.stories));
+        metrics_.clustering_state_bytes.set(static_cast<double>(result.window.state_bytes));
+      }
       if (result.articles > 0)
         metrics_.clustering_latency.observe(
             std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
@@ -504,7 +521,7 @@ class Daemon::Impl {
       co_return result;
     } catch (const store::StoreError& e) {
       metrics_.database_errors.inc();
-      log_->error("clusterer: {}; retrying in a few seconds", e.what());
+      log_->error("clusterer: {}; retried after a pause (5 s, doubling up to 5 min while it fails)", e.what());
       holds_cluster_lock_ = false;
       co_return std::nullopt;
     }
@@ -679,6 +696,8 @@ class Daemon::Impl {
   double jitter() { return std::uniform_real_distribution<double>(0.0, 1.0)(rng_); }
 
   static constexpr std::size_t kClusterBatch = 500;
+  static constexpr std::chrono::seconds kClusterRetryFirst{5};
+  static constexpr std::chrono::seconds kClusterRetryMax{300};
   static constexpr std::size_t kRetentionBatch = 1000;
 
   config::Config config_;

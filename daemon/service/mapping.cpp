@@ -83,6 +83,11 @@ std::string not_a_feed_error(const fetch::FetchResult& result, const feed::Parse
   return error;
 }
 
+std::optional<std::string> parse_warning(const feed::ParsedFeed& parsed) {
+  if (!parsed.bozo) return std::nullopt;
+  return "warning: " + parsed.bozo_message;
+}
+
 std::vector<store::SourceSpec> source_specs_from_config(const std::vector<config::SourceSettings>& sources) {
   std::vector<store::SourceSpec> specs;
   for (const auto& source : sources) {
@@ -141,6 +146,13 @@ std::optional<core::StoryId> StoryIdMap::database_id(core::StoryId engine_story)
 
 void StoryIdMap::remember(core::StoryId engine_story, core::StoryId database_story) {
   ids_[engine_story] = database_story;
+}
+
+void StoryIdMap::forget_gone(const cluster::Engine& engine) {
+  if (ids_.size() < next_forget_pass_) return;
+  // headline() is nullopt exactly for a story the engine does not hold.
+  std::erase_if(ids_, [&engine](const auto& entry) { return !engine.headline(entry.first).has_value(); });
+  next_forget_pass_ = std::max(kMinForgetPass, 2 * ids_.size());
 }
 
 namespace {

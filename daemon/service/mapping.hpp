@@ -39,6 +39,11 @@ store::FetchOutcome fetch_outcome(const fetch::FetchResult& result, const fetch:
 // instead), e.g. "HTML page, not a feed; it links to feeds: URL1, URL2".
 std::string not_a_feed_error(const fetch::FetchResult& result, const feed::ParsedFeed& parsed);
 
+// What a source records about a feed that parsed with recovered errors (bozo,
+// items kept): "warning: " and the parser's first problem. nullopt for a
+// clean parse.
+std::optional<std::string> parse_warning(const feed::ParsedFeed& parsed);
+
 // One stored article per parsed entry, with its canonical URL.
 std::vector<store::ArticleInput> articles_from_feed(const feed::ParsedFeed& feed);
 
@@ -47,13 +52,28 @@ cluster::Article cluster_article(const store::PendingArticle& article);
 
 // Keeps the clusterer's story ids and the database's apart: the engine numbers
 // stories itself, the database assigns the stable ids downstream apps see.
+// Entries of stories the engine no longer holds are forgotten as the map
+// grows, so it is bounded by the stories in the window, not by every story
+// ever founded (a daemon that runs for months founds millions).
 class StoryIdMap {
  public:
   std::optional<core::StoryId> database_id(core::StoryId engine_story) const;
   void remember(core::StoryId engine_story, core::StoryId database_story);
 
+  // Forgets the stories engine no longer holds (they left its window or were
+  // merged away; the engine never reuses an id, so no later decision names
+  // them), once the map has doubled since the last time: a pass costs O(map)
+  // and the map stays within twice the stories the engine holds. Call it
+  // only after the decisions naming those stories have been written.
+  void forget_gone(const cluster::Engine& engine);
+  std::size_t size() const { return ids_.size(); }
+
  private:
+  // Below this many entries a pass is not worth its cost.
+  static constexpr std::size_t kMinForgetPass = 1024;
+
   std::unordered_map<core::StoryId, core::StoryId> ids_;
+  std::size_t next_forget_pass_ = kMinForgetPass;  // map size that triggers the next pass
 };
 
 // Turns decisions into one store batch: a StoryWrite (key = the engine's story

@@ -343,6 +343,12 @@ Metrics::Metrics(std::string_view version, core::TimePoint start)
                                           "Articles placed by the clusterer, as duplicates or into stories.")),
       stories_created(registry.counter("feedclusterd_stories_created_total", "Stories founded.")),
       stories_merged(registry.counter("feedclusterd_stories_merged_total", "Stories merged into another story.")),
+      clustering_window_articles(registry.gauge("feedclusterd_clustering_window_articles",
+                                                "Articles in the clusterer's sliding window of article time.")),
+      clustering_window_stories(
+          registry.gauge("feedclusterd_clustering_window_stories", "Stories with a member in the clusterer's window.")),
+      clustering_state_bytes(registry.gauge("feedclusterd_clustering_state_bytes",
+                                            "Estimated heap bytes the clustering engine holds for its window.")),
       database_errors(registry.counter("feedclusterd_database_errors_total", "Failed database operations.")),
       leases_held(registry.gauge("feedclusterd_leases_held", "Source leases this instance holds.")),
       sources_total(registry.gauge("feedclusterd_sources", "Stored sources, enabled or not.")),

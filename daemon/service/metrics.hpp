@@ -265,6 +265,15 @@ struct Metrics {
   Counter& stories_created;
   // feedclusterd_stories_merged_total: stories merged into another one.
   Counter& stories_merged;
+  // feedclusterd_clustering_window_articles: articles in the clusterer's
+  // window (cluster.window of article time, behind the newest article). The
+  // engine's memory grows with them while the window fills, then holds.
+  Gauge& clustering_window_articles;
+  // feedclusterd_clustering_window_stories: stories with a member in the window.
+  Gauge& clustering_window_stories;
+  // feedclusterd_clustering_state_bytes: the engine's estimate of the heap it
+  // holds for the window (cluster::Stats::state_bytes).
+  Gauge& clustering_state_bytes;
 
   // --- database and sources ---
   // feedclusterd_database_errors_total: failed database operations

@@ -35,14 +35,17 @@ nlohmann::json optional_text(const std::optional<std::string>& s) {
 // releases the lease. A permanent redirect moves the URL unless another
 // source already has it. A 410 disables the source as 'gone'.
 //   $1 source  $2 instance  $3 now  $4 success  $5 HTTP status  $6 etag
-//   $7 last_modified  $8 error  $9 next poll  $10 new URL
+//   $7 last_modified  $8 error (warning on success)  $9 next poll  $10 new URL
 //   $11 body hash  $12 pending redirect URL  $13 pending redirect first seen
 //   $14 gone (410)
 constexpr const char* kStateAssignments =
     "last_polled_at = to_timestamp($3), last_status = $5,"
     " etag = CASE WHEN $4 THEN coalesce($6, s.etag) ELSE s.etag END,"
     " last_modified = CASE WHEN $4 THEN coalesce($7, s.last_modified) ELSE s.last_modified END,"
-    " last_error = CASE WHEN $4 THEN NULL ELSE $8 END,"
+    // A success that parsed nothing (304, the same body: no $11)
+    // stands for the body parsed last and keeps its warning.
+    " last_error = CASE WHEN NOT $4 OR $8::text IS NOT NULL THEN $8"
+    " WHEN $11::bigint IS NULL AND s.error_count = 0 THEN s.last_error END,"
     " error_count = CASE WHEN $4 THEN 0 ELSE s.error_count + 1 END,"
     " last_success_at = CASE WHEN $4 THEN to_timestamp($3) ELSE s.last_success_at END,"
     " next_poll_at = to_timestamp($9), lease_owner = NULL, lease_expires_at = NULL,"
@@ -215,14 +218,15 @@ IngestReport Store::commit_poll(core::SourceId source, const std::vector<Article
     // commit (a cluster decision) makes this poll durable too: nothing
     // durable can refer to a lost article.
     pqxx::nontransaction tx(c);
+    const std::optional<std::string> last_error = outcome.success ? outcome.warning : outcome.error;
     const pqxx::result rows =
         batch.empty()
             ? tx.exec_prepared("poll_state", source, impl_->options.instance_id, epoch(now), outcome.success,
-                               outcome.http_status, outcome.etag, outcome.last_modified, outcome.error,
+                               outcome.http_status, outcome.etag, outcome.last_modified, last_error,
                                epoch(outcome.next_poll_at), outcome.new_url, body_hash, pending_url, pending_since,
                                outcome.gone)
             : tx.exec_prepared("ingest_poll", source, impl_->options.instance_id, epoch(now), outcome.success,
-                               outcome.http_status, outcome.etag, outcome.last_modified, outcome.error,
+                               outcome.http_status, outcome.etag, outcome.last_modified, last_error,
                                epoch(outcome.next_poll_at), outcome.new_url, body_hash, pending_url, pending_since,
                                outcome.gone, json, static_cast<double>(impl_->options.future_tolerance.count()),
                                epoch(now - impl_->options.drift_window));

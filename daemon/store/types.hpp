@@ -125,6 +125,10 @@ struct FetchOutcome {
   std::optional<int> http_status;  // nullopt when no response (DNS, timeout...)
   bool success = true;             // false counts an error
   std::optional<std::string> error;
+  // success only: a problem that did not fail the poll (a feed parsed with
+  // recovered errors). Stored as last_error with the error count reset; a
+  // success that parsed nothing (304, same body) keeps the stored one.
+  std::optional<std::string> warning;
   std::optional<std::string> etag;           // replaces the stored one when success
   std::optional<std::string> last_modified;  // likewise
   core::TimePoint next_poll_at;

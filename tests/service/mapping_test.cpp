@@ -18,6 +18,40 @@ TEST(Mapping, RebuiltStoriesTakeTheStoredIdMostOfTheirMembersHad) {
   EXPECT_FALSE(ids.database_id(3).has_value());  // 70 is taken: a new story id
 }
 
+TEST(Mapping, StoryIdsAreForgottenOnceTheEngineDropsTheirStories) {
+  cluster::EngineOptions options;
+  options.window = 1h;
+  cluster::Engine engine(options);
+  const core::TimePoint t0{core::Duration{1'780'000'000}};
+  cluster::Article volcano;
+  volcano.id = 1;
+  volcano.source = "a";
+  volcano.url = "https://a.example/volcano";
+  volcano.title = "Volcano erupts again on Iceland's Reykjanes peninsula";
+  volcano.published = t0;
+  const auto left = engine.add(volcano).story;
+  cluster::Article rates;
+  rates.id = 2;
+  rates.source = "b";
+  rates.url = "https://b.example/rates";
+  rates.title = "Central bank raises interest rates for the third time this year";
+  rates.published = t0 + 2h;
+  const auto live = engine.add(rates).story;
+  ASSERT_FALSE(engine.headline(left).has_value()) << "the first article has left the 1 h window";
+
+  StoryIdMap ids;
+  ids.remember(left, 100);
+  ids.remember(live, 200);
+  ids.forget_gone(engine);
+  EXPECT_EQ(ids.size(), 2u) << "a small map is not worth a pass";
+  // Stories founded and merged away long ago; the engine never reuses an id.
+  for (core::StoryId story = 1000; ids.size() < 1024; ++story) ids.remember(story, story + 5000);
+  ids.forget_gone(engine);
+  EXPECT_EQ(ids.size(), 1u);
+  EXPECT_EQ(ids.database_id(live), 200);
+  EXPECT_FALSE(ids.database_id(left).has_value());
+}
+
 TEST(Mapping, ClusterTuningKnobsReachTheEngineAndBadOnesNameTheirLine) {
   auto config = config::parse_config("[cluster]\nwindow = \"48h\"\n[cluster.tuning]\njoin_threshold_pair = 0.35\n",
                                      "tuning.toml");

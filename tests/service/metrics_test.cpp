@@ -190,6 +190,9 @@ TEST(Metrics, DeclaresTheDaemonsMetricSet) {
            "feedclusterd_articles_clustered_total 0\n",
            "feedclusterd_stories_created_total 0\n",
            "feedclusterd_stories_merged_total 0\n",
+           "feedclusterd_clustering_window_articles 0\n",
+           "feedclusterd_clustering_window_stories 0\n",
+           "feedclusterd_clustering_state_bytes 0\n",
            "feedclusterd_database_errors_total 0\n",
            "feedclusterd_leases_held 0\n",
            "feedclusterd_sources 10\n",
@@ -209,7 +212,7 @@ TEST(Metrics, DeclaresTheDaemonsMetricSet) {
       EXPECT_TRUE(line.starts_with("feedclusterd_")) << line;
     }
   }
-  EXPECT_EQ(families, 23);
+  EXPECT_EQ(families, 26);
 }
 
 TEST(StatusSummary, RatesAreOverTheTimeSinceThePreviousLine) {

@@ -79,13 +79,17 @@ class PollPipelineTest : public StoreTest {
     PollStep step;
     step.action = decision.action;
     std::vector<store::ArticleInput> items;
+    std::optional<std::string> warning;
     if (decision.action == fetch::PollAction::kParse) {
       const auto parsed = feed::parse_feed(result.body, {});
       EXPECT_TRUE(parsed.is_feed);
       items = articles_from_feed(parsed);
       step.parsed = true;
+      warning = parse_warning(parsed);
     }
-    step.report = store_->commit_poll(source.id, items, fetch_outcome(result, decision, step.parsed), now);
+    auto outcome = fetch_outcome(result, decision, step.parsed);
+    outcome.warning = std::move(warning);
+    step.report = store_->commit_poll(source.id, items, outcome, now);
     return step;
   }
 
@@ -120,6 +124,32 @@ TEST_F(PollPipelineTest, IdenticalBodyIsNeitherParsedNorStoredAgain) {
   // A changed body is parsed again.
   server_.route("/feed", ScriptedResponse::ok(kFeed + "\n"));
   EXPECT_EQ(poll(kT0 + 2h).action, fetch::PollAction::kParse);
+}
+
+TEST_F(PollPipelineTest, FeedParsedWithRecoveredErrorsKeepsAWarningUntilACleanBody) {
+  // An unescaped '&': the parser recovers both items and reports the problem.
+  std::string recovered = kFeed;
+  recovered.replace(recovered.find("<title>one</title>"), 18, "<title>Q&A one</title>");
+  server_.route("/feed", ScriptedResponse::ok(recovered));
+  add_source(server_.url("/feed"));
+
+  EXPECT_EQ(poll(kT0).report.inserted, 2);
+  auto row = store_->list_sources().at(0);
+  EXPECT_EQ(row.error_count, 0);
+  EXPECT_EQ(row.last_success_at, kT0);
+  ASSERT_TRUE(row.last_error.has_value()) << "the warning is recorded";
+  EXPECT_TRUE(row.last_error->starts_with("warning: ")) << *row.last_error;
+  const auto warning = *row.last_error;
+
+  // The same body is not parsed again, and the warning still describes it.
+  EXPECT_EQ(poll(kT0 + 1h).action, fetch::PollAction::kUnchanged);
+  EXPECT_EQ(store_->list_sources().at(0).last_error, warning);
+
+  server_.route("/feed", ScriptedResponse::ok(kFeed));
+  EXPECT_EQ(poll(kT0 + 2h).action, fetch::PollAction::kParse);
+  row = store_->list_sources().at(0);
+  EXPECT_FALSE(row.last_error.has_value()) << "a clean body clears it";
+  EXPECT_EQ(row.error_count, 0);
 }
 
 TEST_F(PollPipelineTest, PermanentRedirectIsAdoptedOnlyAfterTheGracePeriod) {

@@ -1,0 +1,109 @@
+// A clusterer whose batch failed to be written, against a real PostgreSQL
+// (FEEDCLUSTERD_TEST_DATABASE_URL): its engine had placed the batch already,
+// so it is rebuilt from the stored window before the batch is tried again.
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "service/clusterer.hpp"
+#include "store/test_database.hpp"
+
+namespace fcd::service {
+namespace {
+
+using store::test::StoreTest;
+
+const core::TimePoint kT0{core::Duration{1'780'000'000}};
+
+const std::string kQuakeTitle = "Magnitude 7.1 earthquake strikes Kumamoto in southern Japan";
+const std::string kQuakeText =
+    "A magnitude 7.1 earthquake struck Kumamoto prefecture on the southern Japanese island of Kyushu "
+    "early on Saturday, collapsing houses in Mashiki and cutting power to 200,000 homes.";
+const std::string kBudgetTitle = "Dutch parliament approves 2027 budget after marathon debate";
+const std::string kBudgetText =
+    "The Dutch lower house in The Hague passed the 2027 budget by 81 votes to 69 on Thursday night "
+    "after a debate over pension reform and defence spending that lasted nineteen hours.";
+
+class ClustererRetryTest : public StoreTest {
+ protected:
+  void SetUp() override {
+    StoreTest::SetUp();
+    for (const char* url : {"https://wire.example/feed", "https://daily.example/feed", "https://herald.example/feed"}) {
+      store::SourceSpec spec;
+      spec.url = url;
+      store_->upsert_sources({spec}, store::SourceOrigin::kCli);
+    }
+  }
+
+  Clusterer clusterer() const {
+    store::StoreOptions options;
+    options.url = db_->url();
+    options.instance_id = "clusterer-retry-test";
+    return Clusterer{options, cluster::EngineOptions{}, 100};
+  }
+
+  // Stores one item for the source with this URL, seen at `at`.
+  void ingest(const std::string& source_url, const std::string& guid, const std::string& title,
+              const std::string& text, core::TimePoint at) {
+    db_->exec("UPDATE sources SET next_poll_at = NULL, lease_owner = NULL, lease_expires_at = NULL");
+    for (const auto& source : store_->claim_due_sources(at, core::Duration{60}, 10)) {
+      std::vector<store::ArticleInput> items;
+      if (source.url == source_url) {
+        store::ArticleInput item;
+        item.guid = guid;
+        item.url = source_url + "/" + guid;
+        item.title = title;
+        item.summary = text;
+        item.published_at = at;
+        item.language = "en";
+        items.push_back(item);
+      }
+      store::FetchOutcome outcome;
+      outcome.next_poll_at = at + core::Duration{600};
+      store_->commit_poll(source.id, items, outcome, at);
+    }
+  }
+
+  std::string story_of(const std::string& guid) const {
+    return db_->scalar("SELECT story_id FROM articles WHERE guid = '" + guid + "'");
+  }
+};
+
+TEST_F(ClustererRetryTest, AFailedWriteRebuildsTheEngineFromTheStoredWindow) {
+  ingest("https://wire.example/feed", "quake-wire", kQuakeTitle, kQuakeText, kT0);
+  auto running = clusterer();
+  const auto first = running.step(kT0 + core::Duration{60});
+  ASSERT_TRUE(first.holds_lock);
+  ASSERT_EQ(first.articles, 1u);
+  EXPECT_EQ(first.window.articles, 1u);
+
+  ingest("https://herald.example/feed", "quake-copy", kQuakeTitle, kQuakeText, kT0 + core::Duration{120});
+  ingest("https://daily.example/feed", "budget", kBudgetTitle, kBudgetText, kT0 + core::Duration{180});
+  // Decisions cannot be written (the connection and the lock stay).
+  db_->exec("CREATE FUNCTION refuse_write() RETURNS trigger LANGUAGE plpgsql AS"
+            " $$BEGIN RAISE EXCEPTION 'injected fault'; END$$");
+  db_->exec("CREATE TRIGGER refuse_write BEFORE UPDATE ON articles FOR EACH ROW EXECUTE FUNCTION refuse_write()");
+  for (int attempt = 0; attempt < 3; ++attempt)
+    EXPECT_THROW(running.step(kT0 + core::Duration{240}), store::StoreError);
+  db_->exec("DROP TRIGGER refuse_write ON articles");
+
+  const auto step = running.step(kT0 + core::Duration{300});
+  ASSERT_TRUE(step.holds_lock);
+  EXPECT_EQ(step.restored, 1u) << "the engine is rebuilt from the one stored decision first";
+  EXPECT_EQ(step.articles, 2u);
+  EXPECT_EQ(step.window.articles, 3u);
+  EXPECT_EQ(story_of("quake-copy"), story_of("quake-wire"));
+  EXPECT_NE(story_of("budget"), story_of("quake-wire"));
+
+  // The rebuilt engine holds what a clusterer taking over would replay.
+  running.release();
+  auto successor = clusterer();
+  const auto replayed = successor.step(kT0 + core::Duration{360});
+  EXPECT_EQ(replayed.restored, 3u);
+  EXPECT_EQ(replayed.window.articles, step.window.articles);
+  EXPECT_EQ(replayed.window.stories, step.window.stories);
+}
+
+}  // namespace
+}  // namespace fcd::service
