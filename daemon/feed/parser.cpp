@@ -474,6 +474,12 @@ class FeedReader {
     const std::string& b = base(base_index);
     return b.empty() ? std::string(detail::trim(url)) : resolve_url(b, url);
   }
+  // A trimmed absolute URL, what nearly every link is, resolves to itself: kept
+  // without a copy.
+  std::string resolve(std::size_t base_index, std::string&& url) const {
+    if (detail::trim(url).size() == url.size() && is_absolute_url(url)) return std::move(url);
+    return resolve(base_index, std::string_view(url));
+  }
   void detect_root(Ns ns, const xmlChar* uri, std::string_view local, const Attributes& attributes);
   Name name_of(const xmlChar* local);
   Ns namespace_of(const xmlChar* uri);
@@ -1058,7 +1064,7 @@ void FeedReader::assign(Field field, std::string plain, std::string html, bool t
   switch (field) {
     case Field::kFeedTitle: set_if_empty(feed_.title); return;
     case Field::kFeedLink:
-      if (feed_.link.empty() && !plain.empty()) feed_.link = resolve(base_index, plain);
+      if (feed_.link.empty() && !plain.empty()) feed_.link = resolve(base_index, std::move(plain));
       return;
     case Field::kFeedSubtitle: set_if_empty(feed_.subtitle); return;
     case Field::kFeedLanguage:
@@ -1087,7 +1093,7 @@ void FeedReader::assign(Field field, std::string plain, std::string html, bool t
   switch (field) {
     case Field::kTitle: set_if_empty(entry.title); return;
     case Field::kLink:
-      if (entry.link.empty() && !plain.empty()) entry.link = resolve(base_index, plain);
+      if (entry.link.empty() && !plain.empty()) entry.link = resolve(base_index, std::move(plain));
       return;
     case Field::kId:
       if (entry_->guid.empty()) entry_->guid = std::move(plain);
