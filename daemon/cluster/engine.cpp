@@ -169,9 +169,15 @@ struct Engine::State {
   text::DocumentFrequencies df;
 
   std::deque<Slot> slots;
-  // The story of each slot, 0 once it is retired, apart from the slots so
-  // that candidate search reads 8 dense bytes per posting, not a whole slot.
-  std::deque<core::StoryId> story_at;
+  // What candidate search reads and writes per window article, apart from
+  // the slots and in one 16-byte entry, so that a posting costs one cache
+  // miss, not one each for the story, the score and the shared-term count.
+  struct SeqState {
+    core::StoryId story = 0;  // 0 once the article is retired
+    float score = 0;          // candidate search scratch, zero between searches
+    std::uint8_t shared = 0;  // likewise
+  };
+  std::deque<SeqState> at_seq;
   Seq base = 0;  // seq of slots.front()
   text::detail::FlatMap<core::ArticleId> by_id;
   // term -> the seq of its only posting, or kListTag | its index in
@@ -200,9 +206,7 @@ struct Engine::State {
   bool started = false;
   std::size_t since_merge = 0;
 
-  // Scratch space for candidate search, indexed by seq - base.
-  std::vector<float> score;
-  std::vector<std::uint8_t> shared;
+  // Candidate search: the seq - base of each article it scored.
   std::vector<std::uint32_t> touched;
   // What candidate search found per story, and where each story's entry is.
   struct Evidence {
@@ -220,7 +224,7 @@ struct Engine::State {
     return s.live ? &s : nullptr;
   }
   const Slot* slot(Seq seq) const { return const_cast<State*>(this)->slot(seq); }
-  core::StoryId& story_of_seq(Seq seq) { return story_at[seq - base]; }
+  core::StoryId& story_of_seq(Seq seq) { return at_seq[seq - base].story; }
 
   static std::array<std::uint32_t, text::kMinHashBands> keys_of(const Slot& s) {
     const auto wide = text::lsh_keys(s.signature);
@@ -390,21 +394,18 @@ struct Engine::State {
     for (auto key : keys_of(s)) lsh.set(key, seq);
   }
 
-  // Calls fn(seq, story, weight) for the newest max_postings_scan window
-  // articles holding term, newest first; story is 0 for a retired article.
+  // Calls fn(seq, weight) for the newest max_postings_scan window articles
+  // holding term, newest first (retired ones included).
   template <typename Fn>
   void for_each_posting(TermId term, Fn&& fn) const {
     const std::optional<std::uint32_t> found = postings.find(term);
     if (!found) return;
     if ((*found & kListTag) == 0) {
-      fn(*found, story_at[*found - base], weight_in(*found, term));
+      fn(*found, weight_in(*found, term));
       return;
     }
     const PostingList& p = posting_lists[*found & ~kListTag];
-    for (std::size_t i = p.size(); i-- > 0;) {
-      const Posting& posting = p[i];
-      fn(posting.seq, story_at[posting.seq - base], posting.weight);
-    }
+    for (std::size_t i = p.size(); i-- > 0;) fn(p[i].seq, p[i].weight);
   }
 
   // Drops the postings of the oldest slot, which come first for each of its
@@ -459,7 +460,7 @@ struct Engine::State {
       if (front.live) retire(base);
       drop_postings(base, front);
       slots.pop_front();
-      story_at.pop_front();
+      at_seq.pop_front();
       ++base;
     }
   }
@@ -570,16 +571,14 @@ struct Engine::State {
   Choice choose_story(const Slot& candidate) {
     // The scratch arrays are all zero between calls: only touched entries are
     // reset afterwards, so a call costs what it visits, not the window size.
-    score.resize(slots.size(), 0.0f);
-    shared.resize(slots.size(), 0);
     touched.clear();
     for (const auto& t : candidate.vector) {
-      for_each_posting(t.term, [&](Seq seq, core::StoryId story, float weight) {
-        if (story == 0) return;
-        const std::size_t index = seq - base;
-        if (shared[index] == 0) touched.push_back(static_cast<std::uint32_t>(index));
-        score[index] += t.weight * weight;
-        if (shared[index] < 255) ++shared[index];
+      for_each_posting(t.term, [&](Seq seq, float weight) {
+        SeqState& entry = at_seq[seq - base];
+        if (entry.story == 0) return;
+        if (entry.shared == 0) touched.push_back(seq - base);
+        entry.score += t.weight * weight;
+        if (entry.shared < 255) ++entry.shared;
       });
     }
     // One entry per story: its best member and how many members support
@@ -587,20 +586,18 @@ struct Engine::State {
     evidence.clear();
     evidence_of.clear();
     for (std::uint32_t index : touched) {
-      const core::StoryId story = story_at[index];
+      SeqState& entry = at_seq[index];
       const auto next = static_cast<std::uint32_t>(evidence.size());
-      const std::uint32_t at = evidence_of.try_set(story, next);
-      if (at == next) evidence.push_back({story, 0.0, 0, 0});
+      const std::uint32_t at = evidence_of.try_set(entry.story, next);
+      if (at == next) evidence.push_back({entry.story, 0.0, 0, 0});
       Evidence& e = evidence[at];
-      if (at == next || score[index] > e.best) {
-        e.best = score[index];
-        e.best_shared = shared[index];
+      if (at == next || entry.score > e.best) {
+        e.best = entry.score;
+        e.best_shared = entry.shared;
       }
-      e.supporting += score[index] >= options.support_cosine ? 1u : 0u;
-    }
-    for (std::uint32_t index : touched) {
-      score[index] = 0.0f;
-      shared[index] = 0;
+      e.supporting += entry.score >= options.support_cosine ? 1u : 0u;
+      entry.score = 0.0f;
+      entry.shared = 0;
     }
 
     // Stories ranked by their best member's cosine. Only the best
@@ -698,7 +695,7 @@ struct Engine::State {
 
     const Seq seq = base + static_cast<Seq>(slots.size());
     slots.push_back(std::move(incoming));
-    story_at.push_back(0);
+    at_seq.push_back({});
     by_id.set(article.id, seq);
     index(seq);
 
@@ -747,7 +744,8 @@ struct Engine::State {
       const SparseVector top = top_terms(story.sum, options.merge_top_terms);
       std::vector<core::StoryId> hits;
       for (const auto& t : top) {
-        for_each_posting(t.term, [&](Seq, core::StoryId other, float) {
+        for_each_posting(t.term, [&](Seq seq, float) {
+          const core::StoryId other = at_seq[seq - base].story;
           if (other != 0 && other != id) hits.push_back(other);
         });
       }
@@ -805,7 +803,7 @@ struct Engine::State {
     s.stories = stories.size();
     s.postings = posting_count;
     s.vocabulary = df.terms();
-    std::size_t bytes = slots.size() * (sizeof(Slot) + sizeof(core::StoryId));
+    std::size_t bytes = slots.size() * (sizeof(Slot) + sizeof(SeqState));
     for (const auto& slot : slots) {
       if (!slot.live) continue;
       ++s.articles;
@@ -855,7 +853,7 @@ std::vector<Decision> Engine::rebuild(std::span<const Article> articles) {
 std::optional<core::StoryId> Engine::story_of(core::ArticleId article) const {
   const auto seq = state_->by_id.find(article);
   if (!seq) return std::nullopt;
-  return state_->story_at[*seq - state_->base];
+  return state_->at_seq[*seq - state_->base].story;
 }
 
 std::optional<std::string> Engine::headline(core::StoryId story) const {
