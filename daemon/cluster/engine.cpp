@@ -4,6 +4,8 @@
 #include <cmath>
 #include <deque>
 #include <limits>
+#include <memory>
+#include <span>
 #include <unordered_map>
 
 #include "cluster/url.hpp"
@@ -46,10 +48,114 @@ struct Posting {
   float weight = 0;
 };
 
-// Postings of one term in arrival order, oldest first, at most
-// max_postings_scan of them: only that many newest are ever scanned, so older
-// ones are dropped as new ones come, which bounds both memory and eviction.
-using PostingList = std::vector<Posting>;
+// The posting lists of all terms, each in arrival order, oldest first, at
+// most max_postings_scan of them: only that many newest are ever scanned, so
+// older ones are dropped as new ones come, which bounds memory and eviction.
+// A list lives in a block of 2, 4, 8, ... postings taken from the pool of its
+// size and moves to the next size when full; pools hand out blocks from
+// chunks of kChunkBlocks and reuse freed ones. A std::vector per list cost a
+// heap block, a 24-byte header and the allocator's overhead per term (a
+// tenth of the engine's memory), and a scan went through the header first.
+class PostingStore {
+ public:
+  // A new list of two postings; returns its id.
+  std::uint32_t create(Posting older, Posting newer) {
+    std::uint32_t id;
+    if (free_heads_.empty()) {
+      id = static_cast<std::uint32_t>(heads_.size());
+      heads_.emplace_back();
+    } else {
+      id = free_heads_.back();
+      free_heads_.pop_back();
+    }
+    Head& h = heads_[id];
+    h = {allocate(0), 2, 0};
+    Posting* p = data(h);
+    p[0] = older;
+    p[1] = newer;
+    return id;
+  }
+
+  std::span<const Posting> list(std::uint32_t id) const {
+    const Head& h = heads_[id];
+    return {data(h), h.size};
+  }
+
+  void push_back(std::uint32_t id, Posting posting) {
+    Head& h = heads_[id];
+    if (h.size == capacity_of(h.size_class)) {
+      const std::uint32_t block = allocate(h.size_class + 1);
+      const Posting* from = data(h);
+      std::copy(from, from + h.size, address(h.size_class + 1, block));
+      pools_[h.size_class].free_blocks.push_back(h.block);
+      h.block = block;
+      ++h.size_class;
+    }
+    data(h)[h.size++] = posting;
+  }
+
+  void pop_front(std::uint32_t id) {
+    Head& h = heads_[id];
+    Posting* p = data(h);
+    std::copy(p + 1, p + h.size, p);
+    --h.size;
+  }
+
+  // Frees the list; its id and block are reused.
+  void release(std::uint32_t id) {
+    Head& h = heads_[id];
+    pools_[h.size_class].free_blocks.push_back(h.block);
+    h = {};
+    free_heads_.push_back(id);
+  }
+
+  std::size_t bytes() const {
+    std::size_t bytes = heads_.capacity() * sizeof(Head) + free_heads_.capacity() * sizeof(std::uint32_t);
+    for (std::size_t c = 0; c < pools_.size(); ++c)
+      bytes += pools_[c].chunks.size() * kChunkBlocks * capacity_of(c) * sizeof(Posting) +
+               pools_[c].chunks.capacity() * sizeof(void*) + pools_[c].free_blocks.capacity() * sizeof(std::uint32_t);
+    return bytes;
+  }
+
+ private:
+  static constexpr std::uint32_t kChunkBlocks = 256;
+
+  struct Head {
+    std::uint32_t block = 0;  // in the pool of its size class
+    std::uint32_t size = 0;
+    std::uint32_t size_class = 0;  // blocks of 2 << size_class postings
+  };
+
+  struct Pool {
+    std::vector<std::unique_ptr<Posting[]>> chunks;
+    std::uint32_t blocks = 0;  // handed out from the chunks so far
+    std::vector<std::uint32_t> free_blocks;
+  };
+
+  static std::size_t capacity_of(std::size_t size_class) { return std::size_t{2} << size_class; }
+
+  std::uint32_t allocate(std::uint32_t size_class) {
+    if (pools_.size() <= size_class) pools_.resize(size_class + 1);
+    Pool& pool = pools_[size_class];
+    if (!pool.free_blocks.empty()) {
+      const std::uint32_t block = pool.free_blocks.back();
+      pool.free_blocks.pop_back();
+      return block;
+    }
+    if (pool.blocks == pool.chunks.size() * kChunkBlocks)
+      pool.chunks.push_back(std::make_unique<Posting[]>(kChunkBlocks * capacity_of(size_class)));
+    return pool.blocks++;
+  }
+
+  Posting* address(std::uint32_t size_class, std::uint32_t block) const {
+    return pools_[size_class].chunks[block / kChunkBlocks].get() + (block % kChunkBlocks) * capacity_of(size_class);
+  }
+  Posting* data(const Head& h) const { return address(h.size_class, h.block); }
+
+  std::vector<Head> heads_;
+  std::vector<std::uint32_t> free_heads_;
+  std::vector<Pool> pools_;  // by size class
+};
 
 struct Story {
   core::StoryId id = 0;
@@ -180,12 +286,11 @@ struct Engine::State {
   std::deque<SeqState> at_seq;
   Seq base = 0;  // seq of slots.front()
   text::detail::FlatMap<core::ArticleId> by_id;
-  // term -> the seq of its only posting, or kListTag | its index in
+  // term -> the seq of its only posting, or kListTag | its list id in
   // posting_lists: most terms are held by one article in the window, and a
-  // list of its own would cost such a term five times the bytes.
+  // list of its own would cost such a term three times the bytes.
   text::detail::FlatMap<TermId> postings;
-  std::vector<PostingList> posting_lists;
-  std::vector<std::uint32_t> free_lists;  // indexes of emptied posting lists, for reuse
+  PostingStore posting_lists;
   std::size_t posting_count = 0;
   text::detail::FlatMap<std::uint64_t> by_url;  // earliest live article per canonical URL
   // Newest article per LSH band key: a copy of a copy still finds the chain
@@ -352,16 +457,6 @@ struct Engine::State {
     return it->weight;
   }
 
-  std::uint32_t new_posting_list() {
-    if (!free_lists.empty()) {
-      const std::uint32_t list = free_lists.back();
-      free_lists.pop_back();
-      return list;
-    }
-    posting_lists.emplace_back();
-    return static_cast<std::uint32_t>(posting_lists.size() - 1);
-  }
-
   void index(Seq seq) {
     Slot& s = *slot(seq);
     const SparseVector indexed = indexed_terms(s);
@@ -378,17 +473,16 @@ struct Engine::State {
         continue;
       }
       if ((*found & kListTag) == 0) {
-        const std::uint32_t list = new_posting_list();
-        posting_lists[list] = {{*found, weight_in(*found, t.term)}, {seq, t.weight}};
+        const std::uint32_t list = posting_lists.create({*found, weight_in(*found, t.term)}, {seq, t.weight});
         postings.set(t.term, list | kListTag);
         continue;
       }
-      PostingList& p = posting_lists[*found & ~kListTag];
-      if (p.size() >= options.max_postings_scan) {
-        p.erase(p.begin());
+      const std::uint32_t list = *found & ~kListTag;
+      if (posting_lists.list(list).size() >= options.max_postings_scan) {
+        posting_lists.pop_front(list);
         --posting_count;
       }
-      p.push_back({seq, t.weight});
+      posting_lists.push_back(list, {seq, t.weight});
     }
     if (s.url_key != 0) by_url.try_set(s.url_key, seq);
     for (auto key : keys_of(s)) lsh.set(key, seq);
@@ -404,7 +498,7 @@ struct Engine::State {
       fn(*found, weight_in(*found, term));
       return;
     }
-    const PostingList& p = posting_lists[*found & ~kListTag];
+    const std::span<const Posting> p = posting_lists.list(*found & ~kListTag);
     for (std::size_t i = p.size(); i-- > 0;) fn(p[i].seq, p[i].weight);
   }
 
@@ -422,14 +516,12 @@ struct Engine::State {
         continue;
       }
       const std::uint32_t list = found & ~kListTag;
-      PostingList& p = posting_lists[list];
-      if (p.front().seq != leaving_seq) continue;
-      p.erase(p.begin());
+      if (posting_lists.list(list).front().seq != leaving_seq) continue;
+      posting_lists.pop_front(list);
       --posting_count;
-      if (p.size() == 1) {
-        postings.set(t.term, p.front().seq);
-        p = PostingList{};
-        free_lists.push_back(list);
+      if (posting_lists.list(list).size() == 1) {
+        postings.set(t.term, posting_lists.list(list).front().seq);
+        posting_lists.release(list);
       }
     }
   }
@@ -811,8 +903,7 @@ struct Engine::State {
       if (slot.title.capacity() > 15) bytes += slot.title.capacity() + 1;
     }
     bytes += by_id.bytes() + by_url.bytes() + postings.bytes() + lsh.bytes();
-    bytes += posting_lists.capacity() * sizeof(PostingList) + free_lists.capacity() * sizeof(std::uint32_t);
-    for (const auto& list : posting_lists) bytes += list.capacity() * sizeof(Posting);
+    bytes += posting_lists.bytes();
     for (const auto& [id, story] : stories)
       bytes += 4 * sizeof(void*) + sizeof(Story) + story.members.capacity() * sizeof(Seq) +
                story.sum.capacity() * sizeof(text::WeightedTerm);
