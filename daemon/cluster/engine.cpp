@@ -190,14 +190,20 @@ const text::WeightedTerm* lower_bound_term(const text::WeightedTerm* first, std:
 }
 
 // Dot product of a short vector with a long one, by binary search in the long one.
+// Each search covers the whole of it and the sum takes a product or keeps its
+// value without a branch: the searches then depend on nothing but their own
+// term, so the processor runs several at once. Chained from one match to the
+// next, as they were, each waited for the last one's cache misses in a story
+// sum, and that wait was a tenth of the engine's time. The sum is the same:
+// the same products added in the same order.
 double dot_lookup(const SparseVector& small, const SparseVector& large) {
   double sum = 0;
-  const text::WeightedTerm* from = large.data();
-  const text::WeightedTerm* const end = large.data() + large.size();
+  if (large.empty()) return sum;
+  const text::WeightedTerm* const last = large.data() + large.size() - 1;
   for (const auto& t : small) {
-    from = lower_bound_term(from, static_cast<std::size_t>(end - from), t.term);
-    if (from == end) break;
-    if (from->term == t.term) sum += static_cast<double>(t.weight) * from->weight;
+    const text::WeightedTerm* found = std::min(lower_bound_term(large.data(), large.size(), t.term), last);
+    const double with = sum + static_cast<double>(t.weight) * found->weight;
+    sum = found->term == t.term ? with : sum;
   }
   return sum;
 }
