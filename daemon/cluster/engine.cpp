@@ -317,7 +317,10 @@ struct Engine::State {
   bool started = false;
   std::size_t since_merge = 0;
 
-  // Candidate search: the seq - base of each article it scored.
+  // Candidate search: the postings of each query term (a term's only
+  // posting kept in query_singles), and the seq - base of each article it scored.
+  std::vector<std::span<const Posting>> query_postings;
+  std::vector<Posting> query_singles;
   std::vector<std::uint32_t> touched;
   // What candidate search found per story, and where each story's entry is.
   struct Evidence {
@@ -494,17 +497,24 @@ struct Engine::State {
     for (auto key : keys_of(s)) lsh.set(key, seq);
   }
 
-  // Calls fn(seq, weight) for the newest max_postings_scan window articles
-  // holding term, newest first (retired ones included).
+  // The newest max_postings_scan window articles holding term (retired
+  // ones included), oldest first; a term's only posting is written to single
+  // and returned from there.
+  std::span<const Posting> postings_of(TermId term, Posting& single) const {
+    const std::optional<std::uint32_t> found = postings.find(term);
+    if (!found) return {};
+    if ((*found & kListTag) == 0) {
+      single = {*found, weight_in(*found, term)};
+      return {&single, 1};
+    }
+    return posting_lists.list(*found & ~kListTag);
+  }
+
+  // Calls fn(seq, weight) for each of postings_of(term), newest first.
   template <typename Fn>
   void for_each_posting(TermId term, Fn&& fn) const {
-    const std::optional<std::uint32_t> found = postings.find(term);
-    if (!found) return;
-    if ((*found & kListTag) == 0) {
-      fn(*found, weight_in(*found, term));
-      return;
-    }
-    const std::span<const Posting> p = posting_lists.list(*found & ~kListTag);
+    Posting single;
+    const std::span<const Posting> p = postings_of(term, single);
     for (std::size_t i = p.size(); i-- > 0;) fn(p[i].seq, p[i].weight);
   }
 
@@ -670,14 +680,28 @@ struct Engine::State {
     // The scratch arrays are all zero between calls: only touched entries are
     // reset afterwards, so a call costs what it visits, not the window size.
     touched.clear();
-    for (const auto& t : candidate.vector) {
-      for_each_posting(t.term, [&](Seq seq, float weight) {
-        SeqState& entry = at_seq[seq - base];
-        if (entry.story == 0) return;
-        if (entry.shared == 0) touched.push_back(seq - base);
-        entry.score += t.weight * weight;
+    // Every term's postings are found before any is scanned: the lookups
+    // depend on nothing but their term, so their cache misses overlap, where
+    // a scan between two lookups kept the next one waiting.
+    const std::size_t terms = candidate.vector.size();
+    query_singles.resize(terms);
+    query_postings.resize(terms);
+    for (std::size_t i = 0; i < terms; ++i)
+      query_postings[i] = postings_of(candidate.vector[i].term, query_singles[i]);
+    // Likewise the entries of the articles they name, in random places of
+    // the window: fetched all at once before the scan needs the first.
+    for (const std::span<const Posting> p : query_postings)
+      for (const Posting& posting : p) __builtin_prefetch(&at_seq[posting.seq - base]);
+    for (std::size_t i = 0; i < terms; ++i) {
+      const float query_weight = candidate.vector[i].weight;
+      const std::span<const Posting> p = query_postings[i];
+      for (std::size_t k = p.size(); k-- > 0;) {
+        SeqState& entry = at_seq[p[k].seq - base];
+        if (entry.story == 0) continue;
+        if (entry.shared == 0) touched.push_back(p[k].seq - base);
+        entry.score += query_weight * p[k].weight;
         if (entry.shared < 255) ++entry.shared;
-      });
+      }
     }
     // One entry per story: its best member and how many members support
     // it, gathered through a small map rather than by sorting every member.
