@@ -3,7 +3,8 @@
 # 2,000 loopback sources that change every few seconds, some faulty, with a
 # private throwaway PostgreSQL. See bench/soak/README.md.
 #
-# Usage: bench/soak/run.sh BUILD_DIR [--minutes N | --seconds N] [--sources N] [--interval 30s] [--warmup N] [--no-faults]
+# Usage: bench/soak/run.sh BUILD_DIR [--minutes N | --seconds N] [--sources N] [--interval 30s] [--warmup N]
+#                          [--article-time-scale N] [--no-faults]
 #   BUILD_DIR: a Release build with the feedclusterd target built, e.g.
 #     cmake -S . -B build-soak -DCMAKE_BUILD_TYPE=Release -DFCD_BUILD_TESTS=OFF -DFCD_BUILD_BENCH=OFF
 #     cmake --build build-soak -j2 --target feedclusterd
@@ -27,7 +28,7 @@ while [[ $# -gt 0 ]]; do
   case $1 in
     --minutes) seconds=$(($2 * 60)); shift 2 ;;
     --seconds) seconds=$2; shift 2 ;;
-    --sources|--interval|--warmup|--seed) args+=("$1" "$2"); shift 2 ;;
+    --sources|--interval|--warmup|--seed|--article-time-scale) args+=("$1" "$2"); shift 2 ;;
     --no-faults) args+=("$1"); shift ;;
     *) echo "soak: unknown argument $1" >&2; exit 2 ;;
   esac

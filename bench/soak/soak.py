@@ -5,7 +5,13 @@ stored, errors by kind, RSS and open descriptors after warm-up and at the end,
 and p50/p99 poll latency (from /metrics).
 
 Usage: soak.py FEEDCLUSTERD DATABASE_URL [--seconds N] [--warmup N] [--sources N] [--interval S]
+                [--article-time-scale N]
 Normally started by bench/soak/run.sh, which brings the PostgreSQL.
+
+Article time (the items' pubDate) runs --article-time-scale times faster than
+the clock and reaches it at the end of the run, so the clusterer's 72 h window
+fills and then slides within minutes, as it does in a daemon that has run for
+days; with 1 every item stays in the window for the whole run.
 
 Sources (index n):
   n % 50 == 0   500 Internal Server Error
@@ -38,20 +44,31 @@ WINDOW = 20
 
 def item(n, i, when):
     date = time.strftime("%a, %d %b %Y %H:%M:%S GMT", time.gmtime(when))
-    return (f"<item><guid>s{n}-{i}</guid><title>Source {n} story {i} about the summit and the markets</title>"
+    # pubDate first: the broken-XML sources cut the document inside the first
+    # item, and an undated item would take the clock's time as its article
+    # time, far ahead of the scaled article clock.
+    return (f"<item><guid>s{n}-{i}</guid><pubDate>{date}</pubDate>"
+            f"<title>Source {n} story {i} about the summit and the markets</title>"
             f"<link>http://example.test/{n}/{i}</link><description>Text of story {i} from source {n}, "
-            f"long enough to look like a summary of an article.</description><pubDate>{date}</pubDate></item>")
+            f"long enough to look like a summary of an article.</description></item>")
 
 
 class Feeds:
-    def __init__(self, count, seed):
+    def __init__(self, count, seed, time_scale, run_seconds):
         rng = random.Random(seed)
         self.start = time.time()
+        self.time_scale = time_scale
+        # Article time reaches the clock after the run (with a margin for the
+        # shutdown), so no pubDate is ever in the future.
+        self.article_clock_end = self.start + run_seconds + 120
         self.every = [rng.uniform(2.0, 8.0) for _ in range(count)]
         self.phase = [rng.uniform(0.0, 8.0) for _ in range(count)]
         self.cache = {}
         self.lock = threading.Lock()
         self.stop = threading.Event()
+
+    def article_time(self, when):
+        return self.article_clock_end - (self.article_clock_end - when) * self.time_scale
 
     def body(self, n):
         k = int((time.time() - self.start + self.phase[n]) / self.every[n]) + WINDOW
@@ -59,7 +76,8 @@ class Feeds:
             cached = self.cache.get(n)
             if cached and cached[0] == k:
                 return cached[1]
-        items = "".join(item(n, i, self.start + (i - WINDOW) * self.every[n]) for i in range(k, k - WINDOW, -1))
+        items = "".join(item(n, i, self.article_time(self.start + (i - WINDOW) * self.every[n]))
+                        for i in range(k, k - WINDOW, -1))
         body = (f'<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>Soak {n}</title>'
                 f"<link>http://example.test/{n}</link>{items}</channel></rss>").encode()
         with self.lock:
@@ -151,6 +169,23 @@ def scrape(port):
     return samples
 
 
+def window_state(metrics):
+    """The clusterer's window: articles, stories, estimated state in MB."""
+    return (metrics.get("feedclusterd_clustering_window_articles", 0.0),
+            metrics.get("feedclusterd_clustering_window_stories", 0.0),
+            metrics.get("feedclusterd_clustering_state_bytes", 0.0) / 1e6)
+
+
+def slope_per_minute(points):
+    """Least-squares slope of (seconds, value) points, per minute."""
+    if len(points) < 2:
+        return 0.0
+    mean_x = sum(x for x, _ in points) / len(points)
+    mean_y = sum(y for _, y in points) / len(points)
+    den = sum((x - mean_x) ** 2 for x, _ in points)
+    return 60 * sum((x - mean_x) * (y - mean_y) for x, y in points) / den if den else 0.0
+
+
 def proc_stats(pid):
     rss = 0
     for line in pathlib.Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -192,10 +227,12 @@ def main():
     parser.add_argument("--interval", default="30s", help="each source's poll interval (config minimum 10s)")
     parser.add_argument("--seed", type=int, default=20261122)
     parser.add_argument("--no-faults", action="store_true", help="every source healthy (for comparison)")
+    parser.add_argument("--article-time-scale", type=float, default=2880,
+                        help="article time runs this many times faster than the clock (1: real time)")
     args = parser.parse_args()
 
     work = pathlib.Path(tempfile.mkdtemp(prefix="fcd-soak-"))
-    feeds = Feeds(args.sources, args.seed)
+    feeds = Feeds(args.sources, args.seed, args.article_time_scale, args.warmup + args.seconds)
     server = Server(("127.0.0.1", 0), Handler)
     server.feeds = feeds
     server.faulty = not args.no_faults
@@ -218,23 +255,30 @@ def main():
     samples_path = work / "samples.csv"
     try:
         faults = "none faulty" if args.no_faults else "6 of every 50 faulty"
+        window_real = 72 * 3600 / args.article_time_scale
         print(f"soak: {args.sources} sources ({faults}), interval {args.interval}, "
-              f"{args.seconds}s after {args.warmup}s warm-up; work dir {work}", flush=True)
+              f"{args.seconds}s after {args.warmup}s warm-up; article time x{args.article_time_scale:g} "
+              f"(the 72 h cluster window holds the last {window_real:.0f} s of items); work dir {work}", flush=True)
         time.sleep(args.warmup)
         if daemon.poll() is not None:
             sys.exit(f"daemon exited during warm-up with {daemon.returncode}; see {log_path}")
         start_metrics, (start_rss, start_fds) = scrape(http_port), proc_stats(daemon.pid)
+        rss_points = []
         start_articles = int(psql(args.database_url, "SELECT count(*) FROM articles"))
         began = time.monotonic()
         with open(samples_path, "w") as samples:
-            samples.write("seconds,rss_mb,fds,polls\n")
+            samples.write("seconds,rss_mb,fds,polls,window_articles,window_stories,window_state_mb\n")
             while time.monotonic() - began < args.seconds:
                 time.sleep(min(30, max(0.0, args.seconds - (time.monotonic() - began))))
                 if daemon.poll() is not None:
                     sys.exit(f"daemon exited with {daemon.returncode} during the soak; see {log_path}")
                 rss, fds = proc_stats(daemon.pid)
-                polls = sum(v for k, v in scrape(http_port).items() if k.startswith("feedclusterd_polls_total{"))
-                samples.write(f"{time.monotonic() - began:.0f},{rss:.1f},{fds},{polls:.0f}\n")
+                metrics = scrape(http_port)
+                polls = sum(v for k, v in metrics.items() if k.startswith("feedclusterd_polls_total{"))
+                articles, stories, state_mb = window_state(metrics)
+                at = time.monotonic() - began
+                rss_points.append((at, rss))
+                samples.write(f"{at:.0f},{rss:.1f},{fds},{polls:.0f},{articles:.0f},{stories:.0f},{state_mb:.1f}\n")
                 samples.flush()
         end_metrics, (end_rss, end_fds) = scrape(http_port), proc_stats(daemon.pid)
         end_articles = int(psql(args.database_url, "SELECT count(*) FROM articles"))
@@ -257,9 +301,17 @@ def main():
                      " WHERE error_count > 0 GROUP BY 1 ORDER BY 2 DESC")
         print("errors by kind:  sources failing now, by their last error: "
               + ", ".join(f"{k} {v}" for k, v in (line.split("|") for line in kinds.splitlines())))
+        warned = psql(args.database_url,
+                      "SELECT count(*) FROM sources WHERE error_count = 0 AND last_error LIKE 'warning:%'")
+        print(f"                 sources whose last body parsed with a warning (items kept): {warned}")
         print(f"                 database errors {delta('feedclusterd_database_errors_total'):.0f}, "
               f"parse errors {delta('feedclusterd_parse_errors_total'):.0f}")
-        print(f"RSS:             {start_rss:.1f} MB after warm-up, {end_rss:.1f} MB at the end")
+        print(f"RSS:             {start_rss:.1f} MB after warm-up, {end_rss:.1f} MB at the end; "
+              f"slope {slope_per_minute(rss_points):+.2f} MB/min over all samples, "
+              f"{slope_per_minute(rss_points[len(rss_points) // 2:]):+.2f} MB/min over the second half")
+        (a0, s0, m0), (a1, s1, m1) = window_state(start_metrics), window_state(end_metrics)
+        print(f"cluster window:  {a0:.0f} articles, {s0:.0f} stories, {m0:.1f} MB (engine estimate) after warm-up; "
+              f"{a1:.0f}, {s1:.0f}, {m1:.1f} MB at the end")
         print(f"open fds:        {start_fds} after warm-up, {end_fds} at the end")
         p50, p99 = quantile(start_metrics, end_metrics, 0.50), quantile(start_metrics, end_metrics, 0.99)
         fmt = lambda v: "n/a" if v is None else f"{v * 1000:.1f} ms"
