@@ -77,6 +77,14 @@ class FlatMap {
       if (c.value != kEmpty) fn(c.key, c.value);
   }
 
+  // Makes room for entries without growing on the way (each growth rehashes
+  // every entry so far).
+  void reserve(std::size_t entries) {
+    std::size_t capacity = cells_.empty() ? 16 : cells_.size();
+    while (entries * 4 > capacity * 3) capacity *= 2;
+    if (capacity > cells_.size()) rehash(capacity);
+  }
+
   // Empties the map but keeps its cells, for maps refilled on every call.
   void clear() {
     for (Cell& c : cells_) c.value = kEmpty;
