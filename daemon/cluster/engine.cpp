@@ -317,8 +317,9 @@ struct Engine::State {
   bool started = false;
   std::size_t since_merge = 0;
 
-  // Candidate search: the postings of each query term (a term's only
-  // posting kept in query_singles), and the seq - base of each article it scored.
+  // Candidate search and the merge pass: the postings of each query term (a
+  // term's only posting kept in query_singles); candidate search: the seq -
+  // base of each article it scored.
   std::vector<std::span<const Posting>> query_postings;
   std::vector<Posting> query_singles;
   std::vector<std::uint32_t> touched;
@@ -510,12 +511,18 @@ struct Engine::State {
     return posting_lists.list(*found & ~kListTag);
   }
 
-  // Calls fn(seq, weight) for each of postings_of(term), newest first.
-  template <typename Fn>
-  void for_each_posting(TermId term, Fn&& fn) const {
-    Posting single;
-    const std::span<const Posting> p = postings_of(term, single);
-    for (std::size_t i = p.size(); i-- > 0;) fn(p[i].seq, p[i].weight);
+  // Sets query_postings[i] to postings_of(query[i].term). Every term's
+  // postings are found before any is scanned: the lookups depend on nothing
+  // but their term, so their cache misses overlap, where a scan between two
+  // lookups kept the next one waiting. Likewise the window entries the
+  // postings name, in random places of the window: prefetched all at once
+  // before the scan needs the first.
+  void gather_postings(const SparseVector& query) {
+    query_singles.resize(query.size());
+    query_postings.resize(query.size());
+    for (std::size_t i = 0; i < query.size(); ++i) query_postings[i] = postings_of(query[i].term, query_singles[i]);
+    for (const std::span<const Posting> p : query_postings)
+      for (const Posting& posting : p) __builtin_prefetch(&at_seq[posting.seq - base]);
   }
 
   // Drops the postings of the oldest slot, which come first for each of its
@@ -680,19 +687,8 @@ struct Engine::State {
     // The scratch arrays are all zero between calls: only touched entries are
     // reset afterwards, so a call costs what it visits, not the window size.
     touched.clear();
-    // Every term's postings are found before any is scanned: the lookups
-    // depend on nothing but their term, so their cache misses overlap, where
-    // a scan between two lookups kept the next one waiting.
-    const std::size_t terms = candidate.vector.size();
-    query_singles.resize(terms);
-    query_postings.resize(terms);
-    for (std::size_t i = 0; i < terms; ++i)
-      query_postings[i] = postings_of(candidate.vector[i].term, query_singles[i]);
-    // Likewise the entries of the articles they name, in random places of
-    // the window: fetched all at once before the scan needs the first.
-    for (const std::span<const Posting> p : query_postings)
-      for (const Posting& posting : p) __builtin_prefetch(&at_seq[posting.seq - base]);
-    for (std::size_t i = 0; i < terms; ++i) {
+    gather_postings(candidate.vector);
+    for (std::size_t i = 0; i < query_postings.size(); ++i) {
       const float query_weight = candidate.vector[i].weight;
       const std::span<const Posting> p = query_postings[i];
       for (std::size_t k = p.size(); k-- > 0;) {
@@ -865,11 +861,12 @@ struct Engine::State {
       story.dirty = false;
       const SparseVector top = top_terms(story.sum, options.merge_top_terms);
       std::vector<core::StoryId> hits;
-      for (const auto& t : top) {
-        for_each_posting(t.term, [&](Seq seq, float) {
-          const core::StoryId other = at_seq[seq - base].story;
+      gather_postings(top);
+      for (const std::span<const Posting> p : query_postings) {
+        for (std::size_t k = p.size(); k-- > 0;) {
+          const core::StoryId other = at_seq[p[k].seq - base].story;
           if (other != 0 && other != id) hits.push_back(other);
-        });
+        }
       }
       // The stories met most often through the top terms; the centroid
       // comparison is O(terms), so only a few are compared.
