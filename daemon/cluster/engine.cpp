@@ -386,6 +386,9 @@ struct Engine::State {
     const Seq before = story.headline;
     const std::size_t n = story.members.size();
     if (!newcomer || n <= kFullHeadlineScan || (n & (n - 1)) == 0 || slot(story.headline) == nullptr) {
+      // Each member's vector is a cache miss behind a cache miss (its slot);
+      // asked for all at once, the misses overlap instead of queueing.
+      for (Seq seq : story.members) __builtin_prefetch(slot(seq)->vector.data());
       HeadlineRank best = headline_rank(story, story.members.front());
       for (Seq seq : story.members) {
         if (seq == best.seq) continue;
