@@ -15,8 +15,10 @@
 namespace fcd::store::test {
 namespace {
 
-constexpr int kSources = 6;
-constexpr int kPolls = 8;
+// Enough polls that an uninterrupted ingest outlasts several kill delays even
+// on an idle machine (a poll's commit is one round trip, about a millisecond).
+constexpr int kSources = 12;
+constexpr int kPolls = 24;
 constexpr int kWindow = 12;  // items a feed shows per poll
 constexpr int kStep = 4;     // new items per poll
 
