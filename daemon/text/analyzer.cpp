@@ -135,7 +135,7 @@ Analysis Analyzer::analyze(std::string_view title, std::string_view body, Langua
         w.stem = t.text;  // acronyms ("US", "IT") are not stop words and not stemmed
         w.name = true;
       } else if (t.text.size() >= 2 && !is_stop_word(language, t.text)) {
-        w.stem = stemmer.stem(t.text);
+        w.stem = stemmer.stem(t.text, token_hashes.back());
         const bool next_capitalised = i + 1 < tokens.size() && tokens[i + 1].capitalised;
         w.name = !title_case && t.capitalised && (!t.sentence_start || next_capitalised);
       }

@@ -5,8 +5,6 @@
 #include <stdexcept>
 #include <vector>
 
-#include "text/minhash.hpp"
-
 namespace fcd::text {
 
 namespace {
@@ -57,11 +55,11 @@ Stemmer::~Stemmer() = default;
 Stemmer::Stemmer(Stemmer&&) noexcept = default;
 Stemmer& Stemmer::operator=(Stemmer&&) noexcept = default;
 
-std::string_view Stemmer::stem(std::string_view word) {
+std::string_view Stemmer::stem(std::string_view word, std::uint64_t word_hash) {
   if (!handle_->stemmer) return word;
   auto& cache = handle_->cache;
   if (cache.empty()) cache.resize(kCachedStems);
-  CachedStem& entry = cache[hash64(word) & (kCachedStems - 1)];
+  CachedStem& entry = cache[word_hash & (kCachedStems - 1)];
   if (entry.word == word) return entry.stem;
   const sb_symbol* out = sb_stemmer_stem(handle_->stemmer.get(), reinterpret_cast<const sb_symbol*>(word.data()),
                                          static_cast<int>(word.size()));

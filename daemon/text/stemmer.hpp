@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "text/language.hpp"
+#include "text/minhash.hpp"
 
 namespace fcd::text {
 
@@ -23,7 +24,9 @@ class Stemmer {
   // Stem of a folded UTF-8 word: a view into this stemmer's cache (or into
   // word itself), valid until the next call. Copying a stem per token was a
   // tenth of analysing.
-  std::string_view stem(std::string_view word);
+  std::string_view stem(std::string_view word) { return stem(word, hash64(word)); }
+  // The same, given hash64(word), which the analyzer has already computed.
+  std::string_view stem(std::string_view word, std::uint64_t word_hash);
 
  private:
   struct Handle;
