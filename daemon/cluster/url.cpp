@@ -2,18 +2,13 @@
 
 #include <algorithm>
 #include <array>
-#include <cctype>
 #include <vector>
+
+#include "core/ascii.hpp"
 
 namespace fcd::cluster {
 
 namespace {
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 bool starts_with(std::string_view s, std::string_view prefix) { return s.substr(0, prefix.size()) == prefix; }
 bool ends_with(std::string_view s, std::string_view suffix) {
@@ -24,7 +19,7 @@ bool is_tracking_parameter(std::string_view name) {
   static constexpr std::array<std::string_view, 12> kExact{"fbclid", "gclid", "mc_cid", "mc_eid", "ref",
                                                           "mod",    "cmpid", "ocid",   "taid",   "smid",
                                                           "amp",    "outputtype"};
-  const std::string key = lower(name);
+  const std::string key = core::to_lower(name);
   if (starts_with(key, "utm_") || starts_with(key, "ns_")) return true;
   return std::find(kExact.begin(), kExact.end(), key) != kExact.end();
 }
@@ -39,13 +34,13 @@ std::string canonical_url(std::string_view url) {
   std::string_view rest = text;
   const std::size_t scheme_end = rest.find("://");
   if (scheme_end == std::string_view::npos || scheme_end == 0) return "";
-  std::string scheme = lower(rest.substr(0, scheme_end));
+  std::string scheme = core::to_lower(rest.substr(0, scheme_end));
   if (scheme == "http") scheme = "https";  // the same page over either
   rest.remove_prefix(scheme_end + 3);
   if (const auto hash = rest.find('#'); hash != std::string_view::npos) rest = rest.substr(0, hash);
 
   const std::size_t host_end = std::min(rest.find_first_of("/?"), rest.size());
-  std::string host = lower(rest.substr(0, host_end));
+  std::string host = core::to_lower(rest.substr(0, host_end));
   for (std::string_view prefix : {"www.", "m.", "mobile.", "amp."})
     if (starts_with(host, prefix) && host.size() > prefix.size() + 3) {
       host.erase(0, prefix.size());

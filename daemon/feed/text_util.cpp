@@ -29,10 +29,4 @@ std::size_t utf8_cut(std::string_view text, std::size_t max_bytes) {
   return cut;
 }
 
-std::string to_lower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) c = ascii_lower(c);
-  return out;
-}
-
 }  // namespace fcd::feed::detail

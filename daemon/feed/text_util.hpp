@@ -11,6 +11,8 @@
 #include <string>
 #include <string_view>
 
+#include "core/ascii.hpp"
+
 namespace fcd::feed::detail {
 
 // What the bytes 0x80-0x9F mean in windows-1252 (WHATWG: the five undefined
@@ -48,28 +50,11 @@ inline std::size_t ascii_prefix_length(std::string_view text) {
   return static_cast<std::size_t>(p - begin);
 }
 
-// True for the ASCII whitespace XML and HTML fold: space, tab, CR, LF, FF.
-inline bool is_space(char c) {
-  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
-}
-
-inline char ascii_lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
-
-// Inline: the date parser and the element dispatch call these millions of times
-// on a large feed, nearly always on words that differ in length or first letter.
-inline bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i)
-    if (ascii_lower(a[i]) != ascii_lower(b[i])) return false;
-  return true;
-}
-
-inline std::string_view trim(std::string_view text) {
-  while (!text.empty() && is_space(text.front())) text.remove_prefix(1);
-  while (!text.empty() && is_space(text.back())) text.remove_suffix(1);
-  return text;
-}
-
-std::string to_lower(std::string_view text);
+// Case folding and whitespace are the daemon-wide ASCII helpers.
+using core::ascii_lower;
+using core::iequals;
+using core::is_space;
+using core::to_lower;
+using core::trim;
 
 }  // namespace fcd::feed::detail

@@ -7,7 +7,6 @@
 
 #include <algorithm>
 #include <array>
-#include <cctype>
 #include <charconv>
 #include <deque>
 #include <mutex>
@@ -16,6 +15,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "core/ascii.hpp"
 #include "core/version.hpp"
 #include "fetch/address_filter.hpp"
 #include "fetch/curl_handles.hpp"
@@ -69,30 +69,18 @@ std::chrono::microseconds since(SteadyClock::time_point start) {
   return std::chrono::duration_cast<std::chrono::microseconds>(SteadyClock::now() - start);
 }
 
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) text.remove_prefix(1);
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.remove_suffix(1);
-  return text;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-         });
-}
-
 // max-age from a Cache-Control value; no-store/no-cache ask for no minimum.
 std::optional<std::chrono::seconds> parse_max_age(std::string_view cache_control) {
   std::optional<std::chrono::seconds> max_age;
   while (!cache_control.empty()) {
     const auto comma = cache_control.find(',');
-    const auto directive = trim(cache_control.substr(0, comma));
+    const auto directive = core::trim(cache_control.substr(0, comma));
     cache_control = comma == std::string_view::npos ? std::string_view{} : cache_control.substr(comma + 1);
     const auto eq = directive.find('=');
-    const auto name = trim(directive.substr(0, eq));
-    if (iequals(name, "no-store") || iequals(name, "no-cache")) return std::nullopt;
-    if (!iequals(name, "max-age") || eq == std::string_view::npos) continue;
-    auto value = trim(directive.substr(eq + 1));
+    const auto name = core::trim(directive.substr(0, eq));
+    if (core::iequals(name, "no-store") || core::iequals(name, "no-cache")) return std::nullopt;
+    if (!core::iequals(name, "max-age") || eq == std::string_view::npos) continue;
+    auto value = core::trim(directive.substr(eq + 1));
     if (!value.empty() && value.front() == '"') value = value.substr(1, value.size() >= 2 ? value.size() - 2 : 0);
     long long seconds = 0;
     auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), seconds);
@@ -156,7 +144,7 @@ struct Transfer {
     auto* transfer = static_cast<Transfer*>(self);
     const std::size_t length = size * count;
     try {
-      const std::string_view line = trim(std::string_view{data, length});
+      const std::string_view line = core::trim(std::string_view{data, length});
       if (line.starts_with("HTTP/")) {
         // A new response (after 100 Continue or a proxy's CONNECT): forget
         // the headers of the previous one.
@@ -169,13 +157,13 @@ struct Transfer {
       }
       const auto colon = line.find(':');
       if (colon == std::string_view::npos) return length;
-      const auto name = trim(line.substr(0, colon));
-      const std::string value{trim(line.substr(colon + 1))};
-      if (iequals(name, "etag")) transfer->etag = value;
-      else if (iequals(name, "last-modified")) transfer->last_modified = value;
-      else if (iequals(name, "content-type")) transfer->content_type = value;
-      else if (iequals(name, "cache-control")) transfer->cache_control = value;
-      else if (iequals(name, "retry-after")) transfer->retry_after = value;
+      const auto name = core::trim(line.substr(0, colon));
+      const std::string value{core::trim(line.substr(colon + 1))};
+      if (core::iequals(name, "etag")) transfer->etag = value;
+      else if (core::iequals(name, "last-modified")) transfer->last_modified = value;
+      else if (core::iequals(name, "content-type")) transfer->content_type = value;
+      else if (core::iequals(name, "cache-control")) transfer->cache_control = value;
+      else if (core::iequals(name, "retry-after")) transfer->retry_after = value;
       return length;
     } catch (...) {
       return 0;

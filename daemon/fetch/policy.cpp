@@ -7,6 +7,8 @@
 #include <cmath>
 #include <vector>
 
+#include "core/ascii.hpp"
+
 namespace fcd::fetch {
 
 namespace {
@@ -24,10 +26,8 @@ std::optional<unsigned> to_month(std::string_view text) {
   static constexpr std::array<std::string_view, 12> kMonths = {"jan", "feb", "mar", "apr", "may", "jun",
                                                                "jul", "aug", "sep", "oct", "nov", "dec"};
   if (text.size() != 3) return std::nullopt;
-  std::string lower;
-  for (char c : text) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   for (unsigned i = 0; i < kMonths.size(); ++i)
-    if (kMonths[i] == lower) return i + 1;
+    if (core::iequals(kMonths[i], text)) return i + 1;
   return std::nullopt;
 }
 

@@ -1,25 +1,17 @@
 #include "fetch/url.hpp"
 
-#include <algorithm>
-#include <cctype>
-
+#include "core/ascii.hpp"
 #include "fetch/curl_handles.hpp"
 
 namespace fcd::fetch {
 
 namespace {
 
-std::string lower(const char* text) {
-  std::string out{text};
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
 // One part of a parsed URL; "" when the URL has none.
 std::string part(CURLU* url, CURLUPart which) {
   char* text = nullptr;
   if (curl_url_get(url, which, &text, 0) != CURLUE_OK) return {};
-  std::string value = lower(text);
+  std::string value = core::to_lower(text);
   curl_free(text);
   return value;
 }

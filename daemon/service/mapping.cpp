@@ -1,9 +1,9 @@
 #include "service/mapping.hpp"
 
 #include <algorithm>
-#include <cctype>
 #include <set>
 
+#include "core/ascii.hpp"
 #include "feed/discovery.hpp"
 #include "feed/url.hpp"
 
@@ -14,20 +14,14 @@ namespace {
 // Enough feed links to find the right one, few enough to keep last_error short.
 constexpr std::size_t kMaxFeedLinksNamed = 5;
 
-std::string lower(std::string_view text) {
-  std::string out{text};
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
-  return out;
-}
-
 // By its Content-Type, or by its first tag when the server mislabels it.
 bool looks_like_html(const fetch::FetchResult& result) {
-  if (lower(result.content_type).find("html") != std::string::npos) return true;
+  if (core::to_lower(result.content_type).find("html") != std::string::npos) return true;
   std::string_view head = result.first_bytes();
   if (head.starts_with("\xEF\xBB\xBF")) head.remove_prefix(3);
   const auto start = head.find_first_not_of(" \t\r\n");
   if (start == std::string_view::npos) return false;
-  const std::string tag = lower(head.substr(start, 14));
+  const std::string tag = core::to_lower(head.substr(start, 14));
   return tag.starts_with("<!doctype html") || tag.starts_with("<html");
 }
 
