@@ -652,7 +652,7 @@ struct Engine::State {
       if (out.size() == kMatchedTerms) break;
       // The first feature with the term's id names it (ids of two terms can collide).
       const auto it = std::find(v.ids.begin(), v.ids.end(), term);
-      out.push_back(v.analysis.features[static_cast<std::size_t>(it - v.ids.begin())].term);
+      out.emplace_back(v.analysis.term(v.analysis.features[static_cast<std::size_t>(it - v.ids.begin())]));
     }
     return out;
   }

@@ -40,6 +40,8 @@ class FeatureBag {
   explicit FeatureBag(std::size_t expected_terms) {
     index_.reserve(expected_terms);
     features_.reserve(expected_terms);
+    // A distinct term averages fewer than ten bytes.
+    terms_.reserve(expected_terms * 10);
   }
 
   // Adds weight to the term with this hash; returns its feature's index.
@@ -48,7 +50,9 @@ class FeatureBag {
     const std::uint32_t at = index_.try_set(hash, next);
     if (at == next) {
       Feature f;
-      f.term = term;
+      f.term_begin = static_cast<std::uint32_t>(terms_.size());
+      f.term_size = static_cast<std::uint32_t>(term.size());
+      terms_.append(term);
       f.hash = hash;
       f.kind = kind;
       f.weight = weight;
@@ -73,15 +77,18 @@ class FeatureBag {
     }
   }
 
-  std::vector<Feature> take() {
+  // Moves the features and their terms into out.
+  void take(Analysis& out) {
     for (const auto& [phrase, second_hash] : second_words_)
       features_[phrase].second_word = index_.find(second_hash).value_or(Feature::kNoWord);
-    return std::move(features_);
+    out.features = std::move(features_);
+    out.terms = std::move(terms_);
   }
 
  private:
   detail::FlatMap<std::uint64_t> index_;
   std::vector<Feature> features_;
+  std::string terms_;  // the features' terms, end to end
   std::vector<std::pair<std::uint32_t, std::uint64_t>> second_words_;  // phrase feature, hash of its second word
   std::string phrase_;  // scratch
 };
@@ -163,7 +170,7 @@ Analysis Analyzer::analyze(std::string_view title, std::string_view body, Langua
   out.title_shingles = word_shingles(token_hashes, 2);
   process(body, false);
   out.shingles = word_shingles(token_hashes, options_.shingle_words);
-  out.features = bag.take();
+  bag.take(out);
   return out;
 }
 

@@ -25,7 +25,10 @@ struct AnalyzerOptions {
 struct Feature {
   enum class Kind : std::uint8_t { kWord, kName, kNumber, kPhrase };
   static constexpr std::uint32_t kNoWord = 0xFFFFFFFFu;
-  std::string term;  // stem, "name1 name2" (phrases and names) or "#80000"
+  // The term (stem, "name1 name2" for phrases and names, or "#80000") is
+  // Analysis::terms[term_begin, term_begin + term_size): one string for all
+  // features instead of one each, since only a reason for a decision reads it.
+  std::uint32_t term_begin = 0, term_size = 0;
   std::uint64_t hash = 0;  // hash64(term), so that users need not hash the term again
   // For a two-word term, the indexes in Analysis::features of its two words'
   // own features (so their document frequencies are at hand); else kNoWord.
@@ -37,8 +40,12 @@ struct Feature {
 struct Analysis {
   Language language = Language::kUnknown;
   std::vector<Feature> features;            // one entry per distinct term
+  std::string terms;                        // the features' terms, end to end
   std::vector<std::uint64_t> shingles;      // word shingles of title + body, for MinHash
   std::vector<std::uint64_t> title_shingles;  // word 2-shingles of the title alone
+
+  // A feature's term: a view into terms, valid while this Analysis lives unchanged.
+  std::string_view term(const Feature& f) const { return std::string_view(terms).substr(f.term_begin, f.term_size); }
 };
 
 // Turns text into features. Owns one stemmer per language it has met, so it is

@@ -8,7 +8,7 @@ namespace fcd::text {
 namespace {
 
 const Feature* find(const Analysis& a, std::string_view term) {
-  auto it = std::find_if(a.features.begin(), a.features.end(), [&](const Feature& f) { return f.term == term; });
+  auto it = std::find_if(a.features.begin(), a.features.end(), [&](const Feature& f) { return a.term(f) == term; });
   return it == a.features.end() ? nullptr : &*it;
 }
 
