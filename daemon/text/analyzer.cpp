@@ -5,7 +5,6 @@
 #include "text/flat_map.hpp"
 #include "text/minhash.hpp"
 #include "text/stopwords.hpp"
-#include "text/tokenize.hpp"
 
 namespace fcd::text {
 
@@ -20,10 +19,10 @@ struct Word {
 };
 
 // Headlines are often in Title Case, where capitals say nothing about names.
-bool is_title_case(const std::vector<Token>& tokens, Language language) {
+bool is_title_case(const Tokens& tokens, Language language) {
   std::size_t words = 0, capitalised = 0;
-  for (const auto& t : tokens) {
-    if (t.kind != Token::Kind::kWord || t.sentence_start || is_stop_word(language, t.text)) continue;
+  for (const auto& t : tokens.list) {
+    if (t.kind != Token::Kind::kWord || t.sentence_start || is_stop_word(language, tokens.text(t))) continue;
     ++words;
     capitalised += t.capitalised;
   }
@@ -122,27 +121,29 @@ Analysis Analyzer::analyze(std::string_view title, std::string_view body, Langua
   auto process = [&](std::string_view text, bool is_title) {
     const float field_weight = is_title ? options_.title_weight : 1.0f;
     const bool phrases = is_title || options_.body_phrases;
-    const std::vector<Token> tokens = tokenize(text);
+    tokenize(text, tokens_);
+    const std::vector<Token>& tokens = tokens_.list;
     // Body text is prose in sentence case; only a title can be in Title Case.
-    const bool title_case = is_title && is_title_case(tokens, language);
+    const bool title_case = is_title && is_title_case(tokens_, language);
     words.resize(tokens.size());
     for (std::size_t i = 0; i < tokens.size(); ++i) {
       const Token& t = tokens[i];
-      token_hashes.push_back(hash64(t.text));
+      const std::string_view token_text = tokens_.text(t);
+      token_hashes.push_back(hash64(token_text));
       Word& w = words[i];
       w.kind = t.kind;
       w.name = false;
       w.stem.clear();
       if (t.kind == Token::Kind::kCjk) {
-        w.stem = t.text;
+        w.stem = token_text;
       } else if (t.kind == Token::Kind::kNumber) {
         w.stem.push_back('#');
-        w.stem.append(t.text);
-      } else if (t.all_caps && t.text.size() >= 2) {
-        w.stem = t.text;  // acronyms ("US", "IT") are not stop words and not stemmed
+        w.stem.append(token_text);
+      } else if (t.all_caps && token_text.size() >= 2) {
+        w.stem = token_text;  // acronyms ("US", "IT") are not stop words and not stemmed
         w.name = true;
-      } else if (t.text.size() >= 2 && !is_stop_word(language, t.text)) {
-        w.stem = stemmer.stem(t.text, token_hashes.back());
+      } else if (token_text.size() >= 2 && !is_stop_word(language, token_text)) {
+        w.stem = stemmer.stem(token_text, token_hashes.back());
         const bool next_capitalised = i + 1 < tokens.size() && tokens[i + 1].capitalised;
         w.name = !title_case && t.capitalised && (!t.sentence_start || next_capitalised);
       }

@@ -10,6 +10,7 @@
 
 #include "text/language.hpp"
 #include "text/stemmer.hpp"
+#include "text/tokenize.hpp"
 
 namespace fcd::text {
 
@@ -64,6 +65,7 @@ class Analyzer {
 
   AnalyzerOptions options_;
   std::array<std::optional<Stemmer>, static_cast<std::size_t>(Language::kOther) + 1> stemmers_;
+  Tokens tokens_;  // scratch, reused so that tokenising stops allocating
 };
 
 }  // namespace fcd::text

@@ -22,23 +22,19 @@ const icu::Normalizer2& nfkc_casefold() {
 
 }  // namespace
 
-std::string fold(std::string_view utf8) {
+void fold(std::string_view utf8, std::string& out) {
   bool ascii = true;
   for (unsigned char c : utf8) ascii = ascii && c < 0x80;
   if (ascii) {
-    std::string out(utf8);
-    for (char& c : out)
-      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    return out;
+    for (char c : utf8) out.push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c);
+    return;
   }
   const icu::UnicodeString source =
       icu::UnicodeString::fromUTF8(icu::StringPiece(utf8.data(), static_cast<int32_t>(utf8.size())));
   UErrorCode status = U_ZERO_ERROR;
   const icu::UnicodeString folded = nfkc_casefold().normalize(source, status);
-  std::string out;
-  if (U_FAILURE(status)) return out;
-  folded.toUTF8String(out);
-  return out;
+  if (U_FAILURE(status)) return;
+  folded.toUTF8String(out);  // appends
 }
 
 }  // namespace fcd::text

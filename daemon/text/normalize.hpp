@@ -5,9 +5,10 @@
 
 namespace fcd::text {
 
-// Returns utf8 in NFKC with full case folding: "Straße" -> "strasse",
+// Appends utf8 in NFKC with full case folding to out: "Straße" -> "strasse",
 // full-width "ＡＢＣ" -> "abc", ligatures split. Pure ASCII takes a fast path.
-// Invalid UTF-8 sequences become U+FFFD. Thread-safe.
-std::string fold(std::string_view utf8);
+// Invalid UTF-8 sequences become U+FFFD. Appending lets the tokenizer keep
+// every token's text in one string. Thread-safe.
+void fold(std::string_view utf8, std::string& out);
 
 }  // namespace fcd::text

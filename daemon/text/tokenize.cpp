@@ -60,9 +60,14 @@ class Tokenizer {
  public:
   // Room for a token every five bytes, about what prose holds, so the
   // tokens are not moved three or four times as the vector grows.
-  explicit Tokenizer(std::string_view text) : text_(text) { tokens_.reserve(text.size() / 5 + 1); }
+  Tokenizer(std::string_view text, Tokens& out) : text_(text), tokens_(out.list), folded_(out.folded) {
+    tokens_.clear();
+    folded_.clear();
+    tokens_.reserve(text.size() / 5 + 1);
+    folded_.reserve(text.size());
+  }
 
-  std::vector<Token> run() {
+  void run() {
     const auto size = static_cast<std::int32_t>(text_.size());
     std::int32_t pos = 0;
     while (pos < size) {
@@ -104,7 +109,6 @@ class Tokenizer {
     }
     flush_word();
     flush_cjk();
-    return std::move(tokens_);
   }
 
  private:
@@ -125,10 +129,16 @@ class Tokenizer {
     }
   }
 
+  void fold_text(Token& token, std::string_view source) {
+    token.text_begin = static_cast<std::uint32_t>(folded_.size());
+    fold(source, folded_);
+    token.text_size = static_cast<std::uint32_t>(folded_.size() - token.text_begin);
+  }
+
   void flush_word() {
     if (word_.empty()) return;
     Token token;
-    token.text = fold(word_);
+    fold_text(token, word_);
     token.kind = letters_ == 0 && digits_ > 0 ? Token::Kind::kNumber : Token::Kind::kWord;
     token.capitalised = capitalised_;
     token.all_caps = letters_ >= 2 && upper_ == letters_;
@@ -148,7 +158,7 @@ class Tokenizer {
     const std::size_t count = cjk_.size() == 1 ? 1 : cjk_.size() - 1;
     for (std::size_t i = 0; i < count; ++i) {
       Token token;
-      token.text = fold(slice(cjk_[i], cjk_[std::min(i + 1, cjk_.size() - 1)]));
+      fold_text(token, slice(cjk_[i], cjk_[std::min(i + 1, cjk_.size() - 1)]));
       token.kind = Token::Kind::kCjk;
       token.sentence_start = sentence_start_ && i == 0;
       token.offset = static_cast<std::uint32_t>(cjk_[i].begin);
@@ -159,7 +169,8 @@ class Tokenizer {
   }
 
   std::string_view text_;
-  std::vector<Token> tokens_;
+  std::vector<Token>& tokens_;
+  std::string& folded_;
   std::string word_;
   std::int32_t word_begin_ = 0;
   std::vector<CodePoint> cjk_;
@@ -171,6 +182,6 @@ class Tokenizer {
 
 }  // namespace
 
-std::vector<Token> tokenize(std::string_view utf8) { return Tokenizer(utf8).run(); }
+void tokenize(std::string_view utf8, Tokens& out) { Tokenizer(utf8, out).run(); }
 
 }  // namespace fcd::text
