@@ -1,6 +1,7 @@
 // The clusterer against a real PostgreSQL (FEEDCLUSTERD_TEST_DATABASE_URL):
 // what a restarted or failed-over clusterer rebuilds from the stored window,
-// and what `feedclusterd recluster` keeps.
+// what it rebuilds after a batch failed to be written, and what
+// `feedclusterd recluster` keeps.
 #include <gtest/gtest.h>
 
 #include <string>
@@ -131,6 +132,43 @@ TEST_F(ClustererTest, ReclusterKeepsStoryIdsAndRefusesWhileAnotherInstanceCluste
   const auto narrow = tool.recluster(kT0 + core::Duration{100}, kT0 + core::Duration{240});
   EXPECT_EQ(narrow.articles, 1u);
   EXPECT_EQ(story_of("budget"), budget_story);
+}
+
+// Its engine had placed the batch already, so it is rebuilt from the stored
+// window before the batch is tried again.
+TEST_F(ClustererTest, AFailedWriteRebuildsTheEngineFromTheStoredWindow) {
+  ingest("https://wire.example/feed", "quake-wire", kQuakeTitle, kQuakeText, kT0);
+  auto running = clusterer();
+  const auto first = running.step(kT0 + core::Duration{60});
+  ASSERT_TRUE(first.holds_lock);
+  ASSERT_EQ(first.articles, 1u);
+  EXPECT_EQ(first.window.articles, 1u);
+
+  ingest("https://herald.example/feed", "quake-copy", kQuakeTitle, kQuakeText, kT0 + core::Duration{120});
+  ingest("https://daily.example/feed", "budget", kBudgetTitle, kBudgetText, kT0 + core::Duration{180});
+  // Decisions cannot be written (the connection and the lock stay).
+  db_->exec("CREATE FUNCTION refuse_write() RETURNS trigger LANGUAGE plpgsql AS"
+            " $$BEGIN RAISE EXCEPTION 'injected fault'; END$$");
+  db_->exec("CREATE TRIGGER refuse_write BEFORE UPDATE ON articles FOR EACH ROW EXECUTE FUNCTION refuse_write()");
+  for (int attempt = 0; attempt < 3; ++attempt)
+    EXPECT_THROW(running.step(kT0 + core::Duration{240}), store::StoreError);
+  db_->exec("DROP TRIGGER refuse_write ON articles");
+
+  const auto step = running.step(kT0 + core::Duration{300});
+  ASSERT_TRUE(step.holds_lock);
+  EXPECT_EQ(step.restored, 1u) << "the engine is rebuilt from the one stored decision first";
+  EXPECT_EQ(step.articles, 2u);
+  EXPECT_EQ(step.window.articles, 3u);
+  EXPECT_EQ(story_of("quake-copy"), story_of("quake-wire"));
+  EXPECT_NE(story_of("budget"), story_of("quake-wire"));
+
+  // The rebuilt engine holds what a clusterer taking over would replay.
+  running.release();
+  auto successor = clusterer();
+  const auto replayed = successor.step(kT0 + core::Duration{360});
+  EXPECT_EQ(replayed.restored, 3u);
+  EXPECT_EQ(replayed.window.articles, step.window.articles);
+  EXPECT_EQ(replayed.window.stories, step.window.stories);
 }
 
 }  // namespace
