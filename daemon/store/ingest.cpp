@@ -87,6 +87,14 @@ void prepare_ingest_statements(pqxx::connection& c) {
           " FROM json_to_recordset($15::json) AS i(" +
           kItemColumns +
           ") WHERE EXISTS (SELECT 1 FROM lease)),"
+          // The incoming guids the source already has, read once, and
+          // whether the item is unchanged (then it is not written at all).
+          " known AS MATERIALIZED ("
+          " SELECT n.guid, (e.url, e.canonical_url, e.title, e.summary, e.content, e.content_html, e.author,"
+          " e.published_at, e.language)"
+          " IS NOT DISTINCT FROM (n.url, n.canonical_url, n.title, n.summary, n.content, n.content_html,"
+          " n.author, n.published, n.language) AS unchanged"
+          " FROM incoming n JOIN articles e ON e.source_id = $1 AND e.guid = n.guid),"
           // Identity drift: an incoming guid the source has never used, whose
           // text fingerprint and URL path match a recent stored item whose own
           // guid is not in this poll. That item takes the new guid and values
@@ -100,7 +108,7 @@ void prepare_ingest_statements(pqxx::connection& c) {
           " fcd_url_path(coalesce(n.canonical_url, n.url)) AS path"
           " FROM incoming n"
           " WHERE EXISTS (SELECT 1 FROM articles x WHERE x.source_id = $1)"
-          " AND NOT EXISTS (SELECT 1 FROM articles e WHERE e.source_id = $1 AND e.guid = n.guid)),"
+          " AND NOT EXISTS (SELECT 1 FROM known k WHERE k.guid = n.guid)),"
           " candidates AS ("
           " SELECT DISTINCT ON (a.id) a.id, a.guid AS old_guid, a.url AS old_url, n.*"
           " FROM fresh n"
@@ -119,8 +127,11 @@ void prepare_ingest_statements(pqxx::connection& c) {
           " RETURNING a.id, p.old_guid, p.guid AS new_guid, p.old_url, p.url AS new_url),"
           // A changed text gets a new change_seq and is offered to the
           // clusterer again; other changes (links, author, dates) are updated
-          // without re-clustering. Unchanged rows are not written at all (the
-          // WHERE of DO UPDATE), so re-polls cost no bloat.
+          // without re-clustering. Unchanged items are left out before the
+          // INSERT: DO UPDATE locks every conflicting row even when its WHERE
+          // then skips the write, and those locks deadlocked with the
+          // clusterer's updates of the same rows (seen in bench/soak). The
+          // WHERE of DO UPDATE stays for a row that changed since the read.
           " up AS ("
           " INSERT INTO articles AS a (source_id, guid, url, canonical_url, title, summary, content,"
           " content_html, author, published_at, first_seen_at, updated_at, sort_at, language, simhash)"
@@ -128,7 +139,9 @@ void prepare_ingest_statements(pqxx::connection& c) {
           " n.published, to_timestamp($3), to_timestamp($3),"
           " CASE WHEN n.published IS NULL OR n.published > to_timestamp($3) + make_interval(secs => $16)"
           " THEN to_timestamp($3) ELSE n.published END, n.language, n.simhash"
-          " FROM incoming n WHERE NOT EXISTS (SELECT 1 FROM picked p WHERE p.guid = n.guid) ORDER BY n.ord"
+          " FROM incoming n WHERE NOT EXISTS (SELECT 1 FROM picked p WHERE p.guid = n.guid)"
+          " AND NOT EXISTS (SELECT 1 FROM known k WHERE k.guid = n.guid AND k.unchanged)"
+          " ORDER BY n.ord"
           " ON CONFLICT (source_id, guid) DO UPDATE SET"
           " url = EXCLUDED.url, canonical_url = EXCLUDED.canonical_url, title = EXCLUDED.title,"
           " summary = EXCLUDED.summary, content = EXCLUDED.content, content_html = EXCLUDED.content_html,"

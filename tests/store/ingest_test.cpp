@@ -1,5 +1,9 @@
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <future>
+#include <pqxx/pqxx>
+
 #include "test_database.hpp"
 
 namespace fcd::store::test {
@@ -64,6 +68,25 @@ TEST_F(IngestTest, SamePollTwiceStoresTheSameRows) {
   EXPECT_TRUE(second.drifts.empty());
   EXPECT_EQ(articles_digest(), digest) << "an unchanged re-poll must not write a single article column";
   EXPECT_EQ(db_->scalar("SELECT count(*) FROM articles"), "3");
+}
+
+// ON CONFLICT DO UPDATE locks a conflicting row even when its WHERE skips the
+// write; a re-poll that locked its unchanged rows deadlocked with the
+// clusterer updating the same rows. Here another transaction holds a row: an
+// unchanged re-poll must not wait for it.
+TEST_F(IngestTest, AnUnchangedRepollWaitsForNoRowLock) {
+  const std::vector<ArticleInput> items{item("a", "Alpha"), item("b", "Beta")};
+  poll(items, kT0);
+  pqxx::connection other{db_->url()};
+  pqxx::work holder{other};
+  holder.exec("SELECT id FROM articles WHERE guid = 'a' FOR UPDATE");
+
+  auto repoll = std::async(std::launch::async, [&] { return poll(items, kT0 + core::Duration{900}); });
+  const bool finished = repoll.wait_for(std::chrono::seconds{10}) == std::future_status::ready;
+  holder.abort();
+  const auto report = repoll.get();
+  EXPECT_TRUE(finished) << "the unchanged re-poll waited for a row lock held by another transaction";
+  EXPECT_EQ(report.unchanged, 2);
 }
 
 TEST_F(IngestTest, ChangedItemIsUpdatedInPlaceAndOfferedAgain) {
