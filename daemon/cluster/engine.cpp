@@ -996,6 +996,8 @@ std::optional<std::string> Engine::headline(core::StoryId story) const {
   return state_->slot(it->second.headline)->title;
 }
 
+bool Engine::holds_story(core::StoryId story) const { return state_->stories.contains(story); }
+
 Stats Engine::stats() const { return state_->stats(); }
 const EngineOptions& Engine::options() const { return state_->options; }
 

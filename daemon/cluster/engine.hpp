@@ -90,6 +90,8 @@ class Engine {
   // Current story of an article still in the window, and a story's headline.
   std::optional<core::StoryId> story_of(core::ArticleId article) const;
   std::optional<std::string> headline(core::StoryId story) const;
+  // False once a story has left the window or was merged away (ids are never reused).
+  bool holds_story(core::StoryId story) const;
 
   Stats stats() const;
   const EngineOptions& options() const;

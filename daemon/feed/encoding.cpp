@@ -1,12 +1,8 @@
 #include "feed/encoding.hpp"
 
 #include <unicode/ucnv.h>
-#ifdef __SSE2__
-#include <emmintrin.h>
-#endif
 
 #include <array>
-#include <cstring>
 #include <memory>
 
 #include "feed/text_util.hpp"
@@ -110,27 +106,10 @@ bool is_valid_utf8(std::string_view text) {
   const auto* p = reinterpret_cast<const unsigned char*>(text.data());
   const auto* end = p + text.size();
   while (p < end) {
-    // ASCII, the common case for feeds, sixteen (or eight) bytes at a time.
-#ifdef __SSE2__
-    if (end - p >= 16 &&
-        _mm_movemask_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))) == 0) {
-      p += 16;
-      continue;
-    }
-#endif
-    if (end - p >= 8) {
-      std::uint64_t chunk;
-      std::memcpy(&chunk, p, 8);
-      if ((chunk & 0x8080808080808080ULL) == 0) {
-        p += 8;
-        continue;
-      }
-    }
+    // ASCII, the common case for feeds, skipped in bulk.
+    p += ascii_prefix_length(std::string_view(reinterpret_cast<const char*>(p), static_cast<std::size_t>(end - p)));
+    if (p == end) break;
     const unsigned char c = *p;
-    if (c < 0x80) {
-      ++p;
-      continue;
-    }
     std::size_t n;
     std::uint32_t cp;
     if (c >= 0xC2 && c <= 0xDF) { n = 1; cp = c & 0x1F; }

@@ -261,10 +261,10 @@ class Daemon::Impl {
     // kUnchanged (same body hash) and kNotModified skip parsing: the commit
     // below then stores nothing but the fetch state.
     std::vector<store::ArticleInput> items;
-    bool parsed_feed = false;
-    std::optional<std::string> warning;
+    ParseStep parsed;
+    const feed::ParsedFeed* parsed_feed = nullptr;  // set when the body was read as a feed
     if (decision.action == fetch::PollAction::kParse) {
-      auto parsed = co_await parse(result);
+      parsed = co_await parse(result);
       time_spent_.parse += parsed.duration;
       // A feed whose document broke before its first item (an entity bomb
       // stopped by libxml2, a truncated file) yielded nothing: an error to
@@ -276,16 +276,14 @@ class Daemon::Impl {
                                       : std::move(parsed.not_a_feed);
         decision.next_poll_at = now + fetch::backoff_delay(decision.error_count, policy.backoff, jitter());
       } else {
-        parsed_feed = true;
+        parsed_feed = &parsed.feed;
         items = articles_from_feed(parsed.feed);
         decision.next_poll_at = now + next_interval(source, parsed.feed, result, now);
         if (parsed.feed.bozo) metrics_.parse_errors.inc();
-        warning = parse_warning(parsed.feed);
       }
     }
-    auto outcome = fetch_outcome(result, decision, parsed_feed);
-    outcome.warning = std::move(warning);
-    count_poll(result, decision, decision.action == fetch::PollAction::kParse && !parsed_feed);
+    const auto outcome = fetch_outcome(result, decision, parsed_feed);
+    count_poll(result, decision, decision.action == fetch::PollAction::kParse && parsed_feed == nullptr);
 
     progress_.ingest_queued(++commits_pending_);
     const auto commit_started = std::chrono::steady_clock::now();

@@ -46,7 +46,7 @@ fetch::SourcePollState poll_state(const store::ClaimedSource& source, core::Dura
 }
 
 store::FetchOutcome fetch_outcome(const fetch::FetchResult& result, const fetch::PollDecision& decision,
-                                  bool parsed_feed) {
+                                  const feed::ParsedFeed* feed) {
   store::FetchOutcome outcome;
   if (result.status != 0) outcome.http_status = result.status;
   outcome.success = decision.error.empty();
@@ -54,7 +54,10 @@ store::FetchOutcome fetch_outcome(const fetch::FetchResult& result, const fetch:
   if (!result.etag.empty()) outcome.etag = result.etag;
   if (!result.last_modified.empty()) outcome.last_modified = result.last_modified;
   outcome.next_poll_at = decision.next_poll_at;
-  if (parsed_feed) outcome.body_hash = result.body_hash;
+  if (feed) {
+    outcome.body_hash = result.body_hash;
+    if (feed->bozo) outcome.warning = "warning: " + feed->bozo_message;
+  }
   if (const auto& pending = decision.redirect.pending)
     outcome.pending_redirect = store::PendingRedirect{pending->url, pending->first_seen};
   outcome.new_url = decision.redirect.adopt_url;
@@ -75,11 +78,6 @@ std::string not_a_feed_error(const fetch::FetchResult& result, const feed::Parse
   if (links.size() > kMaxFeedLinksNamed)
     error += " (and " + std::to_string(links.size() - kMaxFeedLinksNamed) + " more)";
   return error;
-}
-
-std::optional<std::string> parse_warning(const feed::ParsedFeed& parsed) {
-  if (!parsed.bozo) return std::nullopt;
-  return "warning: " + parsed.bozo_message;
 }
 
 std::vector<store::SourceSpec> source_specs_from_config(const std::vector<config::SourceSettings>& sources) {
@@ -144,8 +142,7 @@ void StoryIdMap::remember(core::StoryId engine_story, core::StoryId database_sto
 
 void StoryIdMap::forget_gone(const cluster::Engine& engine) {
   if (ids_.size() < next_forget_pass_) return;
-  // headline() is nullopt exactly for a story the engine does not hold.
-  std::erase_if(ids_, [&engine](const auto& entry) { return !engine.headline(entry.first).has_value(); });
+  std::erase_if(ids_, [&engine](const auto& entry) { return !engine.holds_story(entry.first); });
   next_forget_pass_ = std::max(kMinForgetPass, 2 * ids_.size());
 }
 

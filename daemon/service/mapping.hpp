@@ -28,21 +28,19 @@ fetch::SourcePollState poll_state(const store::ClaimedSource& source, core::Dura
 
 // The source's new fetch state from one poll's result and the policy's
 // decision (whose error and next_poll_at the caller may have revised after
-// parsing). parsed_feed: the body was parsed as a feed, so its hash is kept
-// and an identical body is skipped next time; a body that failed to parse
-// keeps failing instead of passing as "unchanged".
+// parsing). feed: what the body was read as, or nullptr when it was not
+// parsed or is no feed. A feed's body hash is kept, so an identical body is
+// skipped next time (a body that failed to parse keeps failing instead of
+// passing as "unchanged"), and a feed that parsed with recovered errors
+// (bozo, items kept) is recorded as a warning: "warning: " and its first
+// problem.
 store::FetchOutcome fetch_outcome(const fetch::FetchResult& result, const fetch::PollDecision& decision,
-                                  bool parsed_feed);
+                                  const feed::ParsedFeed* feed);
 
 // last_error for a 2xx body that is not a feed: says what came back, and for
 // an HTML page the feeds it links with <link rel="alternate"> (the URL to use
 // instead), e.g. "HTML page, not a feed; it links to feeds: URL1, URL2".
 std::string not_a_feed_error(const fetch::FetchResult& result, const feed::ParsedFeed& parsed);
-
-// What a source records about a feed that parsed with recovered errors (bozo,
-// items kept): "warning: " and the parser's first problem. nullopt for a
-// clean parse.
-std::optional<std::string> parse_warning(const feed::ParsedFeed& parsed);
 
 // One stored article per parsed entry, with its canonical URL.
 std::vector<store::ArticleInput> articles_from_feed(const feed::ParsedFeed& feed);

@@ -172,9 +172,10 @@ void prepare_ingest_statements(pqxx::connection& c) {
   // A poll without items (304, the same body, an error): the fetch state
   // alone. The whole ingest statement would still open articles and its
   // indexes for nothing; most polls of a warm pass are these. Returns the
-  // source's row only when the lease was ours.
+  // source's 'L' row, as ingest_poll does, only when the lease was ours.
   c.prepare("poll_state", std::string{"UPDATE sources s SET "} + kStateAssignments +
-                              " WHERE s.id = $1 AND s.lease_owner = $2 RETURNING s.id, " + kNoFlushWait);
+                              " WHERE s.id = $1 AND s.lease_owner = $2 RETURNING 'L' AS kind, s.id, " +
+                              kNoFlushWait);
 }
 
 IngestReport Store::commit_poll(core::SourceId source, const std::vector<ArticleInput>& items,
@@ -232,36 +233,31 @@ IngestReport Store::commit_poll(core::SourceId source, const std::vector<Article
     // durable can refer to a lost article.
     pqxx::nontransaction tx(c);
     const std::optional<std::string> last_error = outcome.success ? outcome.warning : outcome.error;
+    // $1-$14, the fetch state, are the same for both statements.
+    const auto exec_with_state = [&](const char* statement, const auto&... item_parameters) {
+      return tx.exec_prepared(statement, source, impl_->options.instance_id, epoch(now), outcome.success,
+                              outcome.http_status, outcome.etag, outcome.last_modified, last_error,
+                              epoch(outcome.next_poll_at), outcome.new_url, body_hash, pending_url, pending_since,
+                              outcome.gone, item_parameters...);
+    };
     const pqxx::result rows =
-        batch.empty()
-            ? tx.exec_prepared("poll_state", source, impl_->options.instance_id, epoch(now), outcome.success,
-                               outcome.http_status, outcome.etag, outcome.last_modified, last_error,
-                               epoch(outcome.next_poll_at), outcome.new_url, body_hash, pending_url, pending_since,
-                               outcome.gone)
-            : tx.exec_prepared("ingest_poll", source, impl_->options.instance_id, epoch(now), outcome.success,
-                               outcome.http_status, outcome.etag, outcome.last_modified, last_error,
-                               epoch(outcome.next_poll_at), outcome.new_url, body_hash, pending_url, pending_since,
-                               outcome.gone, json, static_cast<double>(impl_->options.future_tolerance.count()),
-                               epoch(now - impl_->options.drift_window));
+        batch.empty() ? exec_with_state("poll_state")
+                      : exec_with_state("ingest_poll", json, static_cast<double>(impl_->options.future_tolerance.count()),
+                                        epoch(now - impl_->options.drift_window));
     bool leased = false;
     std::unordered_set<std::int64_t> updated;
-    if (batch.empty()) {
-      leased = !rows.empty();  // the source's row, when the lease was ours
-    } else {
-      for (const auto& r : rows) {
-        const char kind = r[0].c_str()[0];
-        const auto id = r[1].as<std::int64_t>();
-        if (kind == 'L') {
-          leased = true;
-        } else if (kind == 'I') {
-          ++report.inserted;
-        } else if (kind == 'U') {
-          updated.insert(id);
-        } else if (kind == 'D') {
-          updated.insert(id);
-          report.drifts.push_back(
-              {id, r[2].as<std::string>(), r[3].as<std::string>(), opt_string(r[4]), opt_string(r[5])});
-        }
+    for (const auto& r : rows) {
+      const char kind = r[0].c_str()[0];
+      const auto id = r[1].as<std::int64_t>();
+      if (kind == 'L') {
+        leased = true;
+      } else if (kind == 'I') {
+        ++report.inserted;
+      } else if (kind == 'U') {
+        updated.insert(id);
+      } else if (kind == 'D') {
+        updated.insert(id);
+        report.drifts.push_back({id, r[2].as<std::string>(), r[3].as<std::string>(), opt_string(r[4]), opt_string(r[5])});
       }
     }
     if (!leased) throw LeaseLostError(source, impl_->options.instance_id);

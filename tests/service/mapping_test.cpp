@@ -198,20 +198,21 @@ TEST(Mapping, FetchOutcomeKeepsTheBodyHashOnlyForAParsedFeed) {
   fetch::PollDecision decision;
   decision.action = fetch::PollAction::kParse;
   decision.redirect.pending = fetch::PendingRedirect{"https://b.example/feed", core::TimePoint{core::Duration{100}}};
-  auto outcome = fetch_outcome(result, decision, true);
+  const feed::ParsedFeed parsed;
+  auto outcome = fetch_outcome(result, decision, &parsed);
   EXPECT_TRUE(outcome.success);
   EXPECT_EQ(outcome.body_hash, 7u);
   EXPECT_EQ(outcome.pending_redirect, source.pending_redirect);
   EXPECT_FALSE(outcome.gone);
 
   decision.error = "HTML page, not a feed";
-  outcome = fetch_outcome(result, decision, false);
+  outcome = fetch_outcome(result, decision, nullptr);
   EXPECT_FALSE(outcome.success);
   EXPECT_FALSE(outcome.body_hash.has_value()) << "an unparsable body must not pass as unchanged next time";
 
   result.status = 410;
   decision.action = fetch::PollAction::kDisable;
-  EXPECT_TRUE(fetch_outcome(result, decision, false).gone);
+  EXPECT_TRUE(fetch_outcome(result, decision, nullptr).gone);
 }
 
 }  // namespace

@@ -79,17 +79,15 @@ class PollPipelineTest : public StoreTest {
     PollStep step;
     step.action = decision.action;
     std::vector<store::ArticleInput> items;
-    std::optional<std::string> warning;
+    feed::ParsedFeed parsed;
     if (decision.action == fetch::PollAction::kParse) {
-      const auto parsed = feed::parse_feed(result.body, {});
+      parsed = feed::parse_feed(result.body, {});
       EXPECT_TRUE(parsed.is_feed);
       items = articles_from_feed(parsed);
       step.parsed = true;
-      warning = parse_warning(parsed);
     }
-    auto outcome = fetch_outcome(result, decision, step.parsed);
-    outcome.warning = std::move(warning);
-    step.report = store_->commit_poll(source.id, items, outcome, now);
+    step.report = store_->commit_poll(source.id, items,
+                                      fetch_outcome(result, decision, step.parsed ? &parsed : nullptr), now);
     return step;
   }
 
