@@ -2,10 +2,13 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <deque>
 #include <limits>
 #include <memory>
+#include <new>
 #include <span>
+#include <string_view>
 #include <unordered_map>
 
 #include "cluster/url.hpp"
@@ -28,17 +31,99 @@ constexpr double kMinCandidateCosine = 0.05;
 constexpr std::size_t kFullHeadlineScan = 32;
 constexpr std::size_t kMergeCandidates = 8;
 
+// A window article's terms, sorted by id, unit length.
+using TermSpan = std::span<const text::WeightedTerm>;
+
+// The term vectors and titles of the window's articles, end to end in
+// arrival order, in chunks of kChunkBytes. Articles leave the window oldest
+// first, so a chunk is freed once the newest article written into it has
+// left; a freed chunk is kept for the next one. A std::vector and a
+// std::string per article cost two allocations and frees per article, and
+// on the heap a header, rounding and slack each.
+class ArrivalStore {
+ public:
+  struct Entry {
+    const text::WeightedTerm* terms = nullptr;
+    const char* title = nullptr;
+    std::uint32_t term_count = 0, title_size = 0;
+  };
+
+  // Copies the terms and title of article seq (newer than any appended before).
+  Entry append(Seq seq, TermSpan terms, std::string_view title) {
+    const std::size_t term_bytes = terms.size_bytes();
+    const std::size_t need = term_bytes + title.size() + alignof(text::WeightedTerm);
+    if (chunks_.empty() || chunks_.back().used + need > chunks_.back().size) add_chunk(need);
+    Chunk& chunk = chunks_.back();
+    constexpr std::size_t align = alignof(text::WeightedTerm);
+    const std::size_t at = (chunk.used + align - 1) / align * align;
+    std::byte* const data = chunk.data.get() + at;
+    std::memcpy(data, terms.data(), term_bytes);
+    std::memcpy(data + term_bytes, title.data(), title.size());
+    chunk.used = at + term_bytes + title.size();
+    chunk.newest = seq;
+    return {std::launder(reinterpret_cast<const text::WeightedTerm*>(data)),
+            reinterpret_cast<const char*>(data + term_bytes), static_cast<std::uint32_t>(terms.size()),
+            static_cast<std::uint32_t>(title.size())};
+  }
+
+  // Frees the chunks that hold only articles older than oldest_kept.
+  void release_before(Seq oldest_kept) {
+    while (!chunks_.empty() && chunks_.front().newest < oldest_kept) {
+      if (chunks_.front().size == kChunkBytes) spare_ = std::move(chunks_.front().data);
+      chunks_.pop_front();
+    }
+  }
+
+  std::size_t bytes() const {
+    std::size_t bytes = spare_ ? kChunkBytes : 0;
+    for (const Chunk& c : chunks_) bytes += c.size + sizeof(Chunk);
+    return bytes;
+  }
+
+ private:
+  static constexpr std::size_t kChunkBytes = std::size_t{16} << 10;
+
+  struct Chunk {
+    std::unique_ptr<std::byte[]> data;
+    std::size_t size = 0;
+    std::size_t used = 0;
+    Seq newest = 0;  // the newest article with data here
+  };
+
+  void add_chunk(std::size_t need) {
+    Chunk chunk;
+    chunk.size = std::max(need, kChunkBytes);
+    if (chunk.size == kChunkBytes && spare_)
+      chunk.data = std::move(spare_);
+    else
+      chunk.data = std::make_unique_for_overwrite<std::byte[]>(chunk.size);
+    chunks_.push_back(std::move(chunk));
+  }
+
+  std::deque<Chunk> chunks_;
+  std::unique_ptr<std::byte[]> spare_;  // a freed chunk of kChunkBytes
+};
+
+// 128 bytes, four to a block of the window's deque (an optional
+// duplicate_of took 16 of them, the flag beside the other flags none).
 struct Slot {
   core::ArticleId id = 0;
-  std::optional<core::ArticleId> duplicate_of;  // the earliest copy
+  core::ArticleId original = 0;  // the earliest copy, when this is a duplicate
   core::TimePoint time{};
   std::uint64_t url_key = 0;  // 0: no URL
+  ArrivalStore::Entry data;  // vector and title
+  text::MinHash signature{};
   bool live = true;
   bool body_signature = false;  // signature of body shingles (else of the title)
-  text::MinHash signature{};
-  SparseVector vector;  // top terms, unit length
-  std::string title;
+  bool duplicate = false;
+
+  TermSpan vector() const { return {data.terms, data.term_count}; }  // top terms, unit length
+  std::string_view title() const { return {data.title, data.title_size}; }
+  std::optional<core::ArticleId> duplicate_of() const {
+    return duplicate ? std::optional<core::ArticleId>(original) : std::nullopt;
+  }
 };
+static_assert(sizeof(Slot) == 128);
 
 // One entry of a term's posting list: an article holding the term and the
 // term's weight there, so a scan reads one contiguous array and never the
@@ -196,7 +281,7 @@ const text::WeightedTerm* lower_bound_term(const text::WeightedTerm* first, std:
 // next, as they were, each waited for the last one's cache misses in a story
 // sum, and that wait was a tenth of the engine's time. The sum is the same:
 // the same products added in the same order.
-double dot_lookup(const SparseVector& small, const SparseVector& large) {
+double dot_lookup(TermSpan small, TermSpan large) {
   double sum = 0;
   if (large.empty()) return sum;
   const text::WeightedTerm* const last = large.data() + large.size() - 1;
@@ -211,7 +296,7 @@ double dot_lookup(const SparseVector& small, const SparseVector& large) {
 // Dot product of two canonical vectors: by lookups in the longer one when
 // the other is far shorter (a small story against a large one in the merge
 // pass), else by one merge of both.
-double sparse_dot(const SparseVector& a, const SparseVector& b) {
+double sparse_dot(TermSpan a, TermSpan b) {
   if (a.size() * 8 < b.size()) return dot_lookup(a, b);
   if (b.size() * 8 < a.size()) return dot_lookup(b, a);
   return text::dot(a, b);
@@ -240,7 +325,7 @@ SparseVector top_terms(const SparseVector& v, std::size_t k) {
 // not put back the light terms the pruning dropped, as negative weights.
 // Merged in place from the back: a story sum holds hundreds of terms and is
 // updated on every join, so a new vector each time was mostly copying.
-void accumulate(SparseVector& a, const SparseVector& b, float sign, bool only_present = false) {
+void accumulate(SparseVector& a, TermSpan b, float sign, bool only_present = false) {
   std::size_t added = 0;
   if (!only_present) {
     std::size_t i = 0;
@@ -281,6 +366,7 @@ struct Engine::State {
   text::DocumentFrequencies df;
 
   std::deque<Slot> slots;
+  ArrivalStore arrival;  // the slots' vectors and titles
   // What candidate search reads and writes per window article, apart from
   // the slots and in one 16-byte entry, so that a posting costs one cache
   // miss, not one each for the story, the score and the shared-term count.
@@ -354,7 +440,7 @@ struct Engine::State {
 
   // ---- stories -------------------------------------------------------------
 
-  double centroid_cosine(const SparseVector& v, const Story& story) const {
+  double centroid_cosine(TermSpan v, const Story& story) const {
     return story.norm > 0 ? dot_lookup(v, story.sum) / story.norm : 0.0;
   }
 
@@ -367,7 +453,7 @@ struct Engine::State {
 
   HeadlineRank headline_rank(const Story& story, Seq seq) const {
     const Slot& s = *slot(seq);
-    return {!s.duplicate_of.has_value(), centroid_cosine(s.vector, story), seq};
+    return {!s.duplicate, centroid_cosine(s.vector(), story), seq};
   }
 
   // Is a a better headline than b: an original before a copy, then the more
@@ -389,7 +475,7 @@ struct Engine::State {
     if (!newcomer || n <= kFullHeadlineScan || (n & (n - 1)) == 0 || slot(story.headline) == nullptr) {
       // Each member's vector is a cache miss behind a cache miss (its slot);
       // asked for all at once, the misses overlap instead of queueing.
-      for (Seq seq : story.members) __builtin_prefetch(slot(seq)->vector.data());
+      for (Seq seq : story.members) __builtin_prefetch(slot(seq)->data.terms);
       HeadlineRank best = headline_rank(story, story.members.front());
       for (Seq seq : story.members) {
         if (seq == best.seq) continue;
@@ -429,7 +515,7 @@ struct Engine::State {
       story.last = std::max(story.last, s.time);
     }
     story.members.push_back(seq);
-    accumulate(story.sum, s.vector, 1.0f);
+    accumulate(story.sum, s.vector(), 1.0f);
     prune_sum(story);
     story.norm = norm_of(story.sum);
     mark_dirty(story);
@@ -446,7 +532,7 @@ struct Engine::State {
       stories.erase(it);
       return;
     }
-    accumulate(story.sum, s.vector, -1.0f, true);
+    accumulate(story.sum, s.vector(), -1.0f, true);
     story.norm = norm_of(story.sum);
     if (story.headline == seq) choose_headline(story, std::nullopt);
   }
@@ -458,14 +544,14 @@ struct Engine::State {
   // lists would hold a single entry each, at a cost per list, and they add
   // little to a cosine.
   SparseVector indexed_terms(const Slot& s) const {
-    SparseVector top = s.vector;
+    SparseVector top(s.vector().begin(), s.vector().end());
     text::keep_top(top, options.index_terms);
     return top;
   }
 
   // The weight of term in a window article's vector (which holds it).
   float weight_in(Seq seq, TermId term) const {
-    const SparseVector& v = slots[seq - base].vector;
+    const TermSpan v = slots[seq - base].vector();
     const auto it = std::lower_bound(v.begin(), v.end(), term,
                                      [](const text::WeightedTerm& w, TermId t) { return w.term < t; });
     return it->weight;
@@ -521,7 +607,7 @@ struct Engine::State {
   // lookups kept the next one waiting. Likewise the window entries the
   // postings name, in random places of the window: prefetched all at once
   // before the scan needs the first.
-  void gather_postings(const SparseVector& query) {
+  void gather_postings(TermSpan query) {
     query_singles.resize(query.size());
     query_postings.resize(query.size());
     for (std::size_t i = 0; i < query.size(); ++i) query_postings[i] = postings_of(query[i].term, query_singles[i]);
@@ -582,6 +668,7 @@ struct Engine::State {
       at_seq.pop_front();
       ++base;
     }
+    arrival.release_before(base);
   }
 
   // ---- placing -------------------------------------------------------------
@@ -649,7 +736,7 @@ struct Engine::State {
     return out;
   }
 
-  std::vector<std::string> matched_terms(const Vectorised& v, const SparseVector& other) const {
+  std::vector<std::string> matched_terms(const Vectorised& v, TermSpan other) const {
     std::vector<std::pair<double, TermId>> shared_terms;
     auto from = other.begin();
     for (const auto& t : v.vector) {
@@ -685,7 +772,7 @@ struct Engine::State {
       const bool same = candidate.body_signature
                             ? j >= options.duplicate_jaccard
                             : j >= options.duplicate_title_jaccard &&
-                                  text::dot(candidate.vector, other->vector) >= options.duplicate_title_cosine;
+                                  text::dot(candidate.vector(), other->vector()) >= options.duplicate_title_cosine;
       if (same && (!best || j > best->second + 1e-9 || (std::fabs(j - best->second) <= 1e-9 && seq < best->first)))
         best = std::pair{seq, j};
     }
@@ -703,9 +790,9 @@ struct Engine::State {
     // The scratch arrays are all zero between calls: only touched entries are
     // reset afterwards, so a call costs what it visits, not the window size.
     touched.clear();
-    gather_postings(candidate.vector);
+    gather_postings(candidate.vector());
     for (std::size_t i = 0; i < query_postings.size(); ++i) {
-      const float query_weight = candidate.vector[i].weight;
+      const float query_weight = candidate.vector()[i].weight;
       const std::span<const Posting> p = query_postings[i];
       for (std::size_t k = p.size(); k-- > 0;) {
         SeqState& entry = at_seq[p[k].seq - base];
@@ -756,7 +843,7 @@ struct Engine::State {
       const std::uint32_t supporting = top.supporting;
       const Story& story = stories.at(top.story);
       const double n = static_cast<double>(story.members.size());
-      const double centroid = centroid_cosine(candidate.vector, story);
+      const double centroid = centroid_cosine(candidate.vector(), story);
       double s = options.centroid_share * centroid + (1.0 - options.centroid_share) * top.best +
                  options.support_bonus * (supporting / n);
       const auto gap = candidate.time < story.first  ? story.first - candidate.time
@@ -796,26 +883,27 @@ struct Engine::State {
                               !article.text.empty();
     incoming.signature =
         text::minhash(incoming.body_signature ? v.analysis.shingles : v.analysis.title_shingles);
-    incoming.vector = v.vector;
-    incoming.title = article.title;
+    const Seq seq = base + static_cast<Seq>(slots.size());
+    incoming.data = arrival.append(seq, v.vector, article.title);
 
     std::optional<core::StoryId> target;
     auto dup = find_duplicate(incoming);
     // An updated original that matches its own copy stays the original: it
     // rejoins the copy's story, never becomes a duplicate of itself.
-    if (dup && slot(dup->first)->duplicate_of == article.id) {
+    if (dup && slot(dup->first)->duplicate_of() == article.id) {
       target = story_of_seq(dup->first);
       decision.placement = Decision::Placement::kJoined;
       decision.score = dup->second;
-      decision.matched_terms = matched_terms(v, slot(dup->first)->vector);
+      decision.matched_terms = matched_terms(v, slot(dup->first)->vector());
     } else if (dup) {
       const Slot& original = *slot(dup->first);
       target = story_of_seq(dup->first);
-      incoming.duplicate_of = original.duplicate_of.value_or(original.id);
-      decision.duplicate_of = incoming.duplicate_of;
+      incoming.duplicate = true;
+      incoming.original = original.duplicate_of().value_or(original.id);
+      decision.duplicate_of = incoming.original;
       decision.placement = Decision::Placement::kDuplicate;
       decision.score = dup->second;
-      decision.matched_terms = matched_terms(v, original.vector);
+      decision.matched_terms = matched_terms(v, original.vector());
     } else {
       const Choice choice = choose_story(incoming);
       decision.score = std::max(0.0, choice.score);
@@ -827,8 +915,7 @@ struct Engine::State {
       }
     }
 
-    const Seq seq = base + static_cast<Seq>(slots.size());
-    slots.push_back(std::move(incoming));
+    slots.push_back(incoming);
     at_seq.push_back({});
     by_id.set(article.id, seq);
     index(seq);
@@ -839,7 +926,7 @@ struct Engine::State {
       add_member(*story, seq);
       decision.events.push_back({StoryEvent::Kind::kGrew, story->id, 0, {}});
       if (choose_headline(*story, seq))
-        decision.events.push_back({StoryEvent::Kind::kHeadlineChanged, story->id, 0, slot(story->headline)->title});
+        decision.events.push_back({StoryEvent::Kind::kHeadlineChanged, story->id, 0, std::string(slot(story->headline)->title())});
     } else {
       // An update that leaves its old story empty founds it again under the
       // same id, so links to it stay valid.
@@ -928,7 +1015,7 @@ struct Engine::State {
       stories.erase(younger);
       events.push_back({StoryEvent::Kind::kMerged, younger, older, {}});
       if (choose_headline(kept, std::nullopt))
-        events.push_back({StoryEvent::Kind::kHeadlineChanged, older, 0, slot(kept.headline)->title});
+        events.push_back({StoryEvent::Kind::kHeadlineChanged, older, 0, std::string(slot(kept.headline)->title())});
     }
     return events;
   }
@@ -939,12 +1026,8 @@ struct Engine::State {
     s.postings = posting_count;
     s.vocabulary = df.terms();
     std::size_t bytes = slots.size() * (sizeof(Slot) + sizeof(SeqState));
-    for (const auto& slot : slots) {
-      if (!slot.live) continue;
-      ++s.articles;
-      bytes += slot.vector.capacity() * sizeof(text::WeightedTerm);
-      if (slot.title.capacity() > 15) bytes += slot.title.capacity() + 1;
-    }
+    for (const auto& slot : slots) s.articles += slot.live;
+    bytes += arrival.bytes();
     bytes += by_id.bytes() + by_url.bytes() + postings.bytes() + lsh.bytes();
     bytes += posting_lists.bytes();
     for (const auto& [id, story] : stories)
@@ -993,7 +1076,7 @@ std::optional<core::StoryId> Engine::story_of(core::ArticleId article) const {
 std::optional<std::string> Engine::headline(core::StoryId story) const {
   auto it = state_->stories.find(story);
   if (it == state_->stories.end()) return std::nullopt;
-  return state_->slot(it->second.headline)->title;
+  return std::string(state_->slot(it->second.headline)->title());
 }
 
 bool Engine::holds_story(core::StoryId story) const { return state_->stories.contains(story); }

@@ -36,7 +36,7 @@ void keep_top(SparseVector& v, std::size_t k) {
   std::sort(v.begin(), v.end(), [](const WeightedTerm& a, const WeightedTerm& b) { return a.term < b.term; });
 }
 
-double dot(const SparseVector& a, const SparseVector& b) {
+double dot(std::span<const WeightedTerm> a, std::span<const WeightedTerm> b) {
   double sum = 0;
   std::size_t i = 0, j = 0;
   // The steps are branch-free: which side moves is a coin toss, and the

@@ -27,8 +27,8 @@ void normalise(SparseVector& v);
 // Keeps the k heaviest terms (ties broken by term id, so the result is
 // deterministic), still sorted by term.
 void keep_top(SparseVector& v, std::size_t k);
-// Dot product of two canonical vectors.
-double dot(const SparseVector& a, const SparseVector& b);
+// Dot product of two canonical vectors (or spans of their terms).
+double dot(std::span<const WeightedTerm> a, std::span<const WeightedTerm> b);
 
 // Document frequencies with exponential decay in article time: a document seen
 // half_life ago counts half. Memory is bounded: terms whose decayed frequency
