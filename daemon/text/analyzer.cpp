@@ -126,10 +126,15 @@ Analysis Analyzer::analyze(std::string_view title, std::string_view body, Langua
     // Body text is prose in sentence case; only a title can be in Title Case.
     const bool title_case = is_title && is_title_case(tokens_, language);
     words.resize(tokens.size());
+    const std::size_t first_hash = token_hashes.size();
+    for (const Token& t : tokens) {
+      token_hashes.push_back(hash64(tokens_.text(t)));
+      stemmer.prefetch(token_hashes.back());
+    }
     for (std::size_t i = 0; i < tokens.size(); ++i) {
       const Token& t = tokens[i];
       const std::string_view token_text = tokens_.text(t);
-      token_hashes.push_back(hash64(token_text));
+      const std::uint64_t token_hash = token_hashes[first_hash + i];
       Word& w = words[i];
       w.kind = t.kind;
       w.name = false;
@@ -143,7 +148,7 @@ Analysis Analyzer::analyze(std::string_view title, std::string_view body, Langua
         w.stem = token_text;  // acronyms ("US", "IT") are not stop words and not stemmed
         w.name = true;
       } else if (token_text.size() >= 2 && !is_stop_word(language, token_text)) {
-        w.stem = stemmer.stem(token_text, token_hashes.back());
+        w.stem = stemmer.stem(token_text, token_hash);
         const bool next_capitalised = i + 1 < tokens.size() && tokens[i + 1].capitalised;
         w.name = !title_case && t.capitalised && (!t.sentence_start || next_capitalised);
       }

@@ -28,6 +28,11 @@ class Stemmer {
   // The same, given hash64(word), which the analyzer has already computed.
   std::string_view stem(std::string_view word, std::uint64_t word_hash);
 
+  // Starts loading the cache entry of a word about to be stemmed, given its
+  // hash64: a text's lookups are cache misses, and asked for together they
+  // overlap instead of queueing.
+  void prefetch(std::uint64_t word_hash) const;
+
  private:
   struct Handle;
   std::unique_ptr<Handle> handle_;
