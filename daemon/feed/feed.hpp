@@ -7,6 +7,7 @@
 // (xmlInitParser) exactly once.
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -89,5 +90,17 @@ struct ParsedFeed {
 // Parses one document. Never throws for any input (std::bad_alloc aside);
 // a non-feed yields is_feed == false with bozo set and no entries.
 ParsedFeed parse_feed(std::string_view bytes, const ParseOptions& options = {});
+
+// Receives each entry as soon as it is complete, in document order, and may move
+// from it. Every rule of parse_feed has been applied to it (ids, dates, links
+// resolved as far as the document allowed by then).
+using EntrySink = std::function<void(Entry& entry)>;
+
+// The same parse, with each entry handed to on_entry instead of being stored:
+// the result's entries stay empty (entries past max_entries are dropped and
+// the result marked truncated, as above). For a caller that looks at each entry
+// once, memory stays at one entry instead of the whole list; on a 50 MB feed
+// the list is another 50 MB, allocated string by string.
+ParsedFeed parse_feed(std::string_view bytes, const ParseOptions& options, const EntrySink& on_entry);
 
 }  // namespace fcd::feed

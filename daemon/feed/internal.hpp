@@ -19,6 +19,7 @@ void finish_entry(Entry& entry, std::string guid, const ParseOptions& options);
 // Caps text at max_bytes on a UTF-8 boundary; true when it cut.
 bool cap_text(std::string& text, std::size_t max_bytes);
 
-void parse_json_feed(std::string_view text, const ParseOptions& options, ParsedFeed& feed);
+// Entries go to on_entry, or into feed.entries when it is null.
+void parse_json_feed(std::string_view text, const ParseOptions& options, ParsedFeed& feed, const EntrySink* on_entry);
 
 }  // namespace fcd::feed::detail

@@ -39,7 +39,7 @@ std::string author_name(const Json& item) {
 
 }  // namespace
 
-void parse_json_feed(std::string_view text, const ParseOptions& options, ParsedFeed& feed) {
+void parse_json_feed(std::string_view text, const ParseOptions& options, ParsedFeed& feed, const EntrySink* on_entry) {
   feed.format = FeedFormat::kJson;
   const Json document = Json::parse(text.begin(), text.end(), nullptr, false);
   if (document.is_discarded() || !document.is_object()) {
@@ -67,9 +67,10 @@ void parse_json_feed(std::string_view text, const ParseOptions& options, ParsedF
   if (const std::string author = author_name(document); !author.empty() && feed.title.empty()) feed.title = author;
   if (items == document.end() || !items->is_array()) return;
   const std::string& base = options.base_url.empty() ? feed.link : options.base_url;
+  std::size_t entry_count = 0;
   for (const Json& item : *items) {
     if (!item.is_object()) continue;
-    if (feed.entries.size() >= options.limits.max_entries) {
+    if (entry_count >= options.limits.max_entries) {
       feed.truncated = true;
       break;
     }
@@ -113,7 +114,9 @@ void parse_json_feed(std::string_view text, const ParseOptions& options, ParsedF
     if (std::string image = string_at(item, "image"); !image.empty())
       entry.thumbnail = base.empty() ? image : resolve_url(base, image);
     finish_entry(entry, fold_whitespace(string_at(item, "id")), options);
-    feed.entries.push_back(std::move(entry));
+    ++entry_count;
+    if (on_entry != nullptr) (*on_entry)(entry);
+    else feed.entries.push_back(std::move(entry));
   }
 }
 

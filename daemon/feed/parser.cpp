@@ -447,7 +447,9 @@ struct EntryState {
 
 class FeedReader {
  public:
-  FeedReader(const ParseOptions& options, ParsedFeed& feed) : options_(options), feed_(feed) {
+  // Entries go to on_entry, or into feed.entries when it is null.
+  FeedReader(const ParseOptions& options, ParsedFeed& feed, const EntrySink* on_entry)
+      : options_(options), feed_(feed), on_entry_(on_entry) {
     bases_.push_back(options.base_url);
   }
 
@@ -501,6 +503,8 @@ class FeedReader {
 
   const ParseOptions& options_;
   ParsedFeed& feed_;
+  const EntrySink* on_entry_;
+  std::size_t entry_count_ = 0;  // entries delivered, to the sink or into feed_.entries
   xmlParserCtxt* context_ = nullptr;
   std::size_t document_size_ = 0;
   std::size_t depth_ = 0;
@@ -1149,7 +1153,7 @@ void FeedReader::reserve_entries_for_document() {
 
 void FeedReader::finish_entry() {
   entry_depth_ = 0;
-  if (feed_.entries.size() >= options_.limits.max_entries) {
+  if (entry_count_ >= options_.limits.max_entries) {
     feed_.truncated = true;
     entry_.reset();
     return;
@@ -1173,8 +1177,13 @@ void FeedReader::finish_entry() {
       if (!is_absolute_url(enclosure.url)) enclosure.url = resolve_url(feed_.link, enclosure.url);
   }
   detail::finish_entry(entry, std::move(state.guid), options_);
-  if (feed_.entries.size() == kEntriesBeforeEstimate) reserve_entries_for_document();
-  feed_.entries.push_back(std::move(entry));
+  ++entry_count_;
+  if (on_entry_ != nullptr) {
+    (*on_entry_)(entry);
+  } else {
+    if (feed_.entries.size() == kEntriesBeforeEstimate) reserve_entries_for_document();
+    feed_.entries.push_back(std::move(entry));
+  }
   entry_.reset();
 }
 
@@ -1236,7 +1245,9 @@ std::string_view format_name(FeedFormat format) {
   return "unknown";
 }
 
-ParsedFeed parse_feed(std::string_view bytes, const ParseOptions& options) {
+namespace {
+
+ParsedFeed parse_document(std::string_view bytes, const ParseOptions& options, const EntrySink* on_entry) {
   ParsedFeed feed;
   if (bytes.size() > options.limits.max_document_bytes) {
     bytes = bytes.substr(0, options.limits.max_document_bytes);
@@ -1252,11 +1263,11 @@ ParsedFeed parse_feed(std::string_view bytes, const ParseOptions& options) {
     return feed;
   }
   if (text.front() == '{') {
-    detail::parse_json_feed(text, options, feed);
+    detail::parse_json_feed(text, options, feed, on_entry);
   } else if (text.front() == '<') {
     std::size_t stray = 0;
     const std::optional<std::string> escaped = escape_stray_ampersands(text, stray);
-    FeedReader reader(options, feed);
+    FeedReader reader(options, feed, on_entry);
     reader.run(escaped ? std::string_view(*escaped) : text);
     if (escaped && feed.is_feed && !feed.bozo) {
       feed.bozo = true;
@@ -1281,6 +1292,16 @@ ParsedFeed parse_feed(std::string_view bytes, const ParseOptions& options) {
     }
   }
   return feed;
+}
+
+}  // namespace
+
+ParsedFeed parse_feed(std::string_view bytes, const ParseOptions& options) {
+  return parse_document(bytes, options, nullptr);
+}
+
+ParsedFeed parse_feed(std::string_view bytes, const ParseOptions& options, const EntrySink& on_entry) {
+  return parse_document(bytes, options, &on_entry);
 }
 
 }  // namespace fcd::feed

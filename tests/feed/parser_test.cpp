@@ -195,6 +195,63 @@ TEST(ParseFeed, HostileDocumentsAreBounded) {
   EXPECT_LE(nested.entries.size(), 1u);
 }
 
+void expect_same_entry(const Entry& streamed, const Entry& stored) {
+  EXPECT_EQ(streamed.id, stored.id);
+  EXPECT_EQ(streamed.title, stored.title);
+  EXPECT_EQ(streamed.link, stored.link);
+  EXPECT_EQ(streamed.published, stored.published);
+  EXPECT_EQ(streamed.updated, stored.updated);
+  EXPECT_EQ(streamed.author, stored.author);
+  EXPECT_EQ(streamed.summary, stored.summary);
+  EXPECT_EQ(streamed.content, stored.content);
+  EXPECT_EQ(streamed.content_html, stored.content_html);
+  ASSERT_EQ(streamed.enclosures.size(), stored.enclosures.size());
+  for (std::size_t i = 0; i < stored.enclosures.size(); ++i) {
+    EXPECT_EQ(streamed.enclosures[i].url, stored.enclosures[i].url);
+    EXPECT_EQ(streamed.enclosures[i].type, stored.enclosures[i].type);
+    EXPECT_EQ(streamed.enclosures[i].length, stored.enclosures[i].length);
+  }
+  EXPECT_EQ(streamed.categories, stored.categories);
+  EXPECT_EQ(streamed.thumbnail, stored.thumbnail);
+  EXPECT_EQ(streamed.future_date, stored.future_date);
+  EXPECT_EQ(streamed.truncated, stored.truncated);
+}
+
+// The sink gets, one by one, exactly the entries the stored list holds, and the
+// rest of the result is the same, for XML and JSON Feed alike.
+TEST(ParseFeed, SinkGetsTheEntriesTheListHolds) {
+  ParseOptions options;
+  options.base_url = "https://news.example.com/rss.xml";
+  options.now = utc("2025-08-16T00:00:00Z");
+  for (const char* name : {"rss2_extensions.xml", "atom_base.xml", "rdf.xml", "feed.json", "broken.xml"}) {
+    SCOPED_TRACE(name);
+    const std::string bytes = fixture(name);
+    const ParsedFeed stored = parse_feed(bytes, options);
+    std::vector<Entry> streamed;
+    const ParsedFeed rest = parse_feed(bytes, options, [&streamed](Entry& entry) { streamed.push_back(std::move(entry)); });
+    EXPECT_TRUE(rest.entries.empty());
+    EXPECT_EQ(rest.title, stored.title);
+    EXPECT_EQ(rest.link, stored.link);
+    EXPECT_EQ(rest.bozo_message, stored.bozo_message);
+    EXPECT_EQ(rest.truncated, stored.truncated);
+    ASSERT_FALSE(stored.entries.empty());
+    ASSERT_EQ(streamed.size(), stored.entries.size());
+    for (std::size_t i = 0; i < streamed.size(); ++i) expect_same_entry(streamed[i], stored.entries[i]);
+  }
+}
+
+TEST(ParseFeed, SinkStopsAtTheEntryLimit) {
+  std::string doc = "<rss version=\"2.0\"><channel>";
+  for (int i = 0; i < 20; ++i) doc += "<item><guid>g" + std::to_string(i) + "</guid></item>";
+  doc += "</channel></rss>";
+  ParseOptions options;
+  options.limits.max_entries = 5;
+  std::vector<std::string> ids;
+  const ParsedFeed feed = parse_feed(doc, options, [&ids](Entry& entry) { ids.push_back(entry.id); });
+  EXPECT_TRUE(feed.truncated);
+  EXPECT_EQ(ids, (std::vector<std::string>{"g0", "g1", "g2", "g3", "g4"}));
+}
+
 TEST(ParseFeed, LimitsCapEntriesAndFields) {
   std::string doc = "<rss version=\"2.0\"><channel>";
   for (int i = 0; i < 20; ++i) doc += "<item><guid>g" + std::to_string(i) + "</guid><title>" + std::string(100, 'x') + "</title></item>";
