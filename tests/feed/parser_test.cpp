@@ -292,5 +292,40 @@ TEST(ParseFeed, StrayAmpersandsAndHtmlEntitiesAreRecovered) {
   EXPECT_EQ(feed.link, "https://e.example/?a=1&b=2");
 }
 
+// The document reaches libxml2 in pieces (its first four bytes, then 256 KB
+// each), each searched for stray '&' on the way: one right at a piece's end,
+// a reference and a CDATA section across a piece's end, and the offset
+// reported is the first stray one's.
+TEST(ParseFeed, StrayAmpersandsAcrossPiecesOfTheDocument) {
+  constexpr std::size_t kPiece = 256 << 10;
+  const auto piece_end = [](std::size_t n) { return 4 + n * kPiece; };
+  std::string doc = "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>T</title>";
+  std::vector<std::string> titles;
+  const auto add_item = [&](std::string title_markup, std::string title_text) {
+    doc += "<item><title>" + title_markup + "</title></item>";
+    titles.push_back(std::move(title_text));
+  };
+  while (doc.size() < piece_end(1) - 300) add_item("filler", "filler");
+  // "<item><title>" is 13 bytes: the stray '&' of "x&y" lands on the piece's last byte.
+  doc += std::string(piece_end(1) - 13 - 2 - doc.size(), ' ');
+  const std::size_t first_stray = doc.size() + 13 + 1;
+  add_item("x&y", "x&y");
+  EXPECT_EQ(first_stray, piece_end(1) - 1);
+  while (doc.size() < piece_end(2) - 300) add_item("filler", "filler");
+  doc += std::string(piece_end(2) - 13 - 3 - doc.size(), ' ');
+  add_item("a &amp; b", "a & b");  // "&amp;" split by the second piece's end
+  while (doc.size() < piece_end(3) - 300) add_item("filler", "filler");
+  doc += std::string(piece_end(3) - 13 - 12 - doc.size(), ' ');
+  add_item("<![CDATA[c & d]]>", "c & d");  // a CDATA section across the third piece's end
+  add_item("e & f", "e & f");
+  doc += "</channel></rss>";
+
+  const ParsedFeed feed = parse_feed(doc);
+  EXPECT_TRUE(feed.bozo);
+  EXPECT_EQ(feed.bozo_message, "unescaped '&' at byte " + std::to_string(first_stray));
+  ASSERT_EQ(feed.entries.size(), titles.size());
+  for (std::size_t i = 0; i < titles.size(); ++i) EXPECT_EQ(feed.entries[i].title, titles[i]) << i;
+}
+
 }  // namespace
 }  // namespace fcd::feed
