@@ -24,17 +24,26 @@ using detail::append_utf8;
 using detail::ascii_lower;
 using detail::is_space;
 
-// Built once from libxml2's HTML 4 table (enumerated by code point, because
-// libxml2 offers lookups only).
+// Built once from libxml2's HTML 4 table, enumerated by code point because
+// libxml2 offers lookups only. Only the code points of the HTML 4.01 entity
+// sets (HTMLlat1, HTMLsymbol, HTMLspecial) are looked up: each lookup scans
+// libxml2's table, and trying every code point up to U+2666 cost about 2 ms
+// of every `feedclusterd parse`.
 const std::unordered_map<std::string, std::string>& detail::html_entity_table() {
   static const auto table = [] {
+    constexpr std::array<std::pair<unsigned, unsigned>, 11> kEntityCodePoints = {{
+        {34, 62}, {160, 255}, {338, 402}, {710, 732}, {913, 982}, {8194, 8364},
+        {8465, 8501}, {8592, 8971}, {9001, 9002}, {9674, 9674}, {9824, 9830},
+    }};
     std::unordered_map<std::string, std::string> map;
-    for (unsigned cp = 1; cp < 0x2700; ++cp) {  // the HTML 4 set ends at U+2666
-      const htmlEntityDesc* desc = htmlEntityValueLookup(cp);
-      if (desc == nullptr) continue;
-      std::string utf8;
-      append_utf8(utf8, desc->value);
-      map.emplace(desc->name, std::move(utf8));
+    for (const auto& [first, last] : kEntityCodePoints) {
+      for (unsigned cp = first; cp <= last; ++cp) {
+        const htmlEntityDesc* desc = htmlEntityValueLookup(cp);
+        if (desc == nullptr) continue;
+        std::string utf8;
+        append_utf8(utf8, desc->value);
+        map.emplace(desc->name, std::move(utf8));
+      }
     }
     return map;
   }();

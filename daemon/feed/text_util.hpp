@@ -31,14 +31,18 @@ std::size_t utf8_cut(std::string_view text, std::size_t max_bytes);
 
 // The length of the leading run of ASCII bytes, sixteen bytes at a time where
 // SSE2 is there: nearly all feed text is ASCII, and the checks that only matter
-// for other bytes start where this stops.
+// for other bytes start where this stops. The first non-ASCII byte of a block
+// is found from the block's mask, not byte by byte: UTF-8 validation of a feed
+// with a name or a curly quote in every item stops here tens of thousands of
+// times.
 inline std::size_t ascii_prefix_length(std::string_view text) {
   const char* const begin = text.data();
   const char* const end = begin + text.size();
   const char* p = begin;
 #ifdef __SSE2__
   for (; end - p >= 16; p += 16) {
-    if (_mm_movemask_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))) != 0) break;
+    if (const int high = _mm_movemask_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))); high != 0)
+      return static_cast<std::size_t>(p - begin) + static_cast<std::size_t>(__builtin_ctz(static_cast<unsigned>(high)));
   }
 #else
   for (std::uint64_t chunk; end - p >= 8; p += 8) {
