@@ -77,6 +77,14 @@ class FlatMap {
       if (c.value != kEmpty) fn(c.key, c.value);
   }
 
+  // Calls fn(key, value) for every entry, in no particular order, with the
+  // value to be changed in place (to anything but kEmpty).
+  template <typename Fn>
+  void update_each(Fn&& fn) {
+    for (Cell& c : cells_)
+      if (c.value != kEmpty) fn(c.key, c.value);
+  }
+
   // Makes room for entries without growing on the way (each growth rehashes
   // every entry so far).
   void reserve(std::size_t entries) {

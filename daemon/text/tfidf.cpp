@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <bit>
 #include <cmath>
+#include <vector>
 
 namespace fcd::text {
 
@@ -60,12 +61,18 @@ double DocumentFrequencies::scale_at(core::TimePoint t) const {
 void DocumentFrequencies::rebase(core::TimePoint t) {
   const double factor = 1.0 / scale_at(t);
   total_ *= factor;
-  detail::FlatMap<TermId> kept;
-  counts_.for_each([&](TermId term, std::uint32_t bits) {
+  // Rescaled in place and the faded terms erased after: a second table
+  // built beside the first, growing as it filled, doubled the table's
+  // memory at every rebase and left the heap holes of its smaller sizes.
+  std::vector<TermId> faded;
+  counts_.update_each([&](TermId term, std::uint32_t& bits) {
     const auto count = static_cast<float>(std::bit_cast<float>(bits) * factor);
-    if (count >= min_frequency_) kept.set(term, std::bit_cast<std::uint32_t>(count));
+    if (count >= min_frequency_)
+      bits = std::bit_cast<std::uint32_t>(count);
+    else
+      faded.push_back(term);
   });
-  counts_ = std::move(kept);
+  for (TermId term : faded) counts_.erase(term);
   origin_ = t;
 }
 
