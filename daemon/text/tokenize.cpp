@@ -43,6 +43,7 @@ bool is_cjk(UChar32 c) {
 // lookups per code point were a third of tokenising.
 bool is_ascii_alpha(UChar32 c) { return (c | 0x20) >= 'a' && (c | 0x20) <= 'z'; }
 bool is_ascii_digit(UChar32 c) { return c >= '0' && c <= '9'; }
+bool is_ascii_alnum(UChar32 c) { return is_ascii_alpha(c) || is_ascii_digit(c); }
 bool is_alpha(UChar32 c) { return c < 0x80 ? is_ascii_alpha(c) : u_isalpha(c) != 0; }
 bool is_digit(UChar32 c) { return c < 0x80 ? is_ascii_digit(c) : u_isdigit(c) != 0; }
 bool is_upper(UChar32 c) { return c < 0x80 ? c >= 'A' && c <= 'Z' : u_isupper(c) != 0; }
@@ -71,6 +72,19 @@ class Tokenizer {
     const auto size = static_cast<std::int32_t>(text_.size());
     std::int32_t pos = 0;
     while (pos < size) {
+      // A run of ASCII letters and digits, most of news text, goes into the
+      // word a byte at a time without decoding, script checks or a word-char
+      // test per byte (what the general step below does for each of them).
+      if (is_ascii_alnum(static_cast<unsigned char>(text_[static_cast<std::size_t>(pos)]))) {
+        flush_cjk();
+        if (word_.empty()) word_begin_ = pos;
+        do {
+          const char byte = text_[static_cast<std::size_t>(pos++)];
+          note_letter(static_cast<unsigned char>(byte));
+          word_.push_back(byte);
+        } while (pos < size && is_ascii_alnum(static_cast<unsigned char>(text_[static_cast<std::size_t>(pos)])));
+        continue;
+      }
       const CodePoint cp = next_code_point(text_, pos);
       pos = cp.end;
       if (cp.value >= 0 && is_cjk(cp.value)) {
