@@ -168,17 +168,10 @@ void add_parse_command(CLI::App& app, const GlobalOptions&, CommandResult& resul
       result.exit_code = core::kExitRuntimeFailure;
     };
     if (arguments->json) {
-      // The JSON needs every entry at once. The result is kept until the
-      // process exits and never freed: the kernel takes the heap back whole,
-      // while freeing a large feed entry by entry touches all of it again,
-      // cold. A static keeps it reachable for LeakSanitizer; volatile, because
-      // the compiler drops a static that is only ever written (it did, and
-      // LeakSanitizer reported the whole result).
-      [[maybe_unused]] static const feed::ParsedFeed* volatile parsed_until_exit = nullptr;
-      const auto* parsed = new feed::ParsedFeed(feed::parse_feed(input.bytes(), options));
-      parsed_until_exit = parsed;
-      if (!parsed->is_feed) return report_not_a_feed(*parsed);
-      print_json(*parsed);
+      // The JSON needs every entry at once, so the list is kept.
+      const feed::ParsedFeed parsed = feed::parse_feed(input.bytes(), options);
+      if (!parsed.is_feed) return report_not_a_feed(parsed);
+      print_json(parsed);
     } else {
       // The summary looks at each entry once, as it is parsed, so the entries
       // are not stored: every field of every entry is still read and computed.

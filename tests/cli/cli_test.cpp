@@ -73,4 +73,41 @@ TEST(Cli, CheckConfigOfAMissingFileExitsTwo) {
   EXPECT_NE(outcome.output.find("cannot read"), std::string::npos);
 }
 
+// The parse command end to end. In the sanitizer build a leak or a memory
+// error at exit makes the exit code non-zero, so these also check that.
+const std::string kTwoItemFeed =
+    "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>Wire &amp; Co</title>"
+    "<link>https://example.org/</link>"
+    "<item><title>Summit opens</title><link>/a</link><pubDate>Fri, 15 Aug 2025 15:00:00 GMT</pubDate>"
+    "<description>&lt;p&gt;Leaders &amp;nbsp;met.&lt;/p&gt;</description></item>"
+    "<item><title>Summit ends</title><guid>b-2</guid></item></channel></rss>";
+
+TEST(Cli, ParsePrintsASummaryOfEveryEntry) {
+  const auto outcome = run("parse " + write_temp("two.xml", kTwoItemFeed));
+  EXPECT_EQ(outcome.exit_code, 0) << outcome.output;
+  EXPECT_NE(outcome.output.find("format:   rss 2.0"), std::string::npos) << outcome.output;
+  EXPECT_NE(outcome.output.find("entries:  2\n"), std::string::npos) << outcome.output;
+  EXPECT_NE(outcome.output.find("2025-08-15T15:00:00Z  Summit opens"), std::string::npos) << outcome.output;
+  EXPECT_NE(outcome.output.find("Summit ends"), std::string::npos) << outcome.output;
+}
+
+TEST(Cli, ParseJsonPrintsOneObjectWithResolvedLinks) {
+  const auto outcome = run("parse --json --base-url https://example.org/feed " + write_temp("two.xml", kTwoItemFeed));
+  EXPECT_EQ(outcome.exit_code, 0) << outcome.output;
+  EXPECT_EQ(outcome.output.front(), '{') << outcome.output;
+  EXPECT_NE(outcome.output.find("\"title\": \"Wire & Co\""), std::string::npos) << outcome.output;
+  EXPECT_NE(outcome.output.find("\"link\": \"https://example.org/a\""), std::string::npos) << outcome.output;
+  EXPECT_NE(outcome.output.find("\"id\": \"b-2\""), std::string::npos) << outcome.output;
+}
+
+TEST(Cli, ParseOfAnHtmlPageExitsOneAndInventsNothing) {
+  const auto path = write_temp("page.html", "<!DOCTYPE html><html><body><h1>Not a feed</h1></body></html>");
+  for (const std::string flags : {"", "--json "}) {
+    const auto outcome = run("parse " + flags + path);
+    EXPECT_EQ(outcome.exit_code, 1) << outcome.output;
+    EXPECT_EQ(outcome.output.find("\"entries\""), std::string::npos) << outcome.output;
+    EXPECT_EQ(outcome.output.find("entries:"), std::string::npos) << outcome.output;
+  }
+}
+
 }  // namespace
