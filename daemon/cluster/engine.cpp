@@ -692,6 +692,16 @@ struct Engine::State {
     return best;
   }
 
+  // How much of a score survives the time between a span [first, last] and
+  // a story's span: all of it within time_grace, then exp(-excess / time_scale).
+  double time_factor(core::TimePoint first, core::TimePoint last, const Story& story) const {
+    const auto gap = last < story.first   ? story.first - last
+                     : first > story.last ? first - story.last
+                                          : core::Duration{0};
+    const double excess = static_cast<double>(std::max<long long>(0, (gap - options.time_grace).count()));
+    return std::exp(-excess / static_cast<double>(std::max<long long>(1, options.time_scale.count())));
+  }
+
   struct Choice {
     core::StoryId story = 0;
     double score = 0;
@@ -759,11 +769,7 @@ struct Engine::State {
       const double centroid = centroid_cosine(candidate.vector, story);
       double s = options.centroid_share * centroid + (1.0 - options.centroid_share) * top.best +
                  options.support_bonus * (supporting / n);
-      const auto gap = candidate.time < story.first  ? story.first - candidate.time
-                       : candidate.time > story.last ? candidate.time - story.last
-                                                     : core::Duration{0};
-      const double excess = static_cast<double>(std::max<long long>(0, (gap - options.time_grace).count()));
-      s *= std::exp(-excess / static_cast<double>(std::max<long long>(1, options.time_scale.count())));
+      s *= time_factor(candidate.time, candidate.time, story);
       const double threshold =
           options.join_threshold_large + (options.join_threshold_pair - options.join_threshold_large) / n;
       const double margin = s - threshold;
@@ -904,8 +910,13 @@ struct Engine::State {
       double best = options.merge_threshold;
       for (core::StoryId other_id : candidates) {
         const Story& other = stories.at(other_id);
-        const double c = story.norm > 0 && other.norm > 0 ? sparse_dot(story.sum, other.sum) / (story.norm * other.norm)
-                                                          : 0.0;
+        // Decayed as a join is: two stories days apart that share a topic
+        // (a star, a product line) are separate events, and comparing
+        // centroids without the time let them chain.
+        const double c = story.norm > 0 && other.norm > 0
+                             ? sparse_dot(story.sum, other.sum) / (story.norm * other.norm) *
+                                   time_factor(story.first, story.last, other)
+                             : 0.0;
         if (c >= best) {
           best = c;
           partner = other_id;
