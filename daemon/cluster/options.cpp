@@ -72,6 +72,7 @@ const std::vector<Knob>& knobs() {
       analyzer_number("analyzer.name_weight", &text::AnalyzerOptions::name_weight, 0, 100),
       analyzer_number("analyzer.number_weight", &text::AnalyzerOptions::number_weight, 0, 100),
       analyzer_number("analyzer.phrase_weight", &text::AnalyzerOptions::phrase_weight, 0, 100),
+      analyzer_number("analyzer.headline_phrase_weight", &text::AnalyzerOptions::headline_phrase_weight, 0, 100),
       {"analyzer.body_phrases",
        [](EngineOptions& o, std::string_view text) -> std::optional<std::string> {
          if (text != "true" && text != "false") return "expects true or false";

@@ -118,6 +118,8 @@ Analysis Analyzer::analyze(std::string_view title, std::string_view body, Langua
   // hash64 of every folded token, title then body, for the shingles.
   std::vector<std::uint64_t> token_hashes;
   std::vector<Word> words;
+  const bool headline_only = body.find_first_not_of(" \t\r\n") == std::string_view::npos;
+  const float phrase_weight = headline_only ? options_.headline_phrase_weight : options_.phrase_weight;
   auto process = [&](std::string_view text, bool is_title) {
     const float field_weight = is_title ? options_.title_weight : 1.0f;
     const bool phrases = is_title || options_.body_phrases;
@@ -163,7 +165,7 @@ Analysis Analyzer::analyze(std::string_view title, std::string_view body, Langua
       if (w.kind == Token::Kind::kCjk || next.kind == Token::Kind::kCjk) continue;
       const bool name_pair = w.name && next.name;
       bag.add_phrase(w, next, name_pair ? Feature::Kind::kName : Feature::Kind::kPhrase,
-                     field_weight * options_.phrase_weight * (name_pair ? options_.name_weight : 1.0f));
+                     field_weight * phrase_weight * (name_pair ? options_.name_weight : 1.0f));
     }
   };
 
