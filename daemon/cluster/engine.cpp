@@ -35,6 +35,7 @@ struct Slot {
   std::uint64_t url_key = 0;  // 0: no URL
   bool live = true;
   bool body_signature = false;  // signature of body shingles (else of the title)
+  std::uint32_t instrument = 0;  // the market instrument it reports on; 0: none named
   text::MinHash signature{};
   SparseVector vector;  // top terms, unit length
   std::string title;
@@ -164,8 +165,25 @@ struct Story {
   double norm = 0;
   core::TimePoint first{}, last{};
   Seq headline = 0;
+  // The instrument its members report on (0: none) and how many name it.
+  std::uint32_t instrument = 0;
+  std::uint32_t instrument_members = 0;
   bool dirty = false;  // changed since the last merge pass (and listed in dirty_stories)
 };
+
+// Market reports on two different instruments (EUR/USD and GBP/USD on one
+// day, or a bank's notes on each) are different stories however much of
+// their wording they share: the same outlet, the same analysts, "US Dollar".
+bool instruments_differ(std::uint32_t a, std::uint32_t b) { return a != 0 && b != 0 && a != b; }
+
+// Reports on one instrument from one (UTC) day are one story, however
+// differently worded: a price forecast, a bank's note and a market wrap on
+// EUR/USD share little beyond the pair, so the join bar is waived for them.
+bool same_market_report(std::uint32_t instrument, core::TimePoint t, const Story& story) {
+  using Days = std::chrono::duration<std::int64_t, std::ratio<86400>>;
+  return instrument != 0 && instrument == story.instrument &&
+         std::chrono::floor<Days>(t) == std::chrono::floor<Days>(story.first);
+}
 
 // Terms are keyed by the low 32 bits of their hash64.
 TermId term_id(std::uint64_t term_hash) { return static_cast<TermId>(term_hash); }
@@ -313,6 +331,11 @@ struct Engine::State {
   // be gone): walking every story's node to find them cost more than the
   // comparisons of the pass.
   std::vector<core::StoryId> dirty_stories;
+  // Instrument -> the newest story reporting on it: its same-day reports
+  // join that story even when it is not among the candidates that their
+  // wording finds (a bank's note shares more words with its notes on other
+  // pairs). One entry per instrument ever named; a gone story is skipped.
+  std::unordered_map<std::uint32_t, core::StoryId> report_story;
   core::TimePoint now{};
   bool started = false;
   std::size_t since_merge = 0;
@@ -429,6 +452,8 @@ struct Engine::State {
       story.last = std::max(story.last, s.time);
     }
     story.members.push_back(seq);
+    if (s.instrument != 0 && story.instrument == 0) story.instrument = s.instrument;
+    story.instrument_members += s.instrument != 0 && s.instrument == story.instrument;
     accumulate(story.sum, s.vector, 1.0f);
     prune_sum(story);
     story.norm = norm_of(story.sum);
@@ -446,6 +471,7 @@ struct Engine::State {
       stories.erase(it);
       return;
     }
+    if (s.instrument != 0 && s.instrument == story.instrument && --story.instrument_members == 0) story.instrument = 0;
     accumulate(story.sum, s.vector, -1.0f, true);
     story.norm = norm_of(story.sum);
     if (story.headline == seq) choose_headline(story, std::nullopt);
@@ -758,6 +784,12 @@ struct Engine::State {
       });
       candidates.erase(keep, candidates.end());
     }
+    if (candidate.instrument != 0) {
+      const auto it = report_story.find(candidate.instrument);
+      if (it != report_story.end() && stories.contains(it->second) &&
+          std::none_of(candidates.begin(), candidates.end(), [&](const Evidence& e) { return e.story == it->second; }))
+        candidates.push_back({it->second, 0.0, 0, 0});
+    }
     std::sort(candidates.begin(), candidates.end(),
               [](const Evidence& a, const Evidence& b) { return a.story < b.story; });
 
@@ -765,6 +797,7 @@ struct Engine::State {
     for (const Evidence& top : candidates) {
       const std::uint32_t supporting = top.supporting;
       const Story& story = stories.at(top.story);
+      if (instruments_differ(candidate.instrument, story.instrument)) continue;
       const double n = static_cast<double>(story.members.size());
       const double centroid = centroid_cosine(candidate.vector, story);
       double s = options.centroid_share * centroid + (1.0 - options.centroid_share) * top.best +
@@ -772,7 +805,8 @@ struct Engine::State {
       s *= time_factor(candidate.time, candidate.time, story);
       const double threshold =
           options.join_threshold_large + (options.join_threshold_pair - options.join_threshold_large) / n;
-      const double margin = s - threshold;
+      const bool same_report = same_market_report(candidate.instrument, candidate.time, story);
+      const double margin = same_report ? std::max(0.0, s - threshold) : s - threshold;
       if (margin > choice.margin + 1e-12) choice = Choice{story.id, s, threshold, margin};
     }
     return choice;
@@ -804,6 +838,7 @@ struct Engine::State {
         text::minhash(incoming.body_signature ? v.analysis.shingles : v.analysis.title_shingles);
     incoming.vector = v.vector;
     incoming.title = article.title;
+    incoming.instrument = v.analysis.instrument == 0 ? 0 : static_cast<std::uint32_t>(v.analysis.instrument) | 1;
 
     std::optional<core::StoryId> target;
     auto dup = find_duplicate(incoming);
@@ -859,6 +894,8 @@ struct Engine::State {
       decision.events.push_back({StoryEvent::Kind::kCreated, id, 0, article.title});
     }
     decision.story = story->id;
+    if (const std::uint32_t instrument = slot(seq)->instrument; instrument != 0 && instrument == story->instrument)
+      report_story[instrument] = story->id;
 
     if (options.merge_every > 0 && ++since_merge >= options.merge_every) {
       auto events = merge_pass();
@@ -910,6 +947,7 @@ struct Engine::State {
       double best = options.merge_threshold;
       for (core::StoryId other_id : candidates) {
         const Story& other = stories.at(other_id);
+        if (instruments_differ(story.instrument, other.instrument)) continue;
         // Decayed as a join is: two stories days apart that share a topic
         // (a star, a product line) are separate events, and comparing
         // centroids without the time let them chain.
@@ -933,6 +971,10 @@ struct Engine::State {
       accumulate(kept.sum, gone.sum, 1.0f);
       prune_sum(kept);
       kept.norm = norm_of(kept.sum);
+      if (auto it = report_story.find(gone.instrument); it != report_story.end() && it->second == younger)
+        it->second = older;
+      if (kept.instrument == 0) kept.instrument = gone.instrument;
+      if (gone.instrument == kept.instrument) kept.instrument_members += gone.instrument_members;
       kept.first = std::min(kept.first, gone.first);
       kept.last = std::max(kept.last, gone.last);
       mark_dirty(kept);
@@ -962,6 +1004,7 @@ struct Engine::State {
       bytes += 4 * sizeof(void*) + sizeof(Story) + story.members.capacity() * sizeof(Seq) +
                story.sum.capacity() * sizeof(text::WeightedTerm);
     bytes += df.bytes();
+    bytes += report_story.size() * (sizeof(std::uint32_t) + sizeof(core::StoryId) + 2 * sizeof(void*));
     s.state_bytes = bytes;
     return s;
   }

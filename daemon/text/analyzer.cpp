@@ -92,6 +92,25 @@ class FeatureBag {
   std::string phrase_;  // scratch
 };
 
+bool is_ascii_upper(char c) { return c >= 'A' && c <= 'Z'; }
+bool is_ascii_alnum(char c) { return is_ascii_upper(c) || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
+
+// The first "AAA/BBB" in text, three capitals on each side of the slash and
+// no letter or digit around them: how market reports name a currency pair
+// or a metal against a currency.
+std::string_view first_instrument(std::string_view text) {
+  for (std::size_t slash = text.find('/'); slash != std::string_view::npos; slash = text.find('/', slash + 1)) {
+    if (slash < 3 || slash + 4 > text.size()) continue;
+    const std::size_t begin = slash - 3, end = slash + 4;
+    bool code = true;
+    for (std::size_t i = begin; i < end; ++i) code = code && (i == slash || is_ascii_upper(text[i]));
+    if (!code || (begin > 0 && is_ascii_alnum(text[begin - 1])) || (end < text.size() && is_ascii_alnum(text[end])))
+      continue;
+    return text.substr(begin, end - begin);
+  }
+  return {};
+}
+
 }  // namespace
 
 Analyzer::Analyzer(AnalyzerOptions options) : options_(options) {}
@@ -173,6 +192,9 @@ Analysis Analyzer::analyze(std::string_view title, std::string_view body, Langua
   out.title_shingles = word_shingles(token_hashes, 2);
   process(body, false);
   out.shingles = word_shingles(token_hashes, options_.shingle_words);
+  std::string_view instrument = first_instrument(title);
+  if (instrument.empty()) instrument = first_instrument(body);
+  if (!instrument.empty()) out.instrument = hash64(instrument);
   bag.take(out);
   return out;
 }

@@ -50,6 +50,9 @@ struct Analysis {
   std::string terms;                        // the features' terms, end to end
   std::vector<std::uint64_t> shingles;      // word shingles of title + body, for MinHash
   std::vector<std::uint64_t> title_shingles;  // word 2-shingles of the title alone
+  // hash64 of the first market instrument code the title, else the body,
+  // names ("EUR/USD", "XAU/USD"); 0 when it names none.
+  std::uint64_t instrument = 0;
 
   // A feature's term: a view into terms, valid while this Analysis lives unchanged.
   std::string_view term(const Feature& f) const { return std::string_view(terms).substr(f.term_begin, f.term_size); }

@@ -170,6 +170,59 @@ TEST(Engine, ConvergedStoriesMergeIntoTheOlderId) {
   EXPECT_FALSE(engine.headline(b.story).has_value());
 }
 
+TEST(Engine, StoriesDaysApartDoNotMergeOnASharedTopic) {
+  EngineOptions options;
+  options.join_threshold_pair = options.join_threshold_large = 10;  // never join: only merges can unite
+  options.duplicate_jaccard = options.duplicate_title_jaccard = 1.01;
+  options.merge_every = 0;  // by hand below
+  options.merge_threshold = 0.3;
+  Engine engine(options);
+  warm_up(engine, 1000, kT0);
+  const Decision a = engine.add(article(1, "A", "Trump and Putin to meet in Alaska", kSummitText, kT0 + 1h));
+  const Decision b = engine.add(article(2, "B", "Alaska summit: Putin and Trump meet on Friday",
+                                        "Putin and Trump meet in Anchorage, Alaska on Friday for talks on the war in "
+                                        "Ukraine; Zelenskyy was not invited to the summit.",
+                                        kT0 + 49h));
+  ASSERT_NE(a.story, b.story);
+  engine.merge_pass();
+  EXPECT_EQ(engine.story_of(1), a.story);
+  EXPECT_EQ(engine.story_of(2), b.story);
+}
+
+const std::string kBankNote =
+    " Quek Ser Leang and Lee Sue Ann of United Overseas Bank (UOB) note the pair is range-bound ahead of the US "
+    "Nonfarm Payrolls report, with support and resistance close by.";
+
+TEST(Engine, MarketReportsOnDifferentInstrumentsStayApartHoweverAlikeTheirWording) {
+  Engine engine;
+  warm_up(engine, 1000, kT0);
+  const Decision euro = engine.add(
+      article(1, "FXStreet", "Euro: Upside bias hinges on 1.1565 break against US Dollar – UOB", "EUR/USD:" + kBankNote,
+              kT0 + 1h));
+  const Decision pound =
+      engine.add(article(2, "FXStreet", "British Pound: Upside bias hinges on 1.3410 break against US Dollar – UOB",
+                         "GBP/USD:" + kBankNote, kT0 + 2h));
+  EXPECT_EQ(pound.placement, Decision::Placement::kFounded);
+  EXPECT_NE(pound.story, euro.story);
+}
+
+TEST(Engine, SameDayReportsOnOneInstrumentJoinAndNextDayOnesDoNot) {
+  Engine engine;
+  warm_up(engine, 1000, kT0);
+  const Decision forecast =
+      engine.add(article(1, "FXStreet", "EUR/USD Price Forecast: Buyers eye a break above the 100-day SMA",
+                         "The pair trades near 1.1560 after a three-day climb.", kT0 + 1h));
+  const Decision surge = engine.add(article(2, "FXStreet", "Euro surges as shocking payrolls reverse hike bets",
+                                            "EUR/USD jumps to 1.1620 as traders price out a September move by the Fed.",
+                                            kT0 + 6h));
+  EXPECT_EQ(surge.placement, Decision::Placement::kJoined);
+  EXPECT_EQ(surge.story, forecast.story);
+  const Decision next_day = engine.add(article(3, "FXStreet", "Euro slips in thin weekend trade",
+                                               "EUR/USD eases to 1.1590 with markets closed for the weekend.",
+                                               kT0 + 25h));
+  EXPECT_NE(next_day.story, forecast.story);
+}
+
 TEST(Engine, ArticlesLeaveTheWindow) {
   EngineOptions options;
   options.window = 72h;

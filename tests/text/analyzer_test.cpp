@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "text/minhash.hpp"
+
 namespace fcd::text {
 namespace {
 
@@ -48,6 +50,18 @@ TEST(Analyzer, NumbersAndAcronymsAreFeatures) {
   EXPECT_EQ(find(a, "#150000")->kind, Feature::Kind::kNumber);
   EXPECT_EQ(find(a, "nfp")->kind, Feature::Kind::kName);
   EXPECT_NE(find(a, "us"), nullptr);  // "US" the country, not the pronoun
+}
+
+TEST(Analyzer, NamesTheFirstInstrumentCodeOfTheTitleElseTheBody) {
+  Analyzer analyzer;
+  EXPECT_EQ(analyzer.analyze("Euro climbs", "EUR/USD rises; GBP/USD lags.", Language::kEnglish).instrument,
+            hash64("EUR/USD"));
+  EXPECT_EQ(analyzer.analyze("XAU/USD Price Forecast", "EUR/USD rises.", Language::kEnglish).instrument,
+            hash64("XAU/USD"));
+  // Not codes: lower case, more or fewer than three letters, letters around them.
+  EXPECT_EQ(analyzer.analyze("Euro climbs", "eur/usd, EU/USD, EURO/USD, AEUR/USD, EUR/USD2", Language::kEnglish)
+                .instrument,
+            0u);
 }
 
 TEST(Analyzer, DetectsTheLanguageWhenNotGiven) {
