@@ -334,7 +334,8 @@ struct Engine::State {
   // Instrument -> the newest story reporting on it: its same-day reports
   // join that story even when it is not among the candidates that their
   // wording finds (a bank's note shares more words with its notes on other
-  // pairs). One entry per instrument ever named; a gone story is skipped.
+  // pairs). An entry leaves with its story or when the story no longer
+  // names the instrument, so it holds only stories of the window.
   std::unordered_map<std::uint32_t, core::StoryId> report_story;
   core::TimePoint now{};
   bool started = false;
@@ -467,11 +468,15 @@ struct Engine::State {
     if (it == stories.end()) return;
     Story& story = it->second;
     story.members.erase(std::find(story.members.begin(), story.members.end(), seq));
+    if (s.instrument != 0 && s.instrument == story.instrument && --story.instrument_members == 0) {
+      if (auto report = report_story.find(story.instrument); report != report_story.end() && report->second == story.id)
+        report_story.erase(report);
+      story.instrument = 0;
+    }
     if (story.members.empty()) {
       stories.erase(it);
       return;
     }
-    if (s.instrument != 0 && s.instrument == story.instrument && --story.instrument_members == 0) story.instrument = 0;
     accumulate(story.sum, s.vector, -1.0f, true);
     story.norm = norm_of(story.sum);
     if (story.headline == seq) choose_headline(story, std::nullopt);
