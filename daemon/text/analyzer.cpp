@@ -1,6 +1,8 @@
 #include "text/analyzer.hpp"
 
 #include <algorithm>
+#include <array>
+#include <string_view>
 
 #include "text/flat_map.hpp"
 #include "text/minhash.hpp"
@@ -92,19 +94,37 @@ class FeatureBag {
   std::string phrase_;  // scratch
 };
 
-bool is_ascii_upper(char c) { return c >= 'A' && c <= 'Z'; }
-bool is_ascii_alnum(char c) { return is_ascii_upper(c) || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
+// ISO 4217 currency codes, the offshore yuan (CNH) and the precious metals
+// (XAU, XAG, XPT, XPD), sorted: the two sides of a market instrument. Other
+// "AAA/BBB" pairs are not instruments ("NBC/WSJ poll", "CNN/ORC").
+constexpr std::array<std::string_view, 159> kCurrencyCodes = {
+    "AED", "AFN", "ALL", "AMD", "ANG", "AOA", "ARS", "AUD", "AWG", "AZN", "BAM", "BBD", "BDT", "BGN", "BHD", "BIF",
+    "BMD", "BND", "BOB", "BRL", "BSD", "BTN", "BWP", "BYN", "BZD", "CAD", "CDF", "CHF", "CLP", "CNH", "CNY", "COP",
+    "CRC", "CUP", "CVE", "CZK", "DJF", "DKK", "DOP", "DZD", "EGP", "ERN", "ETB", "EUR", "FJD", "FKP", "GBP", "GEL",
+    "GHS", "GIP", "GMD", "GNF", "GTQ", "GYD", "HKD", "HNL", "HTG", "HUF", "IDR", "ILS", "INR", "IQD", "IRR", "ISK",
+    "JMD", "JOD", "JPY", "KES", "KGS", "KHR", "KMF", "KPW", "KRW", "KWD", "KYD", "KZT", "LAK", "LBP", "LKR", "LRD",
+    "LSL", "LYD", "MAD", "MDL", "MGA", "MKD", "MMK", "MNT", "MOP", "MRU", "MUR", "MVR", "MWK", "MXN", "MYR", "MZN",
+    "NAD", "NGN", "NIO", "NOK", "NPR", "NZD", "OMR", "PAB", "PEN", "PGK", "PHP", "PKR", "PLN", "PYG", "QAR", "RON",
+    "RSD", "RUB", "RWF", "SAR", "SBD", "SCR", "SDG", "SEK", "SGD", "SHP", "SLE", "SOS", "SRD", "SSP", "STN", "SYP",
+    "SZL", "THB", "TJS", "TMT", "TND", "TOP", "TRY", "TTD", "TWD", "TZS", "UAH", "UGX", "USD", "UYU", "UZS", "VES",
+    "VND", "VUV", "WST", "XAF", "XAG", "XAU", "XCD", "XOF", "XPD", "XPF", "XPT", "YER", "ZAR", "ZMW", "ZWL",
+};
 
-// The first "AAA/BBB" in text, three capitals on each side of the slash and
-// no letter or digit around them: how market reports name a currency pair
-// or a metal against a currency.
+bool is_currency_code(std::string_view text) {
+  return std::binary_search(kCurrencyCodes.begin(), kCurrencyCodes.end(), text);
+}
+
+bool is_ascii_alnum(char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
+
+// The first "AAA/BBB" in text whose sides are currency codes, with no letter
+// or digit around it: how market reports name a currency pair or a metal
+// against a currency.
 std::string_view first_instrument(std::string_view text) {
   for (std::size_t slash = text.find('/'); slash != std::string_view::npos; slash = text.find('/', slash + 1)) {
     if (slash < 3 || slash + 4 > text.size()) continue;
     const std::size_t begin = slash - 3, end = slash + 4;
-    bool code = true;
-    for (std::size_t i = begin; i < end; ++i) code = code && (i == slash || is_ascii_upper(text[i]));
-    if (!code || (begin > 0 && is_ascii_alnum(text[begin - 1])) || (end < text.size() && is_ascii_alnum(text[end])))
+    if (!is_currency_code(text.substr(begin, 3)) || !is_currency_code(text.substr(slash + 1, 3)) ||
+        (begin > 0 && is_ascii_alnum(text[begin - 1])) || (end < text.size() && is_ascii_alnum(text[end])))
       continue;
     return text.substr(begin, end - begin);
   }

@@ -58,10 +58,12 @@ TEST(Analyzer, NamesTheFirstInstrumentCodeOfTheTitleElseTheBody) {
             hash64("EUR/USD"));
   EXPECT_EQ(analyzer.analyze("XAU/USD Price Forecast", "EUR/USD rises.", Language::kEnglish).instrument,
             hash64("XAU/USD"));
-  // Not codes: lower case, more or fewer than three letters, letters around them.
+  // Not instruments: lower case, more or fewer than three letters, letters
+  // around them, sides that are no currency codes.
   EXPECT_EQ(analyzer.analyze("Euro climbs", "eur/usd, EU/USD, EURO/USD, AEUR/USD, EUR/USD2", Language::kEnglish)
                 .instrument,
             0u);
+  EXPECT_EQ(analyzer.analyze("NBC/WSJ poll: voters sour on tariffs", "", Language::kEnglish).instrument, 0u);
 }
 
 TEST(Analyzer, DetectsTheLanguageWhenNotGiven) {
