@@ -843,7 +843,8 @@ struct Engine::State {
         text::minhash(incoming.body_signature ? v.analysis.shingles : v.analysis.title_shingles);
     incoming.vector = v.vector;
     incoming.title = article.title;
-    incoming.instrument = v.analysis.instrument == 0 ? 0 : static_cast<std::uint32_t>(v.analysis.instrument) | 1;
+    if (options.market_instruments && v.analysis.instrument != 0)
+      incoming.instrument = static_cast<std::uint32_t>(v.analysis.instrument) | 1;
 
     std::optional<core::StoryId> target;
     auto dup = find_duplicate(incoming);

@@ -72,6 +72,11 @@ struct EngineOptions {
   std::size_t merge_every = 200;
   double merge_threshold = 0.23;
   std::size_t merge_top_terms = 8;
+
+  // Market instruments ("EUR/USD", "XAU/USD"): stories of different ones
+  // never join or merge, and a same-day report on a story's instrument joins
+  // it whatever its wording. Off: instruments are words like any other.
+  bool market_instruments = true;
 };
 
 // Sets one knob by its name as in the struct ("join_threshold_pair",

@@ -17,6 +17,8 @@ TEST(Options, SetByName) {
   EXPECT_FLOAT_EQ(o.analyzer.title_weight, 3.0f);
   EXPECT_FALSE(set_option(o, "analyzer.body_phrases", "false"));
   EXPECT_FALSE(o.analyzer.body_phrases);
+  EXPECT_FALSE(set_option(o, "market_instruments", "false"));
+  EXPECT_FALSE(o.market_instruments);
   EXPECT_FALSE(set_option(o, "max_terms", "40"));
   EXPECT_EQ(o.max_terms, 40u);
 }
