@@ -145,19 +145,31 @@ TEST(Engine, NearDuplicateTextPointsAtTheFirstCopyInsideItsStory) {
   EXPECT_EQ(engine.headline(a.story), "Trump, Putin to meet in Anchorage");  // the original, not a copy
 }
 
-TEST(Engine, ConvergedStoriesMergeIntoTheOlderId) {
+// An engine that never joins, so only a merge pass can unite stories.
+Engine merge_only_engine() {
   EngineOptions options;
-  options.join_threshold_pair = options.join_threshold_large = 10;  // never join: only merges can unite
+  options.join_threshold_pair = options.join_threshold_large = 10;
   options.duplicate_jaccard = options.duplicate_title_jaccard = 1.01;
-  options.merge_every = 0;  // by hand below
+  options.merge_every = 0;  // by hand
   options.merge_threshold = 0.3;
   Engine engine(options);
   warm_up(engine, 1000, kT0);
+  return engine;
+}
+
+// Two reports of the summit, articles 1 (at kT0 + 1h) and 2 (at second_at).
+std::pair<Decision, Decision> add_summit_reports(Engine& engine, core::TimePoint second_at) {
   const Decision a = engine.add(article(1, "A", "Trump and Putin to meet in Alaska", kSummitText, kT0 + 1h));
   const Decision b = engine.add(article(2, "B", "Alaska summit: Putin and Trump meet on Friday",
                                         "Putin and Trump meet in Anchorage, Alaska on Friday for talks on the war in "
                                         "Ukraine; Zelenskyy was not invited to the summit.",
-                                        kT0 + 2h));
+                                        second_at));
+  return {a, b};
+}
+
+TEST(Engine, ConvergedStoriesMergeIntoTheOlderId) {
+  Engine engine = merge_only_engine();
+  const auto [a, b] = add_summit_reports(engine, kT0 + 2h);
   ASSERT_NE(a.story, b.story);
   const std::vector<StoryEvent> events = engine.merge_pass();
   const auto merged = std::find_if(events.begin(), events.end(), [&b](const StoryEvent& e) {
@@ -171,18 +183,8 @@ TEST(Engine, ConvergedStoriesMergeIntoTheOlderId) {
 }
 
 TEST(Engine, StoriesDaysApartDoNotMergeOnASharedTopic) {
-  EngineOptions options;
-  options.join_threshold_pair = options.join_threshold_large = 10;  // never join: only merges can unite
-  options.duplicate_jaccard = options.duplicate_title_jaccard = 1.01;
-  options.merge_every = 0;  // by hand below
-  options.merge_threshold = 0.3;
-  Engine engine(options);
-  warm_up(engine, 1000, kT0);
-  const Decision a = engine.add(article(1, "A", "Trump and Putin to meet in Alaska", kSummitText, kT0 + 1h));
-  const Decision b = engine.add(article(2, "B", "Alaska summit: Putin and Trump meet on Friday",
-                                        "Putin and Trump meet in Anchorage, Alaska on Friday for talks on the war in "
-                                        "Ukraine; Zelenskyy was not invited to the summit.",
-                                        kT0 + 49h));
+  Engine engine = merge_only_engine();
+  const auto [a, b] = add_summit_reports(engine, kT0 + 49h);
   ASSERT_NE(a.story, b.story);
   engine.merge_pass();
   EXPECT_EQ(engine.story_of(1), a.story);
