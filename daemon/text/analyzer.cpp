@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <string_view>
+#include <utility>
 
 #include "text/flat_map.hpp"
 #include "text/minhash.hpp"
@@ -131,6 +132,33 @@ std::string_view first_instrument(std::string_view text) {
   return {};
 }
 
+// What a market report is about when it names no currency pair: the asset
+// its headline leads with ("Gold: Breakout holds – OCBC", "WTI holds firm",
+// "Japanese Yen trades flat"), as the instrument it is quoted as. Currencies
+// are their pair against the dollar in market convention; the crude oil
+// benchmarks are one instrument, the dollar against its basket another.
+// Longer names first, so "US Dollar Index" is not read as "US Dollar".
+constexpr std::array<std::pair<std::string_view, std::string_view>, 19> kLeadingAssets = {{
+    {"United States Dollar Index", "DXY"}, {"New Zealand Dollar", "NZD/USD"}, {"Australian Dollar", "AUD/USD"},
+    {"Canadian Dollar", "USD/CAD"}, {"US Dollar Index", "DXY"}, {"British Pound", "GBP/USD"},
+    {"Japanese Yen", "USD/JPY"}, {"Swiss Franc", "USD/CHF"}, {"US Dollar", "DXY"}, {"Sterling", "GBP/USD"},
+    {"Silver", "XAG/USD"}, {"Brent", "OIL"}, {"Crude", "OIL"}, {"Gold", "XAU/USD"}, {"Euro", "EUR/USD"},
+    {"Oil", "OIL"}, {"WTI", "OIL"}, {"Yen", "USD/JPY"}, {"DXY", "DXY"},
+}};
+
+std::string_view leading_asset(std::string_view title) {
+  for (const auto& [name, instrument] : kLeadingAssets) {
+    if (!title.starts_with(name)) continue;
+    const std::string_view rest = title.substr(name.size());
+    // "Gold" but not "Goldman" or "Gold-plated", "Euro" but not "Euro zone".
+    if (!rest.empty() && (is_ascii_alnum(rest.front()) || rest.front() == '-' || rest.starts_with(" zone") ||
+                          rest.starts_with(" Zone")))
+      continue;
+    return instrument;
+  }
+  return {};
+}
+
 }  // namespace
 
 Analyzer::Analyzer(AnalyzerOptions options) : options_(options) {}
@@ -214,6 +242,7 @@ Analysis Analyzer::analyze(std::string_view title, std::string_view body, Langua
   out.shingles = word_shingles(token_hashes, options_.shingle_words);
   std::string_view instrument = first_instrument(title);
   if (instrument.empty()) instrument = first_instrument(body);
+  if (instrument.empty() && language == Language::kEnglish) instrument = leading_asset(title);
   if (!instrument.empty()) out.instrument = hash64(instrument);
   bag.take(out);
   return out;

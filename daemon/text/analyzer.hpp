@@ -51,7 +51,8 @@ struct Analysis {
   std::vector<std::uint64_t> shingles;      // word shingles of title + body, for MinHash
   std::vector<std::uint64_t> title_shingles;  // word 2-shingles of the title alone
   // hash64 of the first market instrument code the title, else the body,
-  // names ("EUR/USD", "XAU/USD"); 0 when it names none.
+  // names ("EUR/USD", "XAU/USD"), else of the instrument of the asset an
+  // English title leads with ("Gold: ...", "WTI holds ..."); 0 for none.
   std::uint64_t instrument = 0;
 
   // A feature's term: a view into terms, valid while this Analysis lives unchanged.
