@@ -621,6 +621,7 @@ struct Engine::State {
     SparseVector vector;
     std::vector<TermId> ids;  // the term id of each feature of the analysis
     text::Analysis analysis;
+    std::vector<TermId> words;  // the distinct term ids of its one-word features
   };
 
   bool repeats_an_id(const SparseVector& v) {
@@ -631,7 +632,7 @@ struct Engine::State {
     return false;
   }
 
-  Vectorised vectorise(const Article& article, core::TimePoint t, bool count_frequencies) {
+  Vectorised vectorise(const Article& article, core::TimePoint t) {
     Vectorised out;
     out.analysis = analyzer.analyze(article.title, article.text, text::language_from_code(article.language));
     const auto& features = out.analysis.features;
@@ -671,13 +672,28 @@ struct Engine::State {
     if (raw.size() <= options.max_terms || repeats_an_id(raw)) text::canonicalise(raw);
     text::keep_top(raw, options.max_terms);
     text::normalise(raw);
-    if (count_frequencies) {
-      std::sort(word_ids.begin(), word_ids.end());
-      word_ids.erase(std::unique(word_ids.begin(), word_ids.end()), word_ids.end());
-      df.add(word_ids, t);
-    }
+    std::sort(word_ids.begin(), word_ids.end());
+    word_ids.erase(std::unique(word_ids.begin(), word_ids.end()), word_ids.end());
+    out.words = std::move(word_ids);
     out.vector = std::move(raw);
     return out;
+  }
+
+  // Counts a new article in the document frequencies once it is placed:
+  // all its words, or for a headline joining a story only the words the
+  // story's sum does not hold (headline_frequencies_by_story).
+  void count_frequencies(const Vectorised& v, bool headline_only, const Story* joined, core::TimePoint t) {
+    if (joined == nullptr || !headline_only || !options.headline_frequencies_by_story) {
+      df.add(v.words, t);
+      return;
+    }
+    std::vector<TermId> new_words;
+    for (TermId word : v.words) {
+      const auto it = std::lower_bound(joined->sum.begin(), joined->sum.end(), word,
+                                       [](const text::WeightedTerm& w, TermId term) { return w.term < term; });
+      if (it == joined->sum.end() || it->term != word) new_words.push_back(word);
+    }
+    df.add(new_words, t);
   }
 
   std::vector<std::string> matched_terms(const Vectorised& v, const SparseVector& other) const {
@@ -831,7 +847,7 @@ struct Engine::State {
     started = true;
     evict();
 
-    Vectorised v = vectorise(article, t, !decision.update);
+    Vectorised v = vectorise(article, t);
     Slot incoming;
     incoming.id = article.id;
     incoming.time = t;
@@ -879,6 +895,10 @@ struct Engine::State {
     at_seq.push_back({});
     by_id.set(article.id, seq);
     index(seq);
+
+    if (!decision.update)
+      count_frequencies(v, article.text.find_first_not_of(" \t\r\n") == std::string::npos,
+                        target ? &stories.at(*target) : nullptr, t);
 
     Story* story = nullptr;
     if (target) {
