@@ -116,6 +116,7 @@ struct Slot {
   bool live = true;
   bool body_signature = false;  // signature of body shingles (else of the title)
   bool duplicate = false;
+  std::uint32_t instrument = 0;  // the market instrument it reports on; 0: none named
 
   TermSpan vector() const { return {data.terms, data.term_count}; }  // top terms, unit length
   std::string_view title() const { return {data.title, data.title_size}; }
@@ -265,8 +266,25 @@ struct Story {
   double norm = 0;
   core::TimePoint first{}, last{};
   Seq headline = 0;
+  // The instrument its members report on (0: none) and how many name it.
+  std::uint32_t instrument = 0;
+  std::uint32_t instrument_members = 0;
   bool dirty = false;  // changed since the last merge pass (and listed in dirty_stories)
 };
+
+// Market reports on two different instruments (EUR/USD and GBP/USD on one
+// day, or a bank's notes on each) are different stories however much of
+// their wording they share: the same outlet, the same analysts, "US Dollar".
+bool instruments_differ(std::uint32_t a, std::uint32_t b) { return a != 0 && b != 0 && a != b; }
+
+// Reports on one instrument from one (UTC) day are one story, however
+// differently worded: a price forecast, a bank's note and a market wrap on
+// EUR/USD share little beyond the pair, so the join bar is waived for them.
+bool same_market_report(std::uint32_t instrument, core::TimePoint t, const Story& story) {
+  using Days = std::chrono::duration<std::int64_t, std::ratio<86400>>;
+  return instrument != 0 && instrument == story.instrument &&
+         std::chrono::floor<Days>(t) == std::chrono::floor<Days>(story.first);
+}
 
 // Terms are keyed by the low 32 bits of their hash64.
 TermId term_id(std::uint64_t term_hash) { return static_cast<TermId>(term_hash); }
@@ -415,6 +433,12 @@ struct Engine::State {
   // be gone): walking every story's node to find them cost more than the
   // comparisons of the pass.
   std::vector<core::StoryId> dirty_stories;
+  // Instrument -> the newest story reporting on it: its same-day reports
+  // join that story even when it is not among the candidates that their
+  // wording finds (a bank's note shares more words with its notes on other
+  // pairs). An entry leaves with its story or when the story no longer
+  // names the instrument, so it holds only stories of the window.
+  std::unordered_map<std::uint32_t, core::StoryId> report_story;
   core::TimePoint now{};
   bool started = false;
   std::size_t since_merge = 0;
@@ -531,6 +555,8 @@ struct Engine::State {
       story.last = std::max(story.last, s.time);
     }
     story.members.push_back(seq);
+    if (s.instrument != 0 && story.instrument == 0) story.instrument = s.instrument;
+    story.instrument_members += s.instrument != 0 && s.instrument == story.instrument;
     accumulate(story.sum, s.vector(), 1.0f);
     prune_sum(story);
     story.norm = norm_of(story.sum);
@@ -544,6 +570,11 @@ struct Engine::State {
     if (it == stories.end()) return;
     Story& story = it->second;
     story.members.erase(std::find(story.members.begin(), story.members.end(), seq));
+    if (s.instrument != 0 && s.instrument == story.instrument && --story.instrument_members == 0) {
+      if (auto report = report_story.find(story.instrument); report != report_story.end() && report->second == story.id)
+        report_story.erase(report);
+      story.instrument = 0;
+    }
     if (story.members.empty()) {
       stories.erase(it);
       return;
@@ -693,6 +724,7 @@ struct Engine::State {
     SparseVector vector;
     std::vector<TermId> ids;  // the term id of each feature of the analysis
     text::Analysis analysis;
+    std::vector<TermId> words;  // the distinct term ids of its one-word features
   };
 
   bool repeats_an_id(const SparseVector& v) {
@@ -703,7 +735,7 @@ struct Engine::State {
     return false;
   }
 
-  Vectorised vectorise(const Article& article, core::TimePoint t, bool count_frequencies) {
+  Vectorised vectorise(const Article& article, core::TimePoint t) {
     Vectorised out;
     out.analysis = analyzer.analyze(article.title, article.text, text::language_from_code(article.language));
     const auto& features = out.analysis.features;
@@ -743,13 +775,28 @@ struct Engine::State {
     if (raw.size() <= options.max_terms || repeats_an_id(raw)) text::canonicalise(raw);
     text::keep_top(raw, options.max_terms);
     text::normalise(raw);
-    if (count_frequencies) {
-      std::sort(word_ids.begin(), word_ids.end());
-      word_ids.erase(std::unique(word_ids.begin(), word_ids.end()), word_ids.end());
-      df.add(word_ids, t);
-    }
+    std::sort(word_ids.begin(), word_ids.end());
+    word_ids.erase(std::unique(word_ids.begin(), word_ids.end()), word_ids.end());
+    out.words = std::move(word_ids);
     out.vector = std::move(raw);
     return out;
+  }
+
+  // Counts a new article in the document frequencies once it is placed:
+  // all its words, or for a headline joining a story only the words the
+  // story's sum does not hold (headline_frequencies_by_story).
+  void count_frequencies(const Vectorised& v, bool headline_only, const Story* joined, core::TimePoint t) {
+    if (joined == nullptr || !headline_only || !options.headline_frequencies_by_story) {
+      df.add(v.words, t);
+      return;
+    }
+    std::vector<TermId> new_words;
+    for (TermId word : v.words) {
+      const auto it = std::lower_bound(joined->sum.begin(), joined->sum.end(), word,
+                                       [](const text::WeightedTerm& w, TermId term) { return w.term < term; });
+      if (it == joined->sum.end() || it->term != word) new_words.push_back(word);
+    }
+    df.add(new_words, t);
   }
 
   std::vector<std::string> matched_terms(const Vectorised& v, TermSpan other) const {
@@ -793,6 +840,16 @@ struct Engine::State {
         best = std::pair{seq, j};
     }
     return best;
+  }
+
+  // How much of a score survives the time between a span [first, last] and
+  // a story's span: all of it within time_grace, then exp(-excess / time_scale).
+  double time_factor(core::TimePoint first, core::TimePoint last, const Story& story) const {
+    const auto gap = last < story.first   ? story.first - last
+                     : first > story.last ? first - story.last
+                                          : core::Duration{0};
+    const double excess = static_cast<double>(std::max<long long>(0, (gap - options.time_grace).count()));
+    return std::exp(-excess / static_cast<double>(std::max<long long>(1, options.time_scale.count())));
   }
 
   struct Choice {
@@ -851,6 +908,12 @@ struct Engine::State {
       });
       candidates.erase(keep, candidates.end());
     }
+    if (candidate.instrument != 0) {
+      const auto it = report_story.find(candidate.instrument);
+      if (it != report_story.end() && stories.contains(it->second) &&
+          std::none_of(candidates.begin(), candidates.end(), [&](const Evidence& e) { return e.story == it->second; }))
+        candidates.push_back({it->second, 0.0, 0, 0});
+    }
     std::sort(candidates.begin(), candidates.end(),
               [](const Evidence& a, const Evidence& b) { return a.story < b.story; });
 
@@ -858,18 +921,16 @@ struct Engine::State {
     for (const Evidence& top : candidates) {
       const std::uint32_t supporting = top.supporting;
       const Story& story = stories.at(top.story);
+      if (instruments_differ(candidate.instrument, story.instrument)) continue;
       const double n = static_cast<double>(story.members.size());
       const double centroid = centroid_cosine(candidate.vector(), story);
       double s = options.centroid_share * centroid + (1.0 - options.centroid_share) * top.best +
                  options.support_bonus * (supporting / n);
-      const auto gap = candidate.time < story.first  ? story.first - candidate.time
-                       : candidate.time > story.last ? candidate.time - story.last
-                                                     : core::Duration{0};
-      const double excess = static_cast<double>(std::max<long long>(0, (gap - options.time_grace).count()));
-      s *= std::exp(-excess / static_cast<double>(std::max<long long>(1, options.time_scale.count())));
+      s *= time_factor(candidate.time, candidate.time, story);
       const double threshold =
           options.join_threshold_large + (options.join_threshold_pair - options.join_threshold_large) / n;
-      const double margin = s - threshold;
+      const bool same_report = same_market_report(candidate.instrument, candidate.time, story);
+      const double margin = same_report ? std::max(0.0, s - threshold) : s - threshold;
       if (margin > choice.margin + 1e-12) choice = Choice{story.id, s, threshold, margin};
     }
     return choice;
@@ -889,7 +950,7 @@ struct Engine::State {
     started = true;
     evict();
 
-    Vectorised v = vectorise(article, t, !decision.update);
+    Vectorised v = vectorise(article, t);
     Slot incoming;
     incoming.id = article.id;
     incoming.time = t;
@@ -901,6 +962,8 @@ struct Engine::State {
         text::minhash(incoming.body_signature ? v.analysis.shingles : v.analysis.title_shingles);
     const Seq seq = base + static_cast<Seq>(slots.size());
     incoming.data = arrival.append(seq, v.vector, article.title);
+    if (options.market_instruments && v.analysis.instrument != 0)
+      incoming.instrument = static_cast<std::uint32_t>(v.analysis.instrument) | 1;
 
     std::optional<core::StoryId> target;
     auto dup = find_duplicate(incoming);
@@ -936,6 +999,10 @@ struct Engine::State {
     by_id.set(article.id, seq);
     index(seq);
 
+    if (!decision.update)
+      count_frequencies(v, article.text.find_first_not_of(" \t\r\n") == std::string::npos,
+                        target ? &stories.at(*target) : nullptr, t);
+
     Story* story = nullptr;
     if (target) {
       story = &stories.at(*target);
@@ -956,6 +1023,8 @@ struct Engine::State {
       decision.events.push_back({StoryEvent::Kind::kCreated, id, 0, article.title});
     }
     decision.story = story->id;
+    if (const std::uint32_t instrument = slot(seq)->instrument; instrument != 0 && instrument == story->instrument)
+      report_story[instrument] = story->id;
 
     if (options.merge_every > 0 && ++since_merge >= options.merge_every) {
       auto events = merge_pass();
@@ -1007,8 +1076,14 @@ struct Engine::State {
       double best = options.merge_threshold;
       for (core::StoryId other_id : candidates) {
         const Story& other = stories.at(other_id);
-        const double c = story.norm > 0 && other.norm > 0 ? sparse_dot(story.sum, other.sum) / (story.norm * other.norm)
-                                                          : 0.0;
+        if (instruments_differ(story.instrument, other.instrument)) continue;
+        // Decayed as a join is: two stories days apart that share a topic
+        // (a star, a product line) are separate events, and comparing
+        // centroids without the time let them chain.
+        const double c = story.norm > 0 && other.norm > 0
+                             ? sparse_dot(story.sum, other.sum) / (story.norm * other.norm) *
+                                   time_factor(story.first, story.last, other)
+                             : 0.0;
         if (c >= best) {
           best = c;
           partner = other_id;
@@ -1025,6 +1100,10 @@ struct Engine::State {
       accumulate(kept.sum, gone.sum, 1.0f);
       prune_sum(kept);
       kept.norm = norm_of(kept.sum);
+      if (auto it = report_story.find(gone.instrument); it != report_story.end() && it->second == younger)
+        it->second = older;
+      if (kept.instrument == 0) kept.instrument = gone.instrument;
+      if (gone.instrument == kept.instrument) kept.instrument_members += gone.instrument_members;
       kept.first = std::min(kept.first, gone.first);
       kept.last = std::max(kept.last, gone.last);
       mark_dirty(kept);
@@ -1050,6 +1129,7 @@ struct Engine::State {
       bytes += 4 * sizeof(void*) + sizeof(Story) + story.members.capacity() * sizeof(Seq) +
                story.sum.capacity() * sizeof(text::WeightedTerm);
     bytes += df.bytes();
+    bytes += report_story.size() * (sizeof(std::uint32_t) + sizeof(core::StoryId) + 2 * sizeof(void*));
     s.state_bytes = bytes;
     return s;
   }

@@ -52,8 +52,10 @@ struct Decision {
   std::optional<core::ArticleId> duplicate_of;
   Placement placement = Placement::kFounded;
   bool update = false;  // the article id was already placed; this re-placed it
-  // Why: for kJoined the story score and the bar it passed; for kDuplicate the
-  // similarity (1 for a canonical URL match); for kFounded the best score seen.
+  // Why: for kJoined the story score and the bar it passed (a same-day report
+  // on the story's market instrument, such as EUR/USD, joins even under the
+  // bar); for kDuplicate the similarity (1 for a canonical URL match); for
+  // kFounded the best score seen.
   double score = 0;
   double threshold = 0;
   std::vector<std::string> matched_terms;  // heaviest shared terms, most telling first

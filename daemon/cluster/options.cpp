@@ -55,6 +55,18 @@ Knob analyzer_number(std::string_view name, T text::AnalyzerOptions::*field, dou
           [field](const EngineOptions& o) { return format_number(static_cast<double>(o.analyzer.*field)); }};
 }
 
+// field(options) is the flag's place in the options, const or not.
+template <typename Field>
+Knob flag(std::string_view name, Field field) {
+  return {name,
+          [field](EngineOptions& o, std::string_view text) -> std::optional<std::string> {
+            if (text != "true" && text != "false") return "expects true or false";
+            field(o) = text == "true";
+            return std::nullopt;
+          },
+          [field](const EngineOptions& o) { return std::string(field(o) ? "true" : "false"); }};
+}
+
 Knob duration(std::string_view name, core::Duration EngineOptions::*field) {
   return {name,
           [field](EngineOptions& o, std::string_view text) -> std::optional<std::string> {
@@ -72,13 +84,8 @@ const std::vector<Knob>& knobs() {
       analyzer_number("analyzer.name_weight", &text::AnalyzerOptions::name_weight, 0, 100),
       analyzer_number("analyzer.number_weight", &text::AnalyzerOptions::number_weight, 0, 100),
       analyzer_number("analyzer.phrase_weight", &text::AnalyzerOptions::phrase_weight, 0, 100),
-      {"analyzer.body_phrases",
-       [](EngineOptions& o, std::string_view text) -> std::optional<std::string> {
-         if (text != "true" && text != "false") return "expects true or false";
-         o.analyzer.body_phrases = text == "true";
-         return std::nullopt;
-       },
-       [](const EngineOptions& o) { return std::string(o.analyzer.body_phrases ? "true" : "false"); }},
+      analyzer_number("analyzer.headline_phrase_weight", &text::AnalyzerOptions::headline_phrase_weight, 0, 100),
+      flag("analyzer.body_phrases", [](auto& o) -> auto& { return o.analyzer.body_phrases; }),
       analyzer_number("analyzer.shingle_words", &text::AnalyzerOptions::shingle_words, 1, 16),
       duration("window", &EngineOptions::window),
       duration("df_half_life", &EngineOptions::df_half_life),
@@ -102,6 +109,8 @@ const std::vector<Knob>& knobs() {
       number("merge_every", &EngineOptions::merge_every, 0, 1e9),
       number("merge_threshold", &EngineOptions::merge_threshold, 0, 10),
       number("merge_top_terms", &EngineOptions::merge_top_terms, 1, 1000),
+      flag("market_instruments", [](auto& o) -> auto& { return o.market_instruments; }),
+      flag("headline_frequencies_by_story", [](auto& o) -> auto& { return o.headline_frequencies_by_story; }),
   };
   return list;
 }

@@ -1,6 +1,9 @@
 #include "text/analyzer.hpp"
 
 #include <algorithm>
+#include <array>
+#include <string_view>
+#include <utility>
 
 #include "text/flat_map.hpp"
 #include "text/minhash.hpp"
@@ -92,6 +95,70 @@ class FeatureBag {
   std::string phrase_;  // scratch
 };
 
+// ISO 4217 currency codes, the offshore yuan (CNH) and the precious metals
+// (XAU, XAG, XPT, XPD), sorted: the two sides of a market instrument. Other
+// "AAA/BBB" pairs are not instruments ("NBC/WSJ poll", "CNN/ORC").
+constexpr std::array<std::string_view, 159> kCurrencyCodes = {
+    "AED", "AFN", "ALL", "AMD", "ANG", "AOA", "ARS", "AUD", "AWG", "AZN", "BAM", "BBD", "BDT", "BGN", "BHD", "BIF",
+    "BMD", "BND", "BOB", "BRL", "BSD", "BTN", "BWP", "BYN", "BZD", "CAD", "CDF", "CHF", "CLP", "CNH", "CNY", "COP",
+    "CRC", "CUP", "CVE", "CZK", "DJF", "DKK", "DOP", "DZD", "EGP", "ERN", "ETB", "EUR", "FJD", "FKP", "GBP", "GEL",
+    "GHS", "GIP", "GMD", "GNF", "GTQ", "GYD", "HKD", "HNL", "HTG", "HUF", "IDR", "ILS", "INR", "IQD", "IRR", "ISK",
+    "JMD", "JOD", "JPY", "KES", "KGS", "KHR", "KMF", "KPW", "KRW", "KWD", "KYD", "KZT", "LAK", "LBP", "LKR", "LRD",
+    "LSL", "LYD", "MAD", "MDL", "MGA", "MKD", "MMK", "MNT", "MOP", "MRU", "MUR", "MVR", "MWK", "MXN", "MYR", "MZN",
+    "NAD", "NGN", "NIO", "NOK", "NPR", "NZD", "OMR", "PAB", "PEN", "PGK", "PHP", "PKR", "PLN", "PYG", "QAR", "RON",
+    "RSD", "RUB", "RWF", "SAR", "SBD", "SCR", "SDG", "SEK", "SGD", "SHP", "SLE", "SOS", "SRD", "SSP", "STN", "SYP",
+    "SZL", "THB", "TJS", "TMT", "TND", "TOP", "TRY", "TTD", "TWD", "TZS", "UAH", "UGX", "USD", "UYU", "UZS", "VES",
+    "VND", "VUV", "WST", "XAF", "XAG", "XAU", "XCD", "XOF", "XPD", "XPF", "XPT", "YER", "ZAR", "ZMW", "ZWL",
+};
+
+bool is_currency_code(std::string_view text) {
+  return std::binary_search(kCurrencyCodes.begin(), kCurrencyCodes.end(), text);
+}
+
+bool is_ascii_alnum(char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
+
+// The first "AAA/BBB" in text whose sides are currency codes, with no letter
+// or digit around it: how market reports name a currency pair or a metal
+// against a currency.
+std::string_view first_instrument(std::string_view text) {
+  for (std::size_t slash = text.find('/'); slash != std::string_view::npos; slash = text.find('/', slash + 1)) {
+    if (slash < 3 || slash + 4 > text.size()) continue;
+    const std::size_t begin = slash - 3, end = slash + 4;
+    if (!is_currency_code(text.substr(begin, 3)) || !is_currency_code(text.substr(slash + 1, 3)) ||
+        (begin > 0 && is_ascii_alnum(text[begin - 1])) || (end < text.size() && is_ascii_alnum(text[end])))
+      continue;
+    return text.substr(begin, end - begin);
+  }
+  return {};
+}
+
+// What a market report is about when it names no currency pair: the asset
+// its headline leads with ("Gold: Breakout holds – OCBC", "WTI holds firm",
+// "Japanese Yen trades flat"), as the instrument it is quoted as. Currencies
+// are their pair against the dollar in market convention; the crude oil
+// benchmarks are one instrument, the dollar against its basket another.
+// Longer names first, so "US Dollar Index" is not read as "US Dollar".
+constexpr std::array<std::pair<std::string_view, std::string_view>, 19> kLeadingAssets = {{
+    {"United States Dollar Index", "DXY"}, {"New Zealand Dollar", "NZD/USD"}, {"Australian Dollar", "AUD/USD"},
+    {"Canadian Dollar", "USD/CAD"}, {"US Dollar Index", "DXY"}, {"British Pound", "GBP/USD"},
+    {"Japanese Yen", "USD/JPY"}, {"Swiss Franc", "USD/CHF"}, {"US Dollar", "DXY"}, {"Sterling", "GBP/USD"},
+    {"Silver", "XAG/USD"}, {"Brent", "OIL"}, {"Crude", "OIL"}, {"Gold", "XAU/USD"}, {"Euro", "EUR/USD"},
+    {"Oil", "OIL"}, {"WTI", "OIL"}, {"Yen", "USD/JPY"}, {"DXY", "DXY"},
+}};
+
+std::string_view leading_asset(std::string_view title) {
+  for (const auto& [name, instrument] : kLeadingAssets) {
+    if (!title.starts_with(name)) continue;
+    const std::string_view rest = title.substr(name.size());
+    // "Gold" but not "Goldman" or "Gold-plated", "Euro" but not "Euro zone".
+    if (!rest.empty() && (is_ascii_alnum(rest.front()) || rest.front() == '-' || rest.starts_with(" zone") ||
+                          rest.starts_with(" Zone")))
+      continue;
+    return instrument;
+  }
+  return {};
+}
+
 }  // namespace
 
 Analyzer::Analyzer(AnalyzerOptions options) : options_(options) {}
@@ -118,6 +185,8 @@ Analysis Analyzer::analyze(std::string_view title, std::string_view body, Langua
   // hash64 of every folded token, title then body, for the shingles.
   std::vector<std::uint64_t> token_hashes;
   std::vector<Word> words;
+  const bool headline_only = body.find_first_not_of(" \t\r\n") == std::string_view::npos;
+  const float phrase_weight = headline_only ? options_.headline_phrase_weight : options_.phrase_weight;
   auto process = [&](std::string_view text, bool is_title) {
     const float field_weight = is_title ? options_.title_weight : 1.0f;
     const bool phrases = is_title || options_.body_phrases;
@@ -168,7 +237,7 @@ Analysis Analyzer::analyze(std::string_view title, std::string_view body, Langua
       if (w.kind == Token::Kind::kCjk || next.kind == Token::Kind::kCjk) continue;
       const bool name_pair = w.name && next.name;
       bag.add_phrase(w, next, name_pair ? Feature::Kind::kName : Feature::Kind::kPhrase,
-                     field_weight * options_.phrase_weight * (name_pair ? options_.name_weight : 1.0f));
+                     field_weight * phrase_weight * (name_pair ? options_.name_weight : 1.0f));
     }
   };
 
@@ -176,6 +245,10 @@ Analysis Analyzer::analyze(std::string_view title, std::string_view body, Langua
   out.title_shingles = word_shingles(token_hashes, 2);
   process(body, false);
   out.shingles = word_shingles(token_hashes, options_.shingle_words);
+  std::string_view instrument = first_instrument(title);
+  if (instrument.empty()) instrument = first_instrument(body);
+  if (instrument.empty() && language == Language::kEnglish) instrument = leading_asset(title);
+  if (!instrument.empty()) out.instrument = hash64(instrument);
   bag.take(out);
   return out;
 }

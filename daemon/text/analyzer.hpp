@@ -19,6 +19,12 @@ struct AnalyzerOptions {
   float name_weight = 1.46f;    // extra factor for capitalised words in sentence-case text, and acronyms
   float number_weight = 1.3f;  // a number ("2.5", "80000") as a feature of its own
   float phrase_weight = 0.7f;  // two adjacent content words ("interest rate") as one feature
+  // The same for an item with a headline and no body. A headline's phrases
+  // share its words' evidence, and two headlines of one event seldom keep
+  // the same word order, so at full weight its phrases mostly lengthen the
+  // vector and lower every cosine; in a summary, shared phrases are what
+  // sets an event apart from long texts that share single words by chance.
+  float headline_phrase_weight = 0.35f;
   bool body_phrases = true;    // phrases from the body too, not only the title
   std::size_t shingle_words = 3;
 };
@@ -44,6 +50,10 @@ struct Analysis {
   std::string terms;                        // the features' terms, end to end
   std::vector<std::uint64_t> shingles;      // word shingles of title + body, for MinHash
   std::vector<std::uint64_t> title_shingles;  // word 2-shingles of the title alone
+  // hash64 of the first market instrument code the title, else the body,
+  // names ("EUR/USD", "XAU/USD"), else of the instrument of the asset an
+  // English title leads with ("Gold: ...", "WTI holds ..."); 0 for none.
+  std::uint64_t instrument = 0;
 
   // A feature's term: a view into terms, valid while this Analysis lives unchanged.
   std::string_view term(const Feature& f) const { return std::string_view(terms).substr(f.term_begin, f.term_size); }

@@ -145,19 +145,31 @@ TEST(Engine, NearDuplicateTextPointsAtTheFirstCopyInsideItsStory) {
   EXPECT_EQ(engine.headline(a.story), "Trump, Putin to meet in Anchorage");  // the original, not a copy
 }
 
-TEST(Engine, ConvergedStoriesMergeIntoTheOlderId) {
+// An engine that never joins, so only a merge pass can unite stories.
+Engine merge_only_engine() {
   EngineOptions options;
-  options.join_threshold_pair = options.join_threshold_large = 10;  // never join: only merges can unite
+  options.join_threshold_pair = options.join_threshold_large = 10;
   options.duplicate_jaccard = options.duplicate_title_jaccard = 1.01;
-  options.merge_every = 0;  // by hand below
+  options.merge_every = 0;  // by hand
   options.merge_threshold = 0.3;
   Engine engine(options);
   warm_up(engine, 1000, kT0);
+  return engine;
+}
+
+// Two reports of the summit, articles 1 (at kT0 + 1h) and 2 (at second_at).
+std::pair<Decision, Decision> add_summit_reports(Engine& engine, core::TimePoint second_at) {
   const Decision a = engine.add(article(1, "A", "Trump and Putin to meet in Alaska", kSummitText, kT0 + 1h));
   const Decision b = engine.add(article(2, "B", "Alaska summit: Putin and Trump meet on Friday",
                                         "Putin and Trump meet in Anchorage, Alaska on Friday for talks on the war in "
                                         "Ukraine; Zelenskyy was not invited to the summit.",
-                                        kT0 + 2h));
+                                        second_at));
+  return {a, b};
+}
+
+TEST(Engine, ConvergedStoriesMergeIntoTheOlderId) {
+  Engine engine = merge_only_engine();
+  const auto [a, b] = add_summit_reports(engine, kT0 + 2h);
   ASSERT_NE(a.story, b.story);
   const std::vector<StoryEvent> events = engine.merge_pass();
   const auto merged = std::find_if(events.begin(), events.end(), [&b](const StoryEvent& e) {
@@ -168,6 +180,49 @@ TEST(Engine, ConvergedStoriesMergeIntoTheOlderId) {
   EXPECT_EQ(merged->merged_into, a.story);
   EXPECT_EQ(engine.story_of(2), a.story);
   EXPECT_FALSE(engine.headline(b.story).has_value());
+}
+
+TEST(Engine, StoriesDaysApartDoNotMergeOnASharedTopic) {
+  Engine engine = merge_only_engine();
+  const auto [a, b] = add_summit_reports(engine, kT0 + 49h);
+  ASSERT_NE(a.story, b.story);
+  engine.merge_pass();
+  EXPECT_EQ(engine.story_of(1), a.story);
+  EXPECT_EQ(engine.story_of(2), b.story);
+}
+
+const std::string kBankNote =
+    " Quek Ser Leang and Lee Sue Ann of United Overseas Bank (UOB) note the pair is range-bound ahead of the US "
+    "Nonfarm Payrolls report, with support and resistance close by.";
+
+TEST(Engine, MarketReportsOnDifferentInstrumentsStayApartHoweverAlikeTheirWording) {
+  Engine engine;
+  warm_up(engine, 1000, kT0);
+  const Decision euro = engine.add(
+      article(1, "FXStreet", "Euro: Upside bias hinges on 1.1565 break against US Dollar – UOB", "EUR/USD:" + kBankNote,
+              kT0 + 1h));
+  const Decision pound =
+      engine.add(article(2, "FXStreet", "British Pound: Upside bias hinges on 1.3410 break against US Dollar – UOB",
+                         "GBP/USD:" + kBankNote, kT0 + 2h));
+  EXPECT_EQ(pound.placement, Decision::Placement::kFounded);
+  EXPECT_NE(pound.story, euro.story);
+}
+
+TEST(Engine, SameDayReportsOnOneInstrumentJoinAndNextDayOnesDoNot) {
+  Engine engine;
+  warm_up(engine, 1000, kT0);
+  const Decision forecast =
+      engine.add(article(1, "FXStreet", "EUR/USD Price Forecast: Buyers eye a break above the 100-day SMA",
+                         "The pair trades near 1.1560 after a three-day climb.", kT0 + 1h));
+  const Decision surge = engine.add(article(2, "FXStreet", "Euro surges as shocking payrolls reverse hike bets",
+                                            "EUR/USD jumps to 1.1620 as traders price out a September move by the Fed.",
+                                            kT0 + 6h));
+  EXPECT_EQ(surge.placement, Decision::Placement::kJoined);
+  EXPECT_EQ(surge.story, forecast.story);
+  const Decision next_day = engine.add(article(3, "FXStreet", "Euro slips in thin weekend trade",
+                                               "EUR/USD eases to 1.1590 with markets closed for the weekend.",
+                                               kT0 + 25h));
+  EXPECT_NE(next_day.story, forecast.story);
 }
 
 TEST(Engine, ArticlesLeaveTheWindow) {

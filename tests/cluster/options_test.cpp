@@ -17,6 +17,10 @@ TEST(Options, SetByName) {
   EXPECT_FLOAT_EQ(o.analyzer.title_weight, 3.0f);
   EXPECT_FALSE(set_option(o, "analyzer.body_phrases", "false"));
   EXPECT_FALSE(o.analyzer.body_phrases);
+  EXPECT_FALSE(set_option(o, "market_instruments", "false"));
+  EXPECT_FALSE(o.market_instruments);
+  EXPECT_FALSE(set_option(o, "headline_frequencies_by_story", "false"));
+  EXPECT_FALSE(o.headline_frequencies_by_story);
   EXPECT_FALSE(set_option(o, "max_terms", "40"));
   EXPECT_EQ(o.max_terms, 40u);
 }

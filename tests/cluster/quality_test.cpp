@@ -21,8 +21,8 @@ TEST(Quality, RssBoardInPublishedOrder) {
   testing::sort_by_time(set);
   const auto s = testing::cluster_and_score(set);
   print("rss_board_dev", s);
-  EXPECT_GE(s.bcubed_f1, 0.815);  // reached 0.833
-  EXPECT_GE(s.pairwise_f1, 0.34);  // reached 0.363
+  EXPECT_GE(s.bcubed_f1, 0.865);  // reached 0.881
+  EXPECT_GE(s.pairwise_f1, 0.55);  // reached 0.592
 }
 
 TEST(Quality, DenseHeadlinesDayJittered) {
@@ -30,7 +30,8 @@ TEST(Quality, DenseHeadlinesDayJittered) {
   testing::day_jitter(set, kJitterSeed);
   const auto s = testing::cluster_and_score(set);
   print("uci_newsagg_dev", s);
-  EXPECT_GE(s.bcubed_f1, 0.80);  // reached 0.816
+  // One draw of the jitter: bench/cluster-eval's seeds 1-8 span 0.819-0.858.
+  EXPECT_GE(s.bcubed_f1, 0.82);  // reached 0.841
 }
 
 TEST(Quality, SparseHeadlinesDayJittered) {
@@ -38,7 +39,7 @@ TEST(Quality, SparseHeadlinesDayJittered) {
   testing::day_jitter(set, kJitterSeed);
   const auto s = testing::cluster_and_score(set);
   print("uci_newsagg_sample", s);
-  EXPECT_GE(s.bcubed_f1, 0.85);  // reached 0.862
+  EXPECT_GE(s.bcubed_f1, 0.86);  // reached 0.875
 }
 
 }  // namespace

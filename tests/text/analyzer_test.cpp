@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "text/minhash.hpp"
+
 namespace fcd::text {
 namespace {
 
@@ -48,6 +50,37 @@ TEST(Analyzer, NumbersAndAcronymsAreFeatures) {
   EXPECT_EQ(find(a, "#150000")->kind, Feature::Kind::kNumber);
   EXPECT_EQ(find(a, "nfp")->kind, Feature::Kind::kName);
   EXPECT_NE(find(a, "us"), nullptr);  // "US" the country, not the pronoun
+}
+
+TEST(Analyzer, NamesTheFirstInstrumentCodeOfTheTitleElseTheBody) {
+  Analyzer analyzer;
+  EXPECT_EQ(analyzer.analyze("Euro climbs", "EUR/USD rises; GBP/USD lags.", Language::kEnglish).instrument,
+            hash64("EUR/USD"));
+  EXPECT_EQ(analyzer.analyze("XAU/USD Price Forecast", "EUR/USD rises.", Language::kEnglish).instrument,
+            hash64("XAU/USD"));
+  // Not instruments: lower case, more or fewer than three letters, letters
+  // around them, sides that are no currency codes.
+  EXPECT_EQ(analyzer.analyze("Markets climb", "eur/usd, EU/USD, EURO/USD, AEUR/USD, EUR/USD2", Language::kEnglish)
+                .instrument,
+            0u);
+  EXPECT_EQ(analyzer.analyze("NBC/WSJ poll: voters sour on tariffs", "", Language::kEnglish).instrument, 0u);
+}
+
+TEST(Analyzer, ATitleWithNoCodeNamesTheAssetItLeadsWith) {
+  Analyzer analyzer;
+  auto instrument = [&](std::string_view title, std::string_view body = "") {
+    return analyzer.analyze(title, body, Language::kEnglish).instrument;
+  };
+  EXPECT_EQ(instrument("Gold: Breakout holds as US payrolls loom – OCBC"), hash64("XAU/USD"));
+  EXPECT_EQ(instrument("Japanese Yen trades flat against US Dollar"), hash64("USD/JPY"));
+  EXPECT_EQ(instrument("US Dollar Index Price Forecast: Likely find direction"), instrument("US Dollar: Weak payrolls"));
+  EXPECT_EQ(instrument("WTI holds firm near $77.50"), instrument("Brent: Volatile path as Hormuz risk lingers"));
+  // A code in the title or the body says more than the leading word.
+  EXPECT_EQ(instrument("Euro steadies against the British Pound", "EUR/GBP holds 0.8580."), hash64("EUR/GBP"));
+  // Not a leading asset: a longer word, the euro area, an asset named later.
+  EXPECT_EQ(instrument("Goldman Sachs lifts its forecast"), 0u);
+  EXPECT_EQ(instrument("Euro zone economy still at risk"), 0u);
+  EXPECT_EQ(instrument("Lower Oil Prices Lend Support For The Gold Rally"), 0u);
 }
 
 TEST(Analyzer, DetectsTheLanguageWhenNotGiven) {
