@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <optional>
 #include <string_view>
 #include <utility>
 
@@ -216,10 +217,12 @@ Analysis Analyzer::analyze(std::string_view title, std::string_view body, Langua
       } else if (t.all_caps && token_text.size() >= 2) {
         w.stem = token_text;  // acronyms ("US", "IT") are not stop words and not stemmed
         w.name = true;
-      } else if (token_text.size() >= 2 && !is_stop_word(language, token_text)) {
-        w.stem = stemmer.stem(token_text, token_hash);
-        const bool next_capitalised = i + 1 < tokens.size() && tokens[i + 1].capitalised;
-        w.name = !title_case && t.capitalised && (!t.sentence_start || next_capitalised);
+      } else if (token_text.size() >= 2) {
+        if (const std::optional<std::string_view> stem = stemmer.content_stem(token_text, token_hash)) {
+          w.stem = *stem;
+          const bool next_capitalised = i + 1 < tokens.size() && tokens[i + 1].capitalised;
+          w.name = !title_case && t.capitalised && (!t.sentence_start || next_capitalised);
+        }
       }
       if (!w.stem.empty()) w.hash = hash64(w.stem);
     }

@@ -1,6 +1,7 @@
 #pragma once
 // Snowball stemming (Debian's libstemmer) per language.
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -27,6 +28,10 @@ class Stemmer {
   std::string_view stem(std::string_view word) { return stem(word, hash64(word)); }
   // The same, given hash64(word), which the analyzer has already computed.
   std::string_view stem(std::string_view word, std::uint64_t word_hash);
+  // The stem of a word that is not a stop word of this stemmer's language
+  // (is_stop_word), nullopt for a stop word, given hash64(word): the
+  // analyzer asks both of every token, and one cache entry answers both.
+  std::optional<std::string_view> content_stem(std::string_view word, std::uint64_t word_hash);
 
   // Starts loading the cache entry of a word about to be stemmed, given its
   // hash64: a text's lookups are cache misses, and asked for together they

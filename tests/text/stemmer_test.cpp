@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <optional>
 #include <string>
 
 namespace fcd::text {
@@ -31,6 +32,28 @@ TEST(Stemmer, WordsSharingAnEntryKeepTheirOwnStems) {
     EXPECT_EQ(stemmer.stem("happy", 7), "happi");
     EXPECT_EQ(stemmer.stem("happily", 7), "happili");
   }
+}
+
+// The stop-word answer is cached in the stem's entry: it must stay the
+// stop-word list's, first asked or cached, and whichever word held the entry.
+TEST(Stemmer, ContentStemsLeaveOutStopWords) {
+  Stemmer stemmer(Language::kEnglish);
+  for (int round = 0; round < 3; ++round) {
+    EXPECT_EQ(stemmer.content_stem("the", hash64("the")), std::nullopt);
+    EXPECT_EQ(stemmer.content_stem("running", hash64("running")), "run");
+    EXPECT_EQ(stemmer.content_stem("the", 7), std::nullopt);
+    EXPECT_EQ(stemmer.content_stem("meetings", 7), "meet");
+    EXPECT_EQ(stemmer.stem("the", 7), "the");
+  }
+  Stemmer german(Language::kGerman);
+  EXPECT_EQ(german.content_stem("und", hash64("und")), std::nullopt);
+  EXPECT_EQ(german.content_stem("the", hash64("the")), "the");
+}
+
+TEST(Stemmer, LanguagesWithoutAnAlgorithmUseTheEnglishStopWords) {
+  Stemmer stemmer(Language::kJapanese);
+  EXPECT_EQ(stemmer.content_stem("the", hash64("the")), std::nullopt);
+  EXPECT_EQ(stemmer.content_stem("running", hash64("running")), "running");
 }
 
 TEST(Stemmer, LanguagesWithoutAnAlgorithmKeepTheWord) {
