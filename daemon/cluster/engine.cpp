@@ -448,6 +448,7 @@ struct Engine::State {
   // base of each article it scored.
   std::vector<std::span<const Posting>> query_postings;
   std::vector<Posting> query_singles;
+  SparseVector indexed;  // indexed_terms' answer
   std::vector<std::uint32_t> touched;
   // What candidate search found per story, and where each story's entry is.
   struct Evidence {
@@ -590,10 +591,24 @@ struct Engine::State {
   // posting lists: the light ones are mostly one-off phrases and words whose
   // lists would hold a single entry each, at a cost per list, and they add
   // little to a cosine.
-  SparseVector indexed_terms(const Slot& s) const {
-    SparseVector top(s.vector().begin(), s.vector().end());
-    text::keep_top(top, options.index_terms);
-    return top;
+  // They are the terms keep_top would keep, in the vector's term order:
+  // the lightest one kept is found in a copy, and the vector filtered by it,
+  // instead of sorting the kept terms back into term order. In indexed,
+  // valid until the next call.
+  const SparseVector& indexed_terms(const Slot& s) {
+    const TermSpan v = s.vector();
+    indexed.assign(v.begin(), v.end());
+    if (v.size() <= options.index_terms) return indexed;
+    const auto heavier = [](const text::WeightedTerm& a, const text::WeightedTerm& b) {
+      return a.weight != b.weight ? a.weight > b.weight : a.term < b.term;
+    };
+    const auto lightest_kept = indexed.begin() + static_cast<std::ptrdiff_t>(options.index_terms) - 1;
+    std::nth_element(indexed.begin(), lightest_kept, indexed.end(), heavier);
+    const text::WeightedTerm bar = *lightest_kept;
+    indexed.clear();
+    for (const auto& t : v)
+      if (!heavier(bar, t)) indexed.push_back(t);
+    return indexed;
   }
 
   // The weight of term in a window article's vector (which holds it).
@@ -606,8 +621,7 @@ struct Engine::State {
 
   void index(Seq seq) {
     Slot& s = *slot(seq);
-    const SparseVector indexed = indexed_terms(s);
-    for (const auto& t : indexed) {
+    for (const auto& t : indexed_terms(s)) {
       ++posting_count;
       const std::optional<std::uint32_t> found = postings.find(t.term);
       if (!found) {
