@@ -785,12 +785,17 @@ struct Engine::State {
     // Two features' ids collide rarely. Without a collision canonicalising
     // is only a sort by id, and keep_top picks the same terms from unsorted
     // input, so only the kept terms need sorting (sorting every feature was
-    // a twentieth of the run).
-    if (raw.size() <= options.max_terms || repeats_an_id(raw)) text::canonicalise(raw);
+    // a twentieth of the run). Nor do the word ids then need sorting to be
+    // made distinct: the document frequencies take them in any order. (A
+    // short vector is not checked: its canonicalising sorts it anyway.)
+    const bool distinct_ids = raw.size() > options.max_terms && !repeats_an_id(raw);
+    if (!distinct_ids) text::canonicalise(raw);
     text::keep_top(raw, options.max_terms);
     text::normalise(raw);
-    std::sort(word_ids.begin(), word_ids.end());
-    word_ids.erase(std::unique(word_ids.begin(), word_ids.end()), word_ids.end());
+    if (!distinct_ids) {
+      std::sort(word_ids.begin(), word_ids.end());
+      word_ids.erase(std::unique(word_ids.begin(), word_ids.end()), word_ids.end());
+    }
     out.words = std::move(word_ids);
     out.vector = std::move(raw);
     return out;
