@@ -12,6 +12,7 @@
 #include <unordered_map>
 
 #include "cluster/url.hpp"
+#include "core/ascii.hpp"
 #include "text/flat_map.hpp"
 #include "text/language.hpp"
 #include "text/minhash.hpp"
@@ -390,6 +391,34 @@ void accumulate(SparseVector& a, TermSpan b, float sign, bool only_present = fal
   if (cancelled) std::erase_if(a, [](const text::WeightedTerm& t) { return std::isnan(t.weight); });
 }
 
+// The words of slug (lower case, one space apart) that title does not
+// spell out, ASCII case aside: a slug mostly repeats its title, and then
+// costs no second analysis.
+std::string words_not_in(std::string_view slug, std::string_view title) {
+  const std::string folded = core::to_lower(title);
+  const auto is_word_char = [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || static_cast<unsigned char>(c) >= 0x80;
+  };
+  const auto in_title = [&](std::string_view word) {
+    for (std::size_t at = folded.find(word); at != std::string::npos; at = folded.find(word, at + 1)) {
+      const std::size_t end = at + word.size();
+      if ((at == 0 || !is_word_char(folded[at - 1])) && (end == folded.size() || !is_word_char(folded[end])))
+        return true;
+    }
+    return false;
+  };
+  std::string out;
+  for (std::size_t start = 0; start < slug.size();) {
+    const std::size_t end = std::min(slug.find(' ', start), slug.size());
+    const std::string_view word = slug.substr(start, end - start);
+    start = end + 1;
+    if (in_title(word)) continue;
+    if (!out.empty()) out.push_back(' ');
+    out.append(word);
+  }
+  return out;
+}
+
 }  // namespace
 
 struct Engine::State {
@@ -752,9 +781,41 @@ struct Engine::State {
     return false;
   }
 
+  // Aggregators cut long headlines short ("... as it's revealed she 'once
+  // hoped to  ..."); the slug then mostly holds the rest of the headline.
+  static bool is_truncated(std::string_view title) {
+    while (!title.empty() && (title.back() == ' ' || title.back() == '\t')) title.remove_suffix(1);
+    return title.ends_with("...") || title.ends_with("\u2026");
+  }
+
+  // A headline-only article's URL slug often words the event otherwise than
+  // its title (an earlier headline, the editor's keywords: "fda-change-food-
+  // labels-first-time-20-years-american-diet"); the words the title lacks
+  // count as a body's would. Only single words: the title's phrases stand.
+  void add_slug_words(text::Analysis& analysis, std::string_view url, std::string_view title) {
+    const std::string slug = words_not_in(url_slug_words(url), title);
+    if (slug.empty()) return;
+    const bool title_truncated = is_truncated(title);
+    const text::Analysis slug_analysis = analyzer.analyze(slug, "", analysis.language);
+    const std::size_t title_features = analysis.features.size();
+    for (const text::Feature& f : slug_analysis.features) {
+      if (f.kind != text::Feature::Kind::kWord) continue;
+      const auto end = analysis.features.begin() + static_cast<std::ptrdiff_t>(title_features);
+      if (std::any_of(analysis.features.begin(), end, [&f](const text::Feature& g) { return g.hash == f.hash; }))
+        continue;
+      text::Feature added = f;
+      added.term_begin = static_cast<std::uint32_t>(analysis.terms.size());
+      added.weight = title_truncated ? options.analyzer.title_weight : static_cast<float>(options.url_slug_weight);
+      analysis.terms.append(slug_analysis.term(f));
+      analysis.features.push_back(added);
+    }
+  }
+
   Vectorised vectorise(const Article& article, core::TimePoint t) {
     Vectorised out;
     out.analysis = analyzer.analyze(article.title, article.text, text::language_from_code(article.language));
+    if (options.url_slug_weight > 0 && article.text.find_first_not_of(" \t\r\n") == std::string::npos)
+      add_slug_words(out.analysis, article.url, article.title);
     const auto& features = out.analysis.features;
     // Word idfs first, each looked up once; a two-word feature is taken to
     // be as rare as its rarer word (counting every phrase would fill the

@@ -111,6 +111,7 @@ const std::vector<Knob>& knobs() {
       number("merge_top_terms", &EngineOptions::merge_top_terms, 1, 1000),
       flag("market_instruments", [](auto& o) -> auto& { return o.market_instruments; }),
       flag("headline_frequencies_by_story", [](auto& o) -> auto& { return o.headline_frequencies_by_story; }),
+      number("url_slug_weight", &EngineOptions::url_slug_weight, 0, 100),
   };
   return list;
 }

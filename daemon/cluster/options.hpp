@@ -32,6 +32,12 @@ struct EngineOptions {
   // day's Hormuz coverage on rss_board, so articles with a body count every
   // word.) Off: every article counts every word.
   bool headline_frequencies_by_story = true;
+  // Weight of each word of a headline-only article's URL slug that its
+  // title lacks (a title word weighs analyzer.title_weight, a body word 1);
+  // a title cut short ("...") gives them the title's weight, as the slug
+  // then mostly holds the rest of the headline. 0: URLs are only compared
+  // whole, for duplicates.
+  double url_slug_weight = 1.0;
   // Terms kept per article vector (heaviest TF-IDF weights); bounds memory.
   std::size_t max_terms = 20;
   // Terms of each article entered in the inverted index (its heaviest);

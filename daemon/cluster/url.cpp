@@ -24,7 +24,54 @@ bool is_tracking_parameter(std::string_view name) {
   return std::find(kExact.begin(), kExact.end(), key) != kExact.end();
 }
 
+bool is_page_word(std::string_view word) {
+  static constexpr std::array<std::string_view, 16> kPageWords{
+      "html", "htm",  "shtml", "php",     "asp",   "aspx",    "ece",   "cms",
+      "jsp",  "news", "story", "stories", "article", "articles", "index", "default"};
+  return std::find(kPageWords.begin(), kPageWords.end(), word) != kPageWords.end();
+}
+
 }  // namespace
+
+std::string url_slug_words(std::string_view url) {
+  const std::size_t scheme_end = url.find("://");
+  if (scheme_end == std::string_view::npos) return "";
+  url.remove_prefix(scheme_end + 3);
+  // The UCI data escapes the query mark ("\?").
+  url = url.substr(0, std::min({url.find('?'), url.find('#'), url.find('\\')}));
+  const std::size_t path_start = url.find('/');
+  if (path_start == std::string_view::npos) return "";
+  url.remove_prefix(path_start + 1);
+
+  std::string best;
+  std::size_t best_separators = 0;
+  while (!url.empty()) {
+    const std::string_view segment = url.substr(0, std::min(url.find('/'), url.size()));
+    url.remove_prefix(std::min(segment.size() + 1, url.size()));
+    std::string words;
+    std::size_t separators = 0;
+    std::size_t start = 0;
+    for (std::size_t i = 0; i <= segment.size(); ++i) {
+      const bool end = i == segment.size();
+      const char c = end ? '-' : segment[i];
+      if (c != '-' && c != '_' && c != '+' && c != '.') continue;
+      if (!end && c != '.') ++separators;
+      const std::string word = core::to_lower(segment.substr(start, i - start));
+      start = i + 1;
+      const bool letters = !word.empty() && std::all_of(word.begin(), word.end(), [](char ch) {
+        return (ch >= 'a' && ch <= 'z') || static_cast<unsigned char>(ch) >= 0x80;
+      });
+      if (!letters || is_page_word(word)) continue;
+      if (!words.empty()) words.push_back(' ');
+      words += word;
+    }
+    if (separators >= 2 && separators > best_separators) {
+      best_separators = separators;
+      best = std::move(words);
+    }
+  }
+  return best;
+}
 
 std::string canonical_url(std::string_view url) {
   // Feeds sometimes escape the query mark ("\?"), as the UCI data does.

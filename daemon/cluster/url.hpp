@@ -14,4 +14,11 @@ namespace fcd::cluster {
 // Returns "" for an empty or scheme-less input (nothing to compare).
 std::string canonical_url(std::string_view url);
 
+// The words of a URL's slug ("/2014/03/11/keith-richards-to-write-a-childrens-
+// book.html" -> "keith richards to write a childrens book"): its path segment
+// with the most words joined by '-', '_' or '+', if it has at least three.
+// Words with digits (ids, dates, hex) and file or page words ("html",
+// "story", "article") are left out. "" when no segment reads as a slug.
+std::string url_slug_words(std::string_view url);
+
 }  // namespace fcd::cluster

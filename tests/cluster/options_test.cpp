@@ -21,6 +21,8 @@ TEST(Options, SetByName) {
   EXPECT_FALSE(o.market_instruments);
   EXPECT_FALSE(set_option(o, "headline_frequencies_by_story", "false"));
   EXPECT_FALSE(o.headline_frequencies_by_story);
+  EXPECT_FALSE(set_option(o, "url_slug_weight", "0"));
+  EXPECT_EQ(o.url_slug_weight, 0.0);
   EXPECT_FALSE(set_option(o, "max_terms", "40"));
   EXPECT_EQ(o.max_terms, 40u);
 }

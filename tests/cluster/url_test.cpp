@@ -37,5 +37,27 @@ TEST(CanonicalUrl, Idempotent) {
   EXPECT_EQ(canonical_url(once), once);
 }
 
+TEST(UrlSlugWords, TheSegmentWithTheMostWords) {
+  EXPECT_EQ(url_slug_words("http://www.billboard.com/articles/news/5930426/keith-richards-to-write-a-childrens-book"),
+            "keith richards to write a childrens book");
+  EXPECT_EQ(url_slug_words("http://www.vancouversun.com/entertainment/Rolling+Stones+guitarist/9605162/story.html"),
+            "rolling stones guitarist");
+}
+
+TEST(UrlSlugWords, LeavesOutIdsAndPageWords) {
+  EXPECT_EQ(url_slug_words("http://in.reuters.com/article/2014/03/11/disney-sweeney-idINDEEA2A0FD20140311"),
+            "disney sweeney");
+  EXPECT_EQ(url_slug_words("https://example.com/news/story-html-index-article"), "");
+  EXPECT_EQ(url_slug_words("http://www.al.com/living/index.ssf/2014/03/we_affirm_life_caring.html"),
+            "we affirm life caring");
+}
+
+TEST(UrlSlugWords, NoSlug) {
+  EXPECT_EQ(url_slug_words(""), "");
+  EXPECT_EQ(url_slug_words("http://www.globaltimes.cn/content/849045.shtml"), "");
+  EXPECT_EQ(url_slug_words("http://www.cbs7kosa.com/news/details.asp\\?ID=55755"), "");
+  EXPECT_EQ(url_slug_words("https://example.com/a-b?q=one-two-three-four"), "");
+}
+
 }  // namespace
 }  // namespace fcd::cluster
