@@ -814,7 +814,7 @@ struct Engine::State {
   Vectorised vectorise(const Article& article, core::TimePoint t) {
     Vectorised out;
     out.analysis = analyzer.analyze(article.title, article.text, text::language_from_code(article.language));
-    if (options.url_slug_weight > 0 && article.text.find_first_not_of(" \t\r\n") == std::string::npos)
+    if (options.url_slug_weight > 0 && out.analysis.headline_only)
       add_slug_words(out.analysis, article.url, article.title);
     const auto& features = out.analysis.features;
     // Word idfs first, each looked up once; a two-word feature is taken to
@@ -868,8 +868,8 @@ struct Engine::State {
   // Counts a new article in the document frequencies once it is placed:
   // all its words, or for a headline joining a story only the words the
   // story's sum does not hold (headline_frequencies_by_story).
-  void count_frequencies(const Vectorised& v, bool headline_only, const Story* joined, core::TimePoint t) {
-    if (joined == nullptr || !headline_only || !options.headline_frequencies_by_story) {
+  void count_frequencies(const Vectorised& v, const Story* joined, core::TimePoint t) {
+    if (joined == nullptr || !v.analysis.headline_only || !options.headline_frequencies_by_story) {
       df.add(v.words, t);
       return;
     }
@@ -1082,9 +1082,7 @@ struct Engine::State {
     by_id.set(article.id, seq);
     index(seq);
 
-    if (!decision.update)
-      count_frequencies(v, article.text.find_first_not_of(" \t\r\n") == std::string::npos,
-                        target ? &stories.at(*target) : nullptr, t);
+    if (!decision.update) count_frequencies(v, target ? &stories.at(*target) : nullptr, t);
 
     Story* story = nullptr;
     if (target) {

@@ -186,8 +186,8 @@ Analysis Analyzer::analyze(std::string_view title, std::string_view body, Langua
   // hash64 of every folded token, title then body, for the shingles.
   std::vector<std::uint64_t> token_hashes;
   std::vector<Word> words;
-  const bool headline_only = body.find_first_not_of(" \t\r\n") == std::string_view::npos;
-  const float phrase_weight = headline_only ? options_.headline_phrase_weight : options_.phrase_weight;
+  out.headline_only = body.find_first_not_of(" \t\r\n") == std::string_view::npos;
+  const float phrase_weight = out.headline_only ? options_.headline_phrase_weight : options_.phrase_weight;
   auto process = [&](std::string_view text, bool is_title) {
     const float field_weight = is_title ? options_.title_weight : 1.0f;
     const bool phrases = is_title || options_.body_phrases;

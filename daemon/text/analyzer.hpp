@@ -54,6 +54,7 @@ struct Analysis {
   // names ("EUR/USD", "XAU/USD"), else of the instrument of the asset an
   // English title leads with ("Gold: ...", "WTI holds ..."); 0 for none.
   std::uint64_t instrument = 0;
+  bool headline_only = false;  // the body is empty or only whitespace
 
   // A feature's term: a view into terms, valid while this Analysis lives unchanged.
   std::string_view term(const Feature& f) const { return std::string_view(terms).substr(f.term_begin, f.term_size); }

@@ -5,6 +5,8 @@
 
 #include <stdexcept>
 
+#include "core/ascii.hpp"
+
 namespace fcd::text {
 
 namespace {
@@ -26,7 +28,7 @@ void fold(std::string_view utf8, std::string& out) {
   bool ascii = true;
   for (unsigned char c : utf8) ascii = ascii && c < 0x80;
   if (ascii) {
-    for (char c : utf8) out.push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c);
+    for (char c : utf8) out.push_back(core::ascii_lower(c));
     return;
   }
   const icu::UnicodeString source =
