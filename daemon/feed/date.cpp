@@ -327,42 +327,30 @@ bool parse_compound_date(std::string_view token, Fields& f) {
 }
 
 // "Tue, 05 Aug 2025 14:03:00 GMT", the form nearly every RSS feed writes (RFC
-// 1123 with a two-digit day and a numeric or North American zone), read at
-// fixed positions. Anything else is left to parse_words, which reads this form
-// to the same fields: this only skips its word-by-word classification, the
-// largest part of reading the dates of a large feed.
-bool read_rfc1123(std::string_view text, Fields& f) {
+// 1123 with a two-digit day), read at fixed positions. Anything else is left to
+// parse_words, which reads this form to the same fields (no zone that
+// zone_offset knows is a weekday or AM/PM to it): this only skips its
+// word-by-word classification, the largest part of reading the dates of a
+// large feed.
+std::optional<Fields> read_rfc1123(std::string_view text) {
   //                    0123456789012345678901234567
   // Positions within: "Tue, 05 Aug 2025 14:03:00 GMT"
   constexpr std::size_t kZoneAt = 26;
   if (text.size() <= kZoneAt || text[3] != ',' || text[4] != ' ' || text[7] != ' ' || text[11] != ' ' ||
-      text[16] != ' ' || text[19] != ':' || text[22] != ':' || text[25] != ' ')
-    return false;
-  bool weekday = false;
-  for (std::string_view name : {"mon", "tue", "wed", "thu", "fri", "sat", "sun"})
-    weekday = weekday || iequals(text.substr(0, 3), name);
-  // Zones that parse_words could not take for a month, weekday or AM/PM.
-  const std::string_view zone = text.substr(kZoneAt);
-  bool known_zone = zone[0] == '+' || zone[0] == '-';
-  for (std::string_view name : {"GMT", "UT", "UTC", "Z", "EST", "EDT", "CST", "CDT", "MST", "MDT", "PST", "PDT"})
-    known_zone = known_zone || zone == name;
-  if (!weekday || !known_zone) return false;
-  const int month = month_number(text.substr(8, 3));
-  const int day = digits(text, 5, 2);
-  const int year = digits(text, 12, 4);
-  const int hour = digits(text, 17, 2);
-  const int minute = digits(text, 20, 2);
-  const int second = digits(text, 23, 2);
-  const std::optional<int> offset = zone_offset(zone);
-  if (month == 0 || day < 0 || year < 0 || hour < 0 || minute < 0 || second < 0 || !offset) return false;
-  f.year = year;
-  f.month = month;
-  f.day = day;
-  f.hour = hour;
-  f.minute = minute;
-  f.second = second;
+      text[16] != ' ' || text[19] != ':' || text[22] != ':' || text[25] != ' ' || !is_weekday(text.substr(0, 3)))
+    return std::nullopt;
+  Fields f;
+  f.month = month_number(text.substr(8, 3));
+  f.day = digits(text, 5, 2);
+  f.year = digits(text, 12, 4);
+  f.hour = digits(text, 17, 2);
+  f.minute = digits(text, 20, 2);
+  f.second = digits(text, 23, 2);
+  const std::optional<int> offset = zone_offset(text.substr(kZoneAt));
+  if (f.month == 0 || f.day < 0 || f.year < 0 || f.hour < 0 || f.minute < 0 || f.second < 0 || !offset)
+    return std::nullopt;
   f.offset_minutes = *offset;
-  return true;
+  return f;
 }
 
 // RFC 822/2822/1123/850, asctime and similar word-and-number forms.
@@ -459,7 +447,7 @@ std::optional<core::TimePoint> parse_date(std::string_view text) {
   if (is_digit(text[0]) || text[0] == '-') {
     if (auto iso = parse_iso(text)) return iso;
   }
-  if (Fields f; read_rfc1123(text, f)) return to_time_point(f);
+  if (const std::optional<Fields> f = read_rfc1123(text)) return to_time_point(*f);
   return parse_words(text);
 }
 
