@@ -338,10 +338,10 @@ ElementKind element_kind(std::string_view name) {
       return in({"aside", "table", "tbody", "thead"}) ? ElementKind::kBlock : ElementKind::kInline;
     case 6:
       if (in({"script", "iframe", "object", "select"})) return ElementKind::kRawText;
-      return in({"figure", "footer", "header", "section"}) ? ElementKind::kBlock : ElementKind::kInline;
+      return in({"figure", "footer", "header"}) ? ElementKind::kBlock : ElementKind::kInline;
     case 7:
       if (name == "noembed") return ElementKind::kRawText;
-      return in({"address", "article"}) ? ElementKind::kBlock : ElementKind::kInline;
+      return in({"address", "article", "section"}) ? ElementKind::kBlock : ElementKind::kInline;
     case 8:
       return in({"template", "noscript", "noframes", "textarea"}) ? ElementKind::kRawText : ElementKind::kInline;
     case 10:

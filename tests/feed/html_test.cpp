@@ -33,6 +33,16 @@ TEST(HtmlToText, BlockAndRawTextElementsAndLongRuns) {
   }
 }
 
+TEST(HtmlToText, EveryBlockElementSeparatesWords) {
+  for (const std::string_view block :
+       {"address", "article", "aside", "blockquote", "dd", "div", "dl", "dt", "figcaption", "figure", "footer", "h1",
+        "h6", "header", "li", "main", "nav", "ol", "p", "pre", "section", "table", "tbody", "td", "th", "thead", "tr",
+        "ul"}) {
+    const std::string open = "<" + std::string(block) + ">", close = "</" + std::string(block) + ">";
+    EXPECT_EQ(html_to_text(open + "one" + close + open + "two" + close), "one two") << block;
+  }
+}
+
 TEST(SanitizeHtml, KeepsAllowListOnly) {
   EXPECT_EQ(sanitize_html("<p onclick=\"x()\" class=\"c\">Hi <b>there</b></p>"), "<p>Hi <b>there</b></p>");
   EXPECT_EQ(sanitize_html("<script>alert(1)</script><style>b{}</style>ok"), "ok");
