@@ -328,14 +328,59 @@ double dot_lookup(TermSpan small, TermSpan large) {
   return sum;
 }
 
-// Dot product of two canonical vectors: by lookups in the longer one when
-// the other is far shorter (a small story against a large one in the merge
-// pass), else by one merge of both.
-double sparse_dot(TermSpan a, TermSpan b) {
-  if (a.size() * 8 < b.size()) return dot_lookup(a, b);
-  if (b.size() * 8 < a.size()) return dot_lookup(b, a);
-  return text::dot(a, b);
-}
+// One vector's weights by term, for many dot products with it: a story's
+// sum with each merge candidate's. Each term of the other vector is looked
+// up without a branch and without waiting for the last lookup, where a
+// merge of the two waited at every step for the last compare. The products
+// are added in the other vector's term order, as text::dot and dot_lookup
+// add them; a term it lacks adds a product of zero, which leaves the sum as
+// it was, so the dot products are the same to the bit.
+class TermTable {
+ public:
+  void assign(TermSpan v) {
+    std::size_t capacity = 16;
+    shift_ = 28;
+    // A quarter full at most, so that the longest probe run stays short:
+    // every lookup reads that many cells.
+    while (capacity < 4 * v.size()) {
+      capacity *= 2;
+      --shift_;
+    }
+    // Empty cells weigh 0 (no term of a vector weighs 0, and one that did
+    // would add nothing). A run goes on past the last home cell instead of
+    // wrapping around.
+    cells_.assign(capacity + 1, {});
+    longest_run_ = 1;
+    for (const auto& t : v) {
+      std::size_t i = home(t.term);
+      const std::size_t start = i;
+      for (; cells_[i].weight != 0.0f; ++i)
+        if (i + 1 == cells_.size()) cells_.emplace_back();
+      cells_[i] = t;
+      longest_run_ = std::max(longest_run_, i - start + 1);
+    }
+    if (cells_.size() < capacity + longest_run_) cells_.resize(capacity + longest_run_);
+  }
+
+  double dot(TermSpan other) const {
+    double sum = 0;
+    for (const auto& t : other) {
+      const text::WeightedTerm* const run = cells_.data() + home(t.term);
+      float weight = 0;
+      for (std::size_t i = 0; i < longest_run_; ++i) weight += run[i].term == t.term ? run[i].weight : 0.0f;
+      sum += static_cast<double>(t.weight) * weight;
+    }
+    return sum;
+  }
+
+ private:
+  // Term ids are hash bits already; the multiply spreads the low ones up.
+  std::size_t home(TermId term) const { return static_cast<std::uint32_t>(term * 0x9E3779B1u) >> shift_; }
+
+  std::vector<text::WeightedTerm> cells_;
+  std::size_t longest_run_ = 1;
+  unsigned shift_ = 28;
+};
 
 // The k heaviest terms of v, the ones keep_top would keep, without copying
 // all of v first (a story sum holds hundreds of terms; the merge pass wants 8).
@@ -492,6 +537,8 @@ struct Engine::State {
   // Scratch of the merge pass: how often each story was met, and where.
   std::vector<std::pair<std::size_t, core::StoryId>> merge_hits;
   text::detail::FlatMap<core::StoryId> merge_hits_of;
+  // The sum of the story the merge pass compares, by term.
+  TermTable story_terms;
 
   Slot* slot(Seq seq) {
     if (seq < base || seq - base >= slots.size()) return nullptr;
@@ -1116,6 +1163,14 @@ struct Engine::State {
 
   // ---- merging -------------------------------------------------------------
 
+  // The dot product of a story's sum, held in story_terms, with another's:
+  // by lookups in the other's when it is far longer, else by a probe of
+  // story_terms per term of the other's.
+  double story_dot(const Story& story, const Story& other) const {
+    if (story.sum.size() * 8 < other.sum.size()) return dot_lookup(story.sum, other.sum);
+    return story_terms.dot(other.sum);
+  }
+
   std::vector<StoryEvent> merge_pass() {
     since_merge = 0;
     std::vector<StoryEvent> events;
@@ -1154,6 +1209,7 @@ struct Engine::State {
       std::sort(candidates.begin(), candidates.end());
       core::StoryId partner = 0;
       double best = options.merge_threshold;
+      if (!candidates.empty()) story_terms.assign(story.sum);
       for (core::StoryId other_id : candidates) {
         const Story& other = stories.at(other_id);
         if (instruments_differ(story.instrument, other.instrument)) continue;
@@ -1161,7 +1217,7 @@ struct Engine::State {
         // (a star, a product line) are separate events, and comparing
         // centroids without the time let them chain.
         const double c = story.norm > 0 && other.norm > 0
-                             ? sparse_dot(story.sum, other.sum) / (story.norm * other.norm) *
+                             ? story_dot(story, other) / (story.norm * other.norm) *
                                    time_factor(story.first, story.last, other)
                              : 0.0;
         if (c >= best) {
