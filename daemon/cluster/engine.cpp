@@ -329,12 +329,15 @@ double dot_lookup(TermSpan small, TermSpan large) {
 }
 
 // One vector's weights by term, for many dot products with it: a story's
-// sum with each merge candidate's. Each term of the other vector is looked
-// up without a branch and without waiting for the last lookup, where a
-// merge of the two waited at every step for the last compare. The products
-// are added in the other vector's term order, as text::dot and dot_lookup
-// add them; a term it lacks adds a product of zero, which leaves the sum as
-// it was, so the dot products are the same to the bit.
+// sum with each merge candidate's, or an article's vector with each
+// candidate story's sum. Each term of the other vector is looked up without
+// a branch and without waiting for the last lookup, where a merge of the
+// two waited at every step for the last compare, and a binary search in a
+// story sum for each of the article's terms waited on its cache misses
+// level by level (the sum read front to back instead streams in). The
+// products are added in the other vector's term order, as text::dot and
+// dot_lookup add them; a term it lacks adds a product of zero, which leaves
+// the sum as it was, so the dot products are the same to the bit.
 class TermTable {
  public:
   void assign(TermSpan v) {
@@ -539,6 +542,8 @@ struct Engine::State {
   text::detail::FlatMap<core::StoryId> merge_hits_of;
   // The sum of the story the merge pass compares, by term.
   TermTable story_terms;
+  // The vector of the article candidate search places, by term.
+  TermTable query_terms;
 
   Slot* slot(Seq seq) {
     if (seq < base || seq - base >= slots.size()) return nullptr;
@@ -990,6 +995,7 @@ struct Engine::State {
   };
 
   Choice choose_story(const Slot& candidate) {
+    query_terms.assign(candidate.vector());
     // The scratch arrays are all zero between calls: only touched entries are
     // reset afterwards, so a call costs what it visits, not the window size.
     touched.clear();
@@ -1053,7 +1059,7 @@ struct Engine::State {
       const Story& story = stories.at(top.story);
       if (instruments_differ(candidate.instrument, story.instrument)) continue;
       const double n = static_cast<double>(story.members.size());
-      const double centroid = centroid_cosine(candidate.vector(), story);
+      const double centroid = story.norm > 0 ? query_terms.dot(story.sum) / story.norm : 0.0;
       double s = options.centroid_share * centroid + (1.0 - options.centroid_share) * top.best +
                  options.support_bonus * (supporting / n);
       s *= time_factor(candidate.time, candidate.time, story);
