@@ -1169,14 +1169,6 @@ struct Engine::State {
 
   // ---- merging -------------------------------------------------------------
 
-  // The dot product of a story's sum, held in story_terms, with another's:
-  // by lookups in the other's when it is far longer, else by a probe of
-  // story_terms per term of the other's.
-  double story_dot(const Story& story, const Story& other) const {
-    if (story.sum.size() * 8 < other.sum.size()) return dot_lookup(story.sum, other.sum);
-    return story_terms.dot(other.sum);
-  }
-
   std::vector<StoryEvent> merge_pass() {
     since_merge = 0;
     std::vector<StoryEvent> events;
@@ -1223,7 +1215,7 @@ struct Engine::State {
         // (a star, a product line) are separate events, and comparing
         // centroids without the time let them chain.
         const double c = story.norm > 0 && other.norm > 0
-                             ? story_dot(story, other) / (story.norm * other.norm) *
+                             ? story_terms.dot(other.sum) / (story.norm * other.norm) *
                                    time_factor(story.first, story.last, other)
                              : 0.0;
         if (c >= best) {
