@@ -705,7 +705,12 @@ struct Engine::State {
 
   void index(Seq seq) {
     Slot& s = *slot(seq);
-    for (const auto& t : indexed_terms(s)) {
+    const SparseVector& terms = indexed_terms(s);
+    // Each term's map entry is a cache miss, and the loop's mispredicted
+    // branches kept the next term's lookup from starting early; asked for
+    // all at once first, the misses overlap.
+    for (const auto& t : terms) postings.prefetch(t.term);
+    for (const auto& t : terms) {
       ++posting_count;
       const std::optional<std::uint32_t> found = postings.find(t.term);
       if (!found) {
@@ -755,6 +760,7 @@ struct Engine::State {
   void gather_postings(TermSpan query) {
     query_singles.resize(query.size());
     query_postings.resize(query.size());
+    for (const auto& t : query) postings.prefetch(t.term);  // as in index()
     for (std::size_t i = 0; i < query.size(); ++i) query_postings[i] = postings_of(query[i].term, query_singles[i]);
     for (const std::span<const Posting> p : query_postings)
       for (const Posting& posting : p) __builtin_prefetch(&at_seq[posting.seq - base]);
@@ -764,7 +770,9 @@ struct Engine::State {
   // terms unless newer ones already pushed them out. A list left with one
   // entry goes back to being stored in the map.
   void drop_postings(Seq leaving_seq, const Slot& leaving) {
-    for (const auto& t : indexed_terms(leaving)) {
+    const SparseVector& terms = indexed_terms(leaving);
+    for (const auto& t : terms) postings.prefetch(t.term);  // as in index()
+    for (const auto& t : terms) {
       const std::uint32_t found = *postings.find(t.term);
       if ((found & kListTag) == 0) {
         if (found == leaving_seq) {
