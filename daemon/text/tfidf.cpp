@@ -27,12 +27,43 @@ void normalise(SparseVector& v) {
   for (auto& t : v) t.weight = static_cast<float>(t.weight * inv);
 }
 
+namespace {
+
+// A term's place in keep_top's order, heavier first and then the lower
+// term id, as one integer, smaller first: the bits of a float read as an
+// integer order its magnitudes, so flipping them by the sign orders all of it.
+std::uint64_t heavier_first(const WeightedTerm& t) {
+  const auto bits = std::bit_cast<std::uint32_t>(t.weight == 0.0f ? 0.0f : t.weight);  // -0 ties with 0
+  const std::uint32_t ascending = (bits & 0x80000000u) != 0 ? ~bits : bits | 0x80000000u;
+  return static_cast<std::uint64_t>(~ascending) << 32 | t.term;
+}
+
+}  // namespace
+
 void keep_top(SparseVector& v, std::size_t k) {
   if (v.size() <= k) return;
-  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(k), v.end(),
-                   [](const WeightedTerm& a, const WeightedTerm& b) {
-                     return a.weight != b.weight ? a.weight > b.weight : a.term < b.term;
-                   });
+  const auto heavier = [](const WeightedTerm& a, const WeightedTerm& b) { return heavier_first(a) < heavier_first(b); };
+  // Quickselect whose partition moves every term without a branch: which
+  // side of the pivot a term falls is a coin toss, and nth_element's
+  // branches on it were most of its time.
+  std::size_t lo = 0, hi = v.size();
+  while (hi - lo > 16 && lo != k) {
+    const std::uint64_t a = heavier_first(v[lo]), b = heavier_first(v[lo + (hi - lo) / 2]),
+                        c = heavier_first(v[hi - 1]);
+    const std::uint64_t pivot = std::max(std::min(a, b), std::min(std::max(a, b), c));
+    std::size_t store = lo;
+    for (std::size_t i = lo; i < hi; ++i) {
+      const WeightedTerm t = v[i];
+      v[i] = v[store];
+      v[store] = t;
+      store += heavier_first(t) < pivot;
+    }
+    if (store == lo) break;  // repeated terms tie with the pivot; nth_element below sorts them out
+    (k < store ? hi : lo) = store;
+  }
+  if (lo != k)
+    std::nth_element(v.begin() + static_cast<std::ptrdiff_t>(lo), v.begin() + static_cast<std::ptrdiff_t>(k),
+                     v.begin() + static_cast<std::ptrdiff_t>(hi), heavier);
   v.resize(k);
   std::sort(v.begin(), v.end(), [](const WeightedTerm& a, const WeightedTerm& b) { return a.term < b.term; });
 }
