@@ -343,45 +343,54 @@ class TermTable {
   void assign(TermSpan v) {
     std::size_t capacity = 16;
     shift_ = 28;
-    // A quarter full at most, so that the longest probe run stays short:
-    // every lookup reads that many cells.
+    // A quarter full at most, where cuckoo hashing seldom fails.
     while (capacity < 4 * v.size()) {
       capacity *= 2;
       --shift_;
     }
-    // Empty cells weigh 0 (no term of a vector weighs 0, and one that did
-    // would add nothing). A run goes on past the last home cell instead of
-    // wrapping around.
-    cells_.assign(capacity + 1, {});
-    longest_run_ = 1;
-    for (const auto& t : v) {
-      std::size_t i = home(t.term);
-      const std::size_t start = i;
-      for (; cells_[i].weight != 0.0f; ++i)
-        if (i + 1 == cells_.size()) cells_.emplace_back();
-      cells_[i] = t;
-      longest_run_ = std::max(longest_run_, i - start + 1);
+    while (!fill(v, capacity)) {
+      capacity *= 2;
+      --shift_;
     }
-    if (cells_.size() < capacity + longest_run_) cells_.resize(capacity + longest_run_);
   }
 
   double dot(TermSpan other) const {
     double sum = 0;
     for (const auto& t : other) {
-      const text::WeightedTerm* const run = cells_.data() + home(t.term);
-      float weight = 0;
-      for (std::size_t i = 0; i < longest_run_; ++i) weight += run[i].term == t.term ? run[i].weight : 0.0f;
+      const std::size_t at = home(t.term);
+      const text::WeightedTerm& a = cells_[at];
+      const text::WeightedTerm& b = cells_[at ^ step(t.term)];
+      const float weight = (a.term == t.term ? a.weight : 0.0f) + (b.term == t.term ? b.weight : 0.0f);
       sum += static_cast<double>(t.weight) * weight;
     }
     return sum;
   }
 
  private:
-  // Term ids are hash bits already; the multiply spreads the low ones up.
+  // Cuckoo hashing: a term is in one of two cells, its home or the cell a
+  // step away, so a lookup reads both and needs no loop. Empty cells weigh
+  // 0 (no term of a vector weighs 0, and one that did would add nothing).
+  bool fill(TermSpan v, std::size_t capacity) {
+    cells_.assign(capacity, {});
+    for (const auto& t : v) {
+      text::WeightedTerm moving = t;
+      std::size_t at = home(t.term);
+      for (int evictions = 0; cells_[at].weight != 0.0f; ++evictions) {
+        if (evictions == 32) return false;
+        std::swap(moving, cells_[at]);
+        at ^= step(moving.term);
+      }
+      cells_[at] = moving;
+    }
+    return true;
+  }
+
+  // Term ids are hash bits already; the multiplies spread the low ones up.
   std::size_t home(TermId term) const { return static_cast<std::uint32_t>(term * 0x9E3779B1u) >> shift_; }
+  // Never 0, so a term's two cells differ; the same from either of them.
+  std::size_t step(TermId term) const { return (static_cast<std::uint32_t>(term * 0x85EBCA77u) >> shift_) | 1; }
 
   std::vector<text::WeightedTerm> cells_;
-  std::size_t longest_run_ = 1;
   unsigned shift_ = 28;
 };
 
