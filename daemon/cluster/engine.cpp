@@ -544,6 +544,7 @@ struct Engine::State {
     std::uint32_t supporting;  // members with cosine >= support_cosine
   };
   std::vector<Evidence> evidence;
+  std::vector<const Story*> candidate_stories;  // of choose_story's evidence kept, or the merge pass's candidates
   text::detail::FlatMap<core::StoryId> evidence_of;
   text::detail::FlatMap<TermId> seen_ids;  // scratch of repeats_an_id
   // Scratch of the merge pass: how often each story was met, and where.
@@ -1011,6 +1012,11 @@ struct Engine::State {
     double margin = -1e9;
   };
 
+  // Asks for the first lines of a story sum about to be read front to back.
+  static void prefetch_start(const SparseVector& sum) {
+    for (std::size_t at = 0; at < std::min<std::size_t>(sum.size(), 32); at += 8) __builtin_prefetch(&sum[at]);
+  }
+
   Choice choose_story(const Slot& candidate) {
     query_terms.assign(candidate.vector());
     // The scratch arrays are all zero between calls: only touched entries are
@@ -1070,10 +1076,17 @@ struct Engine::State {
     std::sort(candidates.begin(), candidates.end(),
               [](const Evidence& a, const Evidence& b) { return a.story < b.story; });
 
+    // Each candidate's sum is read front to back, and its first lines are
+    // cache misses before the hardware prefetcher follows: asked for while
+    // the candidate before is scored, they arrive in time.
+    candidate_stories.clear();
+    for (const Evidence& top : candidates) candidate_stories.push_back(&stories.at(top.story));
     Choice choice;
-    for (const Evidence& top : candidates) {
+    for (std::size_t c = 0; c < candidates.size(); ++c) {
+      if (c + 1 < candidates.size()) prefetch_start(candidate_stories[c + 1]->sum);
+      const Evidence& top = candidates[c];
       const std::uint32_t supporting = top.supporting;
-      const Story& story = stories.at(top.story);
+      const Story& story = *candidate_stories[c];
       if (instruments_differ(candidate.instrument, story.instrument)) continue;
       const double n = static_cast<double>(story.members.size());
       const double centroid = story.norm > 0 ? query_terms.dot(story.sum) / story.norm : 0.0;
@@ -1225,8 +1238,12 @@ struct Engine::State {
       core::StoryId partner = 0;
       double best = options.merge_threshold;
       if (!candidates.empty()) story_terms.assign(story.sum);
-      for (core::StoryId other_id : candidates) {
-        const Story& other = stories.at(other_id);
+      candidate_stories.clear();
+      for (core::StoryId other_id : candidates) candidate_stories.push_back(&stories.at(other_id));
+      for (std::size_t k = 0; k < candidates.size(); ++k) {
+        if (k + 1 < candidates.size()) prefetch_start(candidate_stories[k + 1]->sum);  // as in choose_story()
+        const core::StoryId other_id = candidates[k];
+        const Story& other = *candidate_stories[k];
         if (instruments_differ(story.instrument, other.instrument)) continue;
         // Decayed as a join is: two stories days apart that share a topic
         // (a star, a product line) are separate events, and comparing
