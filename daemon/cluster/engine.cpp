@@ -1093,8 +1093,11 @@ struct Engine::State {
       double s = options.centroid_share * centroid + (1.0 - options.centroid_share) * top.best +
                  options.support_bonus * (supporting / n);
       s *= time_factor(candidate.time, candidate.time, story);
+      const bool corroborated_pair =
+          story.members.size() == 1 && !candidate.body_signature && top.best_shared >= 2;
       const double threshold =
-          options.join_threshold_large + (options.join_threshold_pair - options.join_threshold_large) / n;
+          options.join_threshold_large + (options.join_threshold_pair - options.join_threshold_large) / n -
+          (corroborated_pair ? options.corroborated_pair_relief : 0.0);
       const bool same_report = same_market_report(candidate.instrument, candidate.time, story);
       const double margin = same_report ? std::max(0.0, s - threshold) : s - threshold;
       if (margin > choice.margin + 1e-12) choice = Choice{story.id, s, threshold, margin};

@@ -103,6 +103,7 @@ const std::vector<Knob>& knobs() {
       number("support_cosine", &EngineOptions::support_cosine, 0, 1),
       number("join_threshold_pair", &EngineOptions::join_threshold_pair, 0, 10),
       number("join_threshold_large", &EngineOptions::join_threshold_large, 0, 10),
+      number("corroborated_pair_relief", &EngineOptions::corroborated_pair_relief, 0, 10),
       number("min_shared_terms", &EngineOptions::min_shared_terms, 0, 255),
       duration("time_grace", &EngineOptions::time_grace),
       duration("time_scale", &EngineOptions::time_scale),

@@ -58,8 +58,13 @@ std::size_t Clusterer::restore_window(core::TimePoint now) {
   engine_ = cluster::Engine(engine_.options());
   std::vector<core::ArticleId> articles;
   std::vector<core::StoryId> stored_stories;
+  // The window ends at the newest placed article, not at the wall clock: the
+  // engine keeps stories for `window` of article time, so after a quiet spell
+  // (feeds down, a backfill of old items) it holds stories the wall clock
+  // would leave out, and the rebuilt engine must hold the same.
+  const core::TimePoint newest = store_->newest_placed_article_time().value_or(now);
   const auto count = store_->for_each_article_since(
-      now - engine_.options().window, store::WindowArticles::kClustered, [&](store::PendingArticle&& article) {
+      newest - engine_.options().window, store::WindowArticles::kClustered, [&](store::PendingArticle&& article) {
         articles.push_back(article.id);
         stored_stories.push_back(*article.story_id);
         engine_.add(cluster_article(article));

@@ -30,6 +30,10 @@ bool looks_like_html(const fetch::FetchResult& result) {
 fetch::FetchRequest fetch_request(const store::ClaimedSource& source) {
   fetch::FetchRequest request;
   request.url = source.url;
+  // After a failed poll the body is fetched and parsed in full even if it
+  // did not change: the error replaced what the store knew of the body (its
+  // parse warning), and only a parse tells it again.
+  if (source.error_count > 0) return request;
   request.etag = source.etag.value_or("");
   request.last_modified = source.last_modified.value_or("");
   request.previous_body_hash = source.body_hash;

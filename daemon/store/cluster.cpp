@@ -54,6 +54,9 @@ std::optional<core::StoryId> most_common(const std::map<core::StoryId, int>& cou
 }  // namespace
 
 void prepare_cluster_statements(pqxx::connection& c) {
+  c.prepare("newest_placed",
+            "SELECT extract(epoch FROM max(sort_at))::bigint FROM articles"
+            " WHERE story_id IS NOT NULL AND NOT cluster_pending");
   c.prepare("cluster_pending",
             std::string{"SELECT "} + kArticleColumns +
                 " FROM articles WHERE cluster_pending AND change_seq > $1 ORDER BY change_seq LIMIT $2");
@@ -162,6 +165,13 @@ std::size_t Store::for_each_article_since(core::TimePoint since, WindowArticles 
       count += page.size();
     }
     return count;
+  });
+}
+
+std::optional<core::TimePoint> Store::newest_placed_article_time() {
+  return impl_->run("read the newest placed article's time", [&](pqxx::connection& c) {
+    pqxx::read_transaction tx(c);
+    return opt_time(tx.exec_prepared1("newest_placed")[0]);
   });
 }
 

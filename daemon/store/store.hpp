@@ -155,6 +155,9 @@ class Store {
   // recluster it (kAll). Returns how many.
   std::size_t for_each_article_since(core::TimePoint since, WindowArticles which,
                                      const std::function<void(PendingArticle&&)>& visit);
+  // The sort_at of the newest placed article: the clusterer's clock, which
+  // runs on article time. nullopt when nothing is placed yet.
+  std::optional<core::TimePoint> newest_placed_article_time();
   // Writes the clusterer's decisions in one transaction: new stories, article
   // memberships (story, duplicate_of, level, score, terms), merges; a story
   // left with no article by re-placed ones is merged into the story that took

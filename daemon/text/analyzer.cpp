@@ -160,6 +160,19 @@ std::string_view leading_asset(std::string_view title) {
   return {};
 }
 
+// The number of an amount written with its magnitude glued on ("2.6b",
+// "118bn", "1.9m", "500mn"), as "$2.6 billion" reads "2.6": headlines write
+// one amount both ways. Not "k" ("4K" is mostly a screen resolution).
+std::string_view amount_number(std::string_view token) {
+  std::size_t digits = 0;
+  while (digits < token.size() && ((token[digits] >= '0' && token[digits] <= '9') || token[digits] == '.')) ++digits;
+  if (digits == 0 || token.front() == '.' || token[digits - 1] == '.') return {};
+  constexpr std::array<std::string_view, 7> kMagnitudes = {"m", "mn", "b", "bn", "bln", "tn", "trn"};
+  const std::string_view suffix = token.substr(digits);
+  return std::find(kMagnitudes.begin(), kMagnitudes.end(), suffix) != kMagnitudes.end() ? token.substr(0, digits)
+                                                                                          : std::string_view{};
+}
+
 }  // namespace
 
 Analyzer::Analyzer(AnalyzerOptions options) : options_(options) {}
@@ -214,6 +227,10 @@ Analysis Analyzer::analyze(std::string_view title, std::string_view body, Langua
       } else if (t.kind == Token::Kind::kNumber) {
         w.stem.push_back('#');
         w.stem.append(token_text);
+      } else if (const std::string_view amount = amount_number(token_text); !amount.empty()) {
+        w.kind = Token::Kind::kNumber;
+        w.stem.push_back('#');
+        w.stem.append(amount);
       } else if (t.all_caps && token_text.size() >= 2) {
         w.stem = token_text;  // acronyms ("US", "IT") are not stop words and not stemmed
         w.name = true;

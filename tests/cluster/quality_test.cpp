@@ -31,7 +31,7 @@ TEST(Quality, DenseHeadlinesDayJittered) {
   const auto s = testing::cluster_and_score(set);
   print("uci_newsagg_dev", s);
   // One draw of the jitter: bench/cluster-eval's seeds 1-8 span 0.819-0.858.
-  EXPECT_GE(s.bcubed_f1, 0.83);  // reached 0.853
+  EXPECT_GE(s.bcubed_f1, 0.83);  // reached 0.865
 }
 
 TEST(Quality, SparseHeadlinesDayJittered) {
@@ -39,7 +39,7 @@ TEST(Quality, SparseHeadlinesDayJittered) {
   testing::day_jitter(set, kJitterSeed);
   const auto s = testing::cluster_and_score(set);
   print("uci_newsagg_sample", s);
-  EXPECT_GE(s.bcubed_f1, 0.865);  // reached 0.878
+  EXPECT_GE(s.bcubed_f1, 0.87);  // reached 0.883
 }
 
 }  // namespace

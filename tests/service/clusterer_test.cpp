@@ -103,6 +103,27 @@ TEST_F(ClustererTest, ARestartedClustererJoinsNewCopiesToTheStoredStory) {
   EXPECT_EQ(db_->scalar("SELECT count(*) FROM stories"), "2");
 }
 
+// The engine's window runs on article time. After four quiet days (feeds
+// down) the stored story is still in the window of a clusterer that never
+// stopped, so a successor must replay it too, not cut the window at the
+// wall clock.
+TEST_F(ClustererTest, TheReplayedWindowEndsAtTheNewestPlacedArticleNotTheWallClock) {
+  ingest("https://wire.example/feed", "quake-wire", kQuakeTitle, kQuakeText, kT0);
+  ingest("https://daily.example/feed", "budget", kBudgetTitle, kBudgetText, kT0 + core::Duration{60});
+  {
+    auto first = clusterer();
+    ASSERT_EQ(first.step(kT0 + core::Duration{120}).articles, 2u);
+    first.release();
+  }
+  const core::TimePoint four_days_later = kT0 + core::Duration{4 * 86400};
+  auto second = clusterer();
+  const auto step = second.step(four_days_later);
+  ASSERT_TRUE(step.holds_lock);
+  EXPECT_EQ(step.restored, 2u);
+  EXPECT_EQ(step.window.articles, 2u);
+  EXPECT_EQ(step.window.stories, 2u);
+}
+
 TEST_F(ClustererTest, ReclusterKeepsStoryIdsAndRefusesWhileAnotherInstanceClusters) {
   ingest("https://wire.example/feed", "quake-wire", kQuakeTitle, kQuakeText, kT0);
   ingest("https://herald.example/feed", "quake-copy", kQuakeTitle, kQuakeText, kT0 + core::Duration{60});

@@ -187,6 +187,11 @@ TEST(Mapping, FetchOutcomeKeepsTheBodyHashOnlyForAParsedFeed) {
   const auto request = fetch_request(source);
   EXPECT_EQ(request.etag, "\"e\"");
   EXPECT_EQ(request.previous_body_hash, 42u);
+  source.error_count = 1;
+  const auto after_failure = fetch_request(source);
+  EXPECT_EQ(after_failure.etag, "") << "after a failed poll, the body is fetched and parsed in full";
+  EXPECT_FALSE(after_failure.previous_body_hash.has_value());
+  source.error_count = 0;
   const auto state = poll_state(source, 30min);
   EXPECT_EQ(state.interval, core::Duration{30min});
   ASSERT_TRUE(state.pending_redirect.has_value());

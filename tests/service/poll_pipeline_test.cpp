@@ -143,8 +143,19 @@ TEST_F(PollPipelineTest, FeedParsedWithRecoveredErrorsKeepsAWarningUntilACleanBo
   EXPECT_EQ(poll(kT0 + 1h).action, fetch::PollAction::kUnchanged);
   EXPECT_EQ(store_->list_sources().at(0).last_error, warning);
 
+  // A failed poll replaces the warning with its error; when the same body
+  // comes back it is parsed again, so the warning is back too.
+  server_.route("/feed", ScriptedResponse::status_only(500));
+  poll(kT0 + 2h);
+  EXPECT_EQ(store_->list_sources().at(0).last_error, "HTTP 500");
+  server_.route("/feed", ScriptedResponse::ok(recovered));
+  EXPECT_EQ(poll(kT0 + 3h).action, fetch::PollAction::kParse);
+  row = store_->list_sources().at(0);
+  EXPECT_EQ(row.last_error, warning);
+  EXPECT_EQ(row.error_count, 0);
+
   server_.route("/feed", ScriptedResponse::ok(kFeed));
-  EXPECT_EQ(poll(kT0 + 2h).action, fetch::PollAction::kParse);
+  EXPECT_EQ(poll(kT0 + 4h).action, fetch::PollAction::kParse);
   row = store_->list_sources().at(0);
   EXPECT_FALSE(row.last_error.has_value()) << "a clean body clears it";
   EXPECT_EQ(row.error_count, 0);

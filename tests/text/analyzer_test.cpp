@@ -52,6 +52,20 @@ TEST(Analyzer, NumbersAndAcronymsAreFeatures) {
   EXPECT_NE(find(a, "us"), nullptr);  // "US" the country, not the pronoun
 }
 
+TEST(Analyzer, AnAmountWithItsMagnitudeGluedOnIsItsNumber) {
+  Analyzer analyzer;
+  const Analysis glued = analyzer.analyze("Priceline buys OpenTable in $2.6B deal", "", Language::kEnglish);
+  const Analysis spaced = analyzer.analyze("Priceline's $2.6 Billion Dinner Tab", "", Language::kEnglish);
+  for (const Analysis* a : {&glued, &spaced}) {
+    ASSERT_NE(find(*a, "#2.6"), nullptr);
+    EXPECT_EQ(find(*a, "#2.6")->kind, Feature::Kind::kNumber);
+  }
+  EXPECT_NE(find(analyzer.analyze("Pfizer walks away from $118bn deal", "", Language::kEnglish), "#118"), nullptr);
+  // Only magnitudes: a model name or a resolution stays a word.
+  EXPECT_EQ(find(analyzer.analyze("The new 4K TVs and the F35 jet", "", Language::kEnglish), "#4"), nullptr);
+  EXPECT_NE(find(analyzer.analyze("Graco recalls 1.9M car seats", "", Language::kEnglish), "#1.9"), nullptr);
+}
+
 TEST(Analyzer, NamesTheFirstInstrumentCodeOfTheTitleElseTheBody) {
   Analyzer analyzer;
   EXPECT_EQ(analyzer.analyze("Euro climbs", "EUR/USD rises; GBP/USD lags.", Language::kEnglish).instrument,
