@@ -1018,7 +1018,6 @@ struct Engine::State {
   }
 
   Choice choose_story(const Slot& candidate) {
-    query_terms.assign(candidate.vector());
     // The scratch arrays are all zero between calls: only touched entries are
     // reset afterwards, so a call costs what it visits, not the window size.
     touched.clear();
@@ -1081,6 +1080,7 @@ struct Engine::State {
     // the candidate before is scored, they arrive in time.
     candidate_stories.clear();
     for (const Evidence& top : candidates) candidate_stories.push_back(&stories.at(top.story));
+    if (!candidates.empty()) query_terms.assign(candidate.vector());
     Choice choice;
     for (std::size_t c = 0; c < candidates.size(); ++c) {
       if (c + 1 < candidates.size()) prefetch_start(candidate_stories[c + 1]->sum);

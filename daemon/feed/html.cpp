@@ -14,6 +14,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/ascii.hpp"
 #include "feed/internal.hpp"
 #include "feed/text_util.hpp"
 #include "feed/url.hpp"
@@ -52,8 +53,6 @@ const std::unordered_map<std::string, std::string>& detail::html_entity_table() 
 
 namespace {
 
-bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
-bool is_alnum(char c) { return is_alpha(c) || (c >= '0' && c <= '9'); }
 
 // Decodes the reference starting at text[pos] == '&' into out. Returns the
 // number of bytes consumed, 0 when it is not a reference (the '&' is literal).
@@ -83,7 +82,7 @@ std::size_t decode_reference(std::string_view text, std::size_t pos, std::string
     return i - pos;
   }
   const std::size_t name_start = i;
-  while (i < text.size() && is_alnum(text[i]) && i - name_start < 32) ++i;
+  while (i < text.size() && core::is_ascii_alnum(text[i]) && i - name_start < 32) ++i;
   if (i == name_start || i >= text.size() || text[i] != ';') return 0;
   const std::string* value = lookup_html_entity(text.substr(name_start, i - name_start));
   if (value == nullptr) return 0;
@@ -240,8 +239,8 @@ struct Tag {
 bool starts_tag(std::string_view html, std::size_t pos) {
   if (pos + 1 >= html.size()) return false;
   const char c = html[pos + 1];
-  if (is_alpha(c) || c == '!' || c == '?') return true;
-  return c == '/' && pos + 2 < html.size() && is_alpha(html[pos + 2]);
+  if (core::is_ascii_alpha(c) || c == '!' || c == '?') return true;
+  return c == '/' && pos + 2 < html.size() && core::is_ascii_alpha(html[pos + 2]);
 }
 
 // Parses the tag at html[pos] == '<' (starts_tag is true). An unterminated tag

@@ -6,6 +6,7 @@
 #include <string_view>
 #include <utility>
 
+#include "core/ascii.hpp"
 #include "text/flat_map.hpp"
 #include "text/minhash.hpp"
 #include "text/stopwords.hpp"
@@ -13,6 +14,9 @@
 namespace fcd::text {
 
 namespace {
+
+using core::is_ascii_alnum;
+using core::is_ascii_digit;
 
 struct Word {
   std::string stem;  // empty for a stop word or a fragment too short to mean anything
@@ -116,8 +120,6 @@ bool is_currency_code(std::string_view text) {
   return std::binary_search(kCurrencyCodes.begin(), kCurrencyCodes.end(), text);
 }
 
-bool is_ascii_alnum(char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
-
 // The first "AAA/BBB" in text whose sides are currency codes, with no letter
 // or digit around it: how market reports name a currency pair or a metal
 // against a currency.
@@ -165,7 +167,7 @@ std::string_view leading_asset(std::string_view title) {
 // one amount both ways. Not "k" ("4K" is mostly a screen resolution).
 std::string_view amount_number(std::string_view token) {
   std::size_t digits = 0;
-  while (digits < token.size() && ((token[digits] >= '0' && token[digits] <= '9') || token[digits] == '.')) ++digits;
+  while (digits < token.size() && (is_ascii_digit(token[digits]) || token[digits] == '.')) ++digits;
   if (digits == 0 || token.front() == '.' || token[digits - 1] == '.') return {};
   constexpr std::array<std::string_view, 7> kMagnitudes = {"m", "mn", "b", "bn", "bln", "tn", "trn"};
   const std::string_view suffix = token.substr(digits);
