@@ -35,7 +35,6 @@ function(fcd_test name)
   target_compile_options(${name} PRIVATE ${FCD_WARNINGS})
   target_compile_definitions(${name} PRIVATE
     FCD_SOURCE_DIR="${PROJECT_SOURCE_DIR}"
-    FCD_SHARED_DIR="${PROJECT_SOURCE_DIR}/../shared"
     FCD_BINARY_DIR="${PROJECT_BINARY_DIR}")
   target_link_libraries(${name} PRIVATE ${ARG_DEPS} GTest::gtest GTest::gmock GTest::gtest_main)
   gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES LABELS "${ARG_LABELS}")

@@ -12,8 +12,6 @@
 
 namespace fcd::cluster::testing {
 
-std::string shared_path(const std::string& relative) { return std::string(FCD_SHARED_DIR) + "/" + relative; }
-
 std::vector<LabelledArticle> load_set(const std::string& path) {
   std::ifstream in(path);
   if (!in) throw std::runtime_error("cannot open " + path);

@@ -1,5 +1,6 @@
 #pragma once
-// Labelled news sets from ../shared/corpus/news for the cluster tests, and the
+// Labelled news sets for the cluster tests (tests/data/uci_newsagg, and
+// ../shared/corpus/news where present; see support/test_data.hpp), and the
 // B-cubed and pairwise scores that bench/cluster-eval prints.
 #include <cstdint>
 #include <string>
@@ -32,7 +33,5 @@ struct Scores {
 // Feeds the set to a fresh engine in order, applies merges, and scores the
 // final story of every article against the gold labels.
 Scores cluster_and_score(const std::vector<LabelledArticle>& set, const EngineOptions& options = {});
-
-std::string shared_path(const std::string& relative);
 
 }  // namespace fcd::cluster::testing

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "corpus.hpp"
+#include "support/test_data.hpp"
 
 namespace fcd::cluster {
 namespace {
@@ -17,7 +18,9 @@ void print(const char* name, const testing::Scores& s) {
 }
 
 TEST(Quality, RssBoardInPublishedOrder) {
-  auto set = testing::load_set(testing::shared_path("corpus/news/rss_board_dev/items.jsonl"));
+  const std::string path = test::shared_data_path("corpus/news/rss_board_dev/items.jsonl");
+  if (const auto missing = test::missing_shared_data({path})) GTEST_SKIP() << *missing;
+  auto set = testing::load_set(path);
   testing::sort_by_time(set);
   const auto s = testing::cluster_and_score(set);
   print("rss_board_dev", s);
@@ -26,7 +29,7 @@ TEST(Quality, RssBoardInPublishedOrder) {
 }
 
 TEST(Quality, DenseHeadlinesDayJittered) {
-  auto set = testing::load_set(testing::shared_path("corpus/news/uci_newsagg_dev.jsonl"));
+  auto set = testing::load_set(test::repository_data_path("uci_newsagg/dev.jsonl"));
   testing::day_jitter(set, kJitterSeed);
   const auto s = testing::cluster_and_score(set);
   print("uci_newsagg_dev", s);
@@ -35,7 +38,7 @@ TEST(Quality, DenseHeadlinesDayJittered) {
 }
 
 TEST(Quality, SparseHeadlinesDayJittered) {
-  auto set = testing::load_set(testing::shared_path("corpus/news/uci_newsagg_sample/items.jsonl"));
+  auto set = testing::load_set(test::repository_data_path("uci_newsagg/sample.jsonl"));
   testing::day_jitter(set, kJitterSeed);
   const auto s = testing::cluster_and_score(set);
   print("uci_newsagg_sample", s);

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "corpus.hpp"
+#include "support/test_data.hpp"
 
 namespace fcd::cluster {
 namespace {
@@ -35,14 +36,18 @@ Article read_article(const std::string& path, core::ArticleId id, core::TimePoin
 TEST(Seeds, TheTwoSeedArticlesShareAStoryAndAnUnrelatedOneDoesNot) {
   // Real news first, so that document frequencies are those of a running
   // engine rather than of an empty one.
-  auto background = testing::load_set(testing::shared_path("corpus/news/rss_board_dev/items.jsonl"));
+  const std::string news = test::shared_data_path("corpus/news/rss_board_dev/items.jsonl");
+  const std::string first_seed = test::shared_data_path("seeds/000_10a9e2651882f24b.txt");
+  const std::string second_seed = test::shared_data_path("seeds/001_152bfa96a30bfdbf.txt");
+  if (const auto missing = test::missing_shared_data({news, first_seed, second_seed})) GTEST_SKIP() << *missing;
+  auto background = testing::load_set(news);
   testing::sort_by_time(background);
   Engine engine;
   for (const auto& item : background) engine.add(item.article);
   const core::TimePoint after = *background.back().article.published;
 
-  const Decision first = engine.add(read_article(testing::shared_path("seeds/000_10a9e2651882f24b.txt"), 10001, after + 1h));
-  const Decision second = engine.add(read_article(testing::shared_path("seeds/001_152bfa96a30bfdbf.txt"), 10002, after + 3h));
+  const Decision first = engine.add(read_article(first_seed, 10001, after + 1h));
+  const Decision second = engine.add(read_article(second_seed, 10002, after + 3h));
   const Decision unrelated =
       engine.add(read_article(std::string(FCD_SOURCE_DIR) + "/tests/cluster/data/unrelated.txt", 10003, after + 4h));
 
