@@ -12,7 +12,8 @@ std::string repository_data_path(std::string_view relative) {
 }
 
 std::string shared_data_path(std::string_view relative) {
-  return std::string(FCD_SOURCE_DIR) + "/../shared/" + std::string(relative);
+  const std::filesystem::path path = std::filesystem::path(FCD_SOURCE_DIR) / ".." / "shared" / relative;
+  return path.lexically_normal().string();
 }
 
 std::optional<std::string> missing_shared_data(std::initializer_list<std::string> paths) {
