@@ -1107,8 +1107,11 @@ struct Engine::State {
       const bool specific_match = candidate.body_signature && candidate.instrument == 0 &&
                                   top.best >= options.long_gap_cosine && top.best_shared >= options.long_gap_terms;
       s *= specific_match ? std::max(decay, options.long_gap_floor) : decay;
-      const bool corroborated_pair =
-          story.members.size() == 1 && !candidate.body_signature && top.best_shared >= 2;
+      // Two headlines, not a headline and a report whose body holds every
+      // word of it: a long body shares two words with most headlines of its
+      // topic.
+      const bool corroborated_pair = story.members.size() == 1 && !candidate.body_signature &&
+                                     !slot(story.members.front())->body_signature && top.best_shared >= 2;
       const double threshold =
           options.join_threshold_large + (options.join_threshold_pair - options.join_threshold_large) / n -
           (corroborated_pair ? options.corroborated_pair_relief : 0.0);

@@ -109,7 +109,7 @@ struct EngineOptions {
   // enough, and a market report is one day's event by definition.
   double long_gap_cosine = 0.4;
   std::size_t long_gap_terms = 3;
-  double long_gap_floor = 0.5;
+  double long_gap_floor = 0.75;
 
   // Converged stories merge: every merge_every articles, stories that changed
   // are compared by centroid cosine with stories sharing their top terms.

@@ -229,11 +229,14 @@ TEST(Engine, SameDayReportsOnOneInstrumentJoinAndNextDayOnesDoNot) {
 TEST(Engine, NextDayReportsOnOneInstrumentFoundANewStoryHoweverAlikeTheirWording) {
   Engine engine;
   warm_up(engine, 1000, kT0);
-  const std::string text = "EUR/USD trades near 1.1560 as traders await the US Nonfarm Payrolls report.";
-  const Decision today = engine.add(article(1, "FXStreet", "EUR/USD Price Forecast: Buyers eye the 100-day SMA", text,
-                                            kT0 + 20h));
-  const Decision tomorrow = engine.add(article(2, "FXStreet", "EUR/USD Price Forecast: Buyers eye the 100-day SMA again",
-                                               text + " Markets are quiet.", kT0 + 26h));
+  const Decision today =
+      engine.add(article(1, "FXStreet", "EUR/USD Price Forecast: Buyers eye the 100-day SMA",
+                         "EUR/USD trades near 1.1560 as traders await the US Nonfarm Payrolls report.", kT0 + 20h));
+  // Not a copy (that would join its original), but the same pair, outlet and wording.
+  const Decision tomorrow = engine.add(article(
+      2, "FXStreet", "Euro: Buyers eye the 100-day SMA against the US Dollar",
+      "EUR/USD holds near 1.1580 as traders await the US Nonfarm Payrolls report on Friday.", kT0 + 26h));
+  EXPECT_FALSE(tomorrow.duplicate_of);
   EXPECT_NE(tomorrow.story, today.story);
 }
 
