@@ -57,6 +57,11 @@ int run_cluster(const ClusterOptions& options, const GlobalOptions& globals) {
   std::unordered_map<core::ArticleId, core::StoryId> story_of;
   std::unordered_map<core::ArticleId, core::ArticleId> duplicate_of;
   std::unordered_map<core::StoryId, core::StoryId> merged_into;
+  struct Reason {
+    double score = 0, threshold = 0;
+    std::vector<std::string> matched_terms;
+  };
+  std::unordered_map<core::ArticleId, Reason> reason_of;  // of each article's last placement
   auto apply_events = [&merged_into](const std::vector<cluster::StoryEvent>& events) {
     for (const auto& e : events)
       if (e.kind == cluster::StoryEvent::Kind::kMerged) merged_into[e.story] = e.merged_into;
@@ -94,6 +99,7 @@ int run_cluster(const ClusterOptions& options, const GlobalOptions& globals) {
     }
     const cluster::Decision decision = engine.add(article);
     story_of[article.id] = decision.story;
+    reason_of[article.id] = {decision.score, decision.threshold, decision.matched_terms};
     if (decision.duplicate_of)
       duplicate_of[article.id] = *decision.duplicate_of;
     else
@@ -113,6 +119,10 @@ int run_cluster(const ClusterOptions& options, const GlobalOptions& globals) {
     out["story"] = final_story(story_of.at(id));
     auto dup = duplicate_of.find(id);
     out["duplicate_of"] = dup == duplicate_of.end() ? nlohmann::json(nullptr) : ids[static_cast<std::size_t>(dup->second - 1)];
+    const Reason& reason = reason_of.at(id);
+    out["score"] = reason.score;
+    out["threshold"] = reason.threshold;
+    out["matched_terms"] = reason.matched_terms;
     std::cout << out.dump() << "\n";
   }
   std::cout.flush();
@@ -125,7 +135,8 @@ void add_cluster_command(CLI::App& app, const GlobalOptions& globals, CommandRes
   auto options = std::make_shared<ClusterOptions>();
   auto* command = app.add_subcommand(
       "cluster",
-      "Cluster a JSON-lines file of items offline (no database) and print each item's final story and duplicate_of");
+      "Cluster a JSON-lines file of items offline (no database) and print each item's final story, duplicate_of "
+      "and the reason of its placement (score, threshold, matched_terms)");
   command->add_option("input", options->input, "Input file, one JSON object a line, or - for standard input")
       ->capture_default_str();
   command->add_option("--option", options->overrides,

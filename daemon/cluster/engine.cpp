@@ -58,8 +58,10 @@ class ArrivalStore {
     constexpr std::size_t align = alignof(text::WeightedTerm);
     const std::size_t at = (chunk.used + align - 1) / align * align;
     std::byte* const data = chunk.data.get() + at;
-    std::memcpy(data, terms.data(), term_bytes);
-    std::memcpy(data + term_bytes, title.data(), title.size());
+    // An article with no indexable word has no terms, and an empty title no
+    // bytes: their data() may be null, which memcpy may not be given.
+    if (term_bytes > 0) std::memcpy(data, terms.data(), term_bytes);
+    if (!title.empty()) std::memcpy(data + term_bytes, title.data(), title.size());
     chunk.used = at + term_bytes + title.size();
     chunk.newest = seq;
     return {std::launder(reinterpret_cast<const text::WeightedTerm*>(data)),
@@ -273,16 +275,23 @@ struct Story {
   bool dirty = false;  // changed since the last merge pass (and listed in dirty_stories)
 };
 
-// Market reports on two different instruments (EUR/USD and GBP/USD on one
-// day, or a bank's notes on each) are different stories however much of
-// their wording they share: the same outlet, the same analysts, "US Dollar".
-bool instruments_differ(std::uint32_t a, std::uint32_t b) { return a != 0 && b != 0 && a != b; }
+using Days = std::chrono::duration<std::int64_t, std::ratio<86400>>;
+
+// A market instrument's story is one (UTC) day of trading in it: the day's
+// move is the event, and the next day's reports, however alike in wording
+// (the same outlet, the same analysts, "US Dollar"), are the next event.
+// Reports on two different instruments (EUR/USD and GBP/USD, or a bank's
+// notes on each) are different stories likewise. Instrument stories of
+// different days or instruments never join or merge.
+bool markets_differ(std::uint32_t a, core::TimePoint a_day, std::uint32_t b, core::TimePoint b_day) {
+  if (a == 0 || b == 0) return false;
+  return a != b || std::chrono::floor<Days>(a_day) != std::chrono::floor<Days>(b_day);
+}
 
 // Reports on one instrument from one (UTC) day are one story, however
 // differently worded: a price forecast, a bank's note and a market wrap on
 // EUR/USD share little beyond the pair, so the join bar is waived for them.
 bool same_market_report(std::uint32_t instrument, core::TimePoint t, const Story& story) {
-  using Days = std::chrono::duration<std::int64_t, std::ratio<86400>>;
   return instrument != 0 && instrument == story.instrument &&
          std::chrono::floor<Days>(t) == std::chrono::floor<Days>(story.first);
 }
@@ -479,7 +488,9 @@ std::string words_not_in(std::string_view slug, std::string_view title) {
 }  // namespace
 
 struct Engine::State {
-  explicit State(EngineOptions o) : options(o), analyzer(o.analyzer), df(o.df_half_life) {}
+  explicit State(EngineOptions o) : options(o), analyzer(o.analyzer), df(o.df_half_life) {
+    df.set_prior(text::news_prior(), options.prior_documents);
+  }
 
   EngineOptions options;
   text::Analyzer analyzer;
@@ -1087,14 +1098,20 @@ struct Engine::State {
       const Evidence& top = candidates[c];
       const std::uint32_t supporting = top.supporting;
       const Story& story = *candidate_stories[c];
-      if (instruments_differ(candidate.instrument, story.instrument)) continue;
+      if (markets_differ(candidate.instrument, candidate.time, story.instrument, story.first)) continue;
       const double n = static_cast<double>(story.members.size());
       const double centroid = story.norm > 0 ? query_terms.dot(story.sum) / story.norm : 0.0;
       double s = options.centroid_share * centroid + (1.0 - options.centroid_share) * top.best +
                  options.support_bonus * (supporting / n);
-      s *= time_factor(candidate.time, candidate.time, story);
-      const bool corroborated_pair =
-          story.members.size() == 1 && !candidate.body_signature && top.best_shared >= 2;
+      const double decay = time_factor(candidate.time, candidate.time, story);
+      const bool specific_match = candidate.body_signature && candidate.instrument == 0 &&
+                                  top.best >= options.long_gap_cosine && top.best_shared >= options.long_gap_terms;
+      s *= specific_match ? std::max(decay, options.long_gap_floor) : decay;
+      // Two headlines, not a headline and a report whose body holds every
+      // word of it: a long body shares two words with most headlines of its
+      // topic.
+      const bool corroborated_pair = story.members.size() == 1 && !candidate.body_signature &&
+                                     !slot(story.members.front())->body_signature && top.best_shared >= 2;
       const double threshold =
           options.join_threshold_large + (options.join_threshold_pair - options.join_threshold_large) / n -
           (corroborated_pair ? options.corroborated_pair_relief : 0.0);
@@ -1247,7 +1264,7 @@ struct Engine::State {
         if (k + 1 < candidates.size()) prefetch_start(candidate_stories[k + 1]->sum);  // as in choose_story()
         const core::StoryId other_id = candidates[k];
         const Story& other = *candidate_stories[k];
-        if (instruments_differ(story.instrument, other.instrument)) continue;
+        if (markets_differ(story.instrument, story.first, other.instrument, other.first)) continue;
         // Decayed as a join is: two stories days apart that share a topic
         // (a star, a product line) are separate events, and comparing
         // centroids without the time let them chain.

@@ -22,6 +22,11 @@ struct EngineOptions {
   core::Duration window = std::chrono::hours(72);
   // Document frequencies decay with this half-life in article time.
   core::Duration df_half_life = std::chrono::hours(24);
+  // Weight of the compiled-in document-frequency prior (text/df_prior.hpp),
+  // in documents: until the engine has counted about this many of its own,
+  // the prior tells it which words are common. 0: learned frequencies only,
+  // which make every word of a fresh engine's first articles look common.
+  double prior_documents = 50;
   // A headline-only article counts in the document frequencies only the
   // words its story did not hold yet, so a term's frequency counts stories
   // more than copies. An aggregator repeats one story in hundreds of
@@ -92,6 +97,19 @@ struct EngineOptions {
   // wedding, a product line) chain separate events on the sparse set.
   core::Duration time_grace = std::chrono::hours(12);
   core::Duration time_scale = std::chrono::hours(12);
+  // A report with a body that matches one of a story's members closely
+  // (cosine at least long_gap_cosine, sharing at least long_gap_terms
+  // terms) keeps at least long_gap_floor of its score however long ago that
+  // story was last reported in the window: a summit announced on Monday and
+  // held on Friday is one event, and two reports that share its names,
+  // place and wording say so whatever the gap. A topic's daily stories
+  // (a war's strikes, a market's moves) share words with each other, not
+  // such close matches, and still close after a quiet day. Headline-only
+  // items and market reports never qualify: a few words are not specific
+  // enough, and a market report is one day's event by definition.
+  double long_gap_cosine = 0.4;
+  std::size_t long_gap_terms = 3;
+  double long_gap_floor = 0.75;
 
   // Converged stories merge: every merge_every articles, stories that changed
   // are compared by centroid cosine with stories sharing their top terms.

@@ -86,7 +86,10 @@ DocumentFrequencies::DocumentFrequencies(core::Duration half_life, double min_fr
     : half_life_s_(static_cast<double>(std::max<long long>(1, half_life.count()))), min_frequency_(min_frequency) {}
 
 double DocumentFrequencies::scale_at(core::TimePoint t) const {
-  return std::exp2(static_cast<double>((t - origin_).count()) / half_life_s_);
+  // Bounded so that a time centuries from the origin (a feed's bogus date)
+  // gives a tiny or huge but finite scale, never 0 or infinity, whose
+  // quotients would make every weight NaN.
+  return std::exp2(std::clamp(static_cast<double>((t - origin_).count()) / half_life_s_, -900.0, 900.0));
 }
 
 void DocumentFrequencies::rebase(core::TimePoint t) {
@@ -124,6 +127,14 @@ void DocumentFrequencies::add(std::span<const TermId> distinct_terms, core::Time
   }
 }
 
+void DocumentFrequencies::set_prior(const DocumentFrequencyPrior& prior, double prior_documents) {
+  prior_counts_.clear();
+  prior_documents_ = std::max(0.0, prior_documents);
+  if (prior_documents_ <= 0 || prior.stories <= 0) return;
+  for (const PriorEntry& e : prior.entries)
+    prior_counts_.set(e.term, std::bit_cast<std::uint32_t>(static_cast<float>(e.stories / prior.stories)));
+}
+
 double DocumentFrequencies::documents(core::TimePoint t) const {
   return started_ ? total_ / scale_at(t) : 0.0;
 }
@@ -141,14 +152,27 @@ double DocumentFrequencies::idf(TermId term, core::TimePoint t) const {
 
 void DocumentFrequencies::idf(std::span<const TermId> terms, core::TimePoint t, std::span<double> out) const {
   const double scale = scale_at(t);
-  const double n = started_ ? total_ / scale : 0.0;
+  const double learned = started_ ? total_ / scale : 0.0;
+  // The prior is another corpus of another time: worth prior_documents
+  // documents to an engine that has seen none, and fading fast as the
+  // engine's own count grows past that, so that a warm engine weighs
+  // today's words by today's news alone. Below a hundredth of a document it
+  // cannot move an idf by 2 % and is not looked up.
+  const double prior_share = prior_documents_ / (prior_documents_ + learned);
+  const double prior_weight = prior_documents_ * prior_share * prior_share;
+  const bool with_prior = prior_weight >= 0.01;
+  const double n = learned + (with_prior ? prior_weight : 0.0);
   // Each term's entry is a cache miss, and whether a term is there is a coin
   // toss the branch predictor loses, which kept the next lookup from
   // starting early; asked for all at once first, the misses overlap.
   for (TermId term : terms) counts_.prefetch(term);
+  if (with_prior)
+    for (TermId term : terms) prior_counts_.prefetch(term);
   for (std::size_t i = 0; i < terms.size(); ++i) {
     const auto bits = counts_.find(terms[i]);
-    const double frequency = bits ? std::bit_cast<float>(*bits) / scale : 0.0;
+    double frequency = bits ? std::bit_cast<float>(*bits) / scale : 0.0;
+    if (with_prior)
+      if (const auto share = prior_counts_.find(terms[i])) frequency += prior_weight * std::bit_cast<float>(*share);
     out[i] = std::max(0.1, std::log((n + 1.0) / (frequency + 0.5)));
   }
 }

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/types.hpp"
+#include "text/df_prior.hpp"
 #include "text/flat_map.hpp"
 
 namespace fcd::text {
@@ -38,11 +39,20 @@ class DocumentFrequencies {
  public:
   explicit DocumentFrequencies(core::Duration half_life, double min_frequency = 0.3);
 
+  // Blends a prior in as pseudo-documents: with n documents counted, the
+  // prior weighs k = p * (p / (p + n))^2 documents (p = prior_documents), and
+  // a term's frequency gains k * prior.share(term). A fresh engine then
+  // weighs words as news in general does; once it has counted many more
+  // documents than prior_documents, its own counts decide. 0 (the
+  // default): no prior.
+  void set_prior(const DocumentFrequencyPrior& prior, double prior_documents);
+
   // Counts one document holding these terms (each once) at time t.
   void add(std::span<const TermId> distinct_terms, core::TimePoint t);
 
   // Smoothed inverse document frequency at time t: ln((N + 1) / (df + 0.5)),
-  // at least 0.1 so that no term weighs nothing.
+  // at least 0.1 so that no term weighs nothing; N and df include the prior's
+  // pseudo-documents.
   double idf(TermId term, core::TimePoint t) const;
   // The same for many terms at once (out[i] for terms[i]; the spans are of one
   // size): the decay is computed once, not twice per term.
@@ -70,6 +80,10 @@ class DocumentFrequencies {
   // so the table is open-addressed (a node map cost a cache miss a lookup).
   // The empty marker's bit pattern is a NaN, which no count ever is.
   detail::FlatMap<TermId> counts_;
+  // The prior's shares as float bits, in a table like counts_ so that a
+  // lookup costs what a count's does.
+  detail::FlatMap<TermId> prior_counts_;
+  double prior_documents_ = 0;
 };
 
 }  // namespace fcd::text

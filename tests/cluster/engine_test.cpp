@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <random>
 #include <set>
 
@@ -223,6 +224,76 @@ TEST(Engine, SameDayReportsOnOneInstrumentJoinAndNextDayOnesDoNot) {
                                                "EUR/USD eases to 1.1590 with markets closed for the weekend.",
                                                kT0 + 25h));
   EXPECT_NE(next_day.story, forecast.story);
+}
+
+TEST(Engine, NextDayReportsOnOneInstrumentFoundANewStoryHoweverAlikeTheirWording) {
+  Engine engine;
+  warm_up(engine, 1000, kT0);
+  const Decision today =
+      engine.add(article(1, "FXStreet", "EUR/USD Price Forecast: Buyers eye the 100-day SMA",
+                         "EUR/USD trades near 1.1560 as traders await the US Nonfarm Payrolls report.", kT0 + 20h));
+  // Not a copy (that would join its original), but the same pair, outlet and wording.
+  const Decision tomorrow = engine.add(article(
+      2, "FXStreet", "Euro: Buyers eye the 100-day SMA against the US Dollar",
+      "EUR/USD holds near 1.1580 as traders await the US Nonfarm Payrolls report on Friday.", kT0 + 26h));
+  EXPECT_FALSE(tomorrow.duplicate_of);
+  EXPECT_NE(tomorrow.story, today.story);
+}
+
+TEST(Engine, AColdEngineJoinsTwoReportsOfOneEvent) {
+  // No warm-up: the prior alone tells the engine which words are common.
+  Engine engine;
+  const Decision a = engine.add(article(1, "Wire", "Trump and Putin to meet in Alaska on Friday", kSummitText, kT0));
+  const Decision b = engine.add(article(2, "Daily", "Putin and Trump summit in Alaska set for Friday",
+                                        "Vladimir Putin and Donald Trump will hold a summit in Alaska on Friday, the "
+                                        "Kremlin confirmed. Zelenskyy was not invited to the talks on Ukraine.",
+                                        kT0 + 2h));
+  EXPECT_EQ(b.placement, Decision::Placement::kJoined);
+  EXPECT_EQ(b.story, a.story);
+}
+
+TEST(Engine, AReportMatchingAMemberCloselyJoinsDaysLaterAndATopicReportDoesNot) {
+  Engine engine;
+  warm_up(engine, 1000, kT0 - 1h);
+  const Decision set = engine.add(article(1, "Wire", "Trump and Putin to meet in Alaska on Friday", kSummitText, kT0));
+  // Three days on, the summit itself: the same names, place and wording.
+  const Decision held = engine.add(article(2, "Daily", "Trump and Putin meet in Alaska",
+                                           "President Trump and Vladimir Putin met in Anchorage, Alaska on Friday, "
+                                           "their first summit since 2021. Zelenskyy was not invited to the talks on "
+                                           "the war in Ukraine.",
+                                           kT0 + 60h));
+  EXPECT_EQ(held.story, set.story);
+  // The same day, another event of the same topic: the war, not the summit.
+  const Decision strikes = engine.add(article(3, "Daily", "Russian drones strike Kyiv overnight",
+                                              "Russian drones and missiles hit Kyiv overnight, Ukraine's air force "
+                                              "said, as the war entered its fourth year.",
+                                              kT0 + 61h));
+  EXPECT_NE(strikes.story, set.story);
+}
+
+TEST(Engine, ArticlesWithNoIndexableWordsArePlacedInStoriesOfTheirOwn) {
+  Engine engine;
+  for (core::ArticleId id = 1; const char* title : {"", "the", "!!! ...", "   "}) {
+    const Decision d = engine.add(article(id, "odd", title, "", kT0 + std::chrono::minutes(id)));
+    EXPECT_NE(d.story, 0u) << "title '" << title << "'";
+    EXPECT_TRUE(std::isfinite(d.score));
+    ++id;
+  }
+  const Decision normal = engine.add(article(10, "Wire", "Trump and Putin to meet in Alaska", kSummitText, kT0 + 1h));
+  EXPECT_EQ(normal.placement, Decision::Placement::kFounded);
+  engine.merge_pass();
+}
+
+TEST(Engine, TimesFarOutsideTheWindowGiveFiniteScores) {
+  Engine engine;
+  warm_up(engine, 1000, kT0);
+  engine.add(article(1, "Wire", "Trump and Putin to meet in Alaska", kSummitText, kT0 + 1h));
+  for (core::ArticleId id = 2; const auto years : {-30, -5, 200}) {
+    const Decision d = engine.add(article(id++, "Wire", "Trump and Putin to meet in Alaska", kSummitText,
+                                          kT0 + std::chrono::hours(24 * 365 * years)));
+    EXPECT_TRUE(std::isfinite(d.score) && std::isfinite(d.threshold)) << years << " years";
+    EXPECT_GE(d.score, 0.0);
+  }
 }
 
 TEST(Engine, ArticlesLeaveTheWindow) {
