@@ -133,6 +133,21 @@ void prepare_cluster_statements(pqxx::connection& c) {
             "SELECT (SELECT count(*) FROM articles WHERE cluster_pending),"
             " (SELECT count(*) FROM cluster_set_aside x JOIN articles a ON a.id = x.article_id"
             " WHERE NOT a.cluster_pending)");
+  // Counts of stories that only gain articles, advanced by the joiners (the
+  // articles not in that story yet): a source counts when no member had it.
+  c.prepare("story_advance",
+            "WITH j AS (SELECT * FROM json_to_recordset($1::json) AS j(article_id bigint, story_id bigint)),"
+            " joiners AS (SELECT j.story_id, a.source_id, a.first_seen_at FROM j JOIN articles a ON a.id = j.article_id"
+            " WHERE a.story_id IS DISTINCT FROM j.story_id),"
+            " per_story AS (SELECT story_id, count(*)::int AS n, min(first_seen_at) AS first_seen,"
+            " max(first_seen_at) AS last_seen FROM joiners GROUP BY story_id),"
+            " new_sources AS (SELECT p.story_id, count(*)::int AS n FROM (SELECT DISTINCT story_id, source_id FROM joiners) p"
+            " WHERE NOT EXISTS (SELECT 1 FROM articles a WHERE a.story_id = p.story_id AND a.source_id = p.source_id)"
+            " GROUP BY p.story_id)"
+            " UPDATE stories s SET article_count = s.article_count + ps.n,"
+            " source_count = s.source_count + coalesce(ns.n, 0),"
+            " first_seen = least(s.first_seen, ps.first_seen), last_updated = greatest(s.last_updated, ps.last_seen)"
+            " FROM per_story ps LEFT JOIN new_sources ns ON ns.story_id = ps.story_id WHERE s.id = ps.story_id");
   c.prepare("story_live_members",
             "SELECT ids.id, count(a.id) FROM (SELECT json_array_elements_text($1::json)::bigint AS id) ids"
             " LEFT JOIN articles a ON a.story_id = ids.id GROUP BY ids.id");
@@ -316,6 +331,25 @@ ClusterWriteResult Store::write_cluster_batch(const ClusterBatch& batch, core::T
     for (const auto& [key, id] : ids)
       if (!before.count(id)) throw StoreError("", "write cluster decisions", "unknown story " + std::to_string(id));
 
+    // A story that only gains articles in this batch (none leaves it, no
+    // merge) has its counts advanced by the joiners alone: recounting it
+    // costs its whole size per batch, and a story thousands of articles large
+    // made every batch slower than the last. Run before the joiners move in,
+    // so "a source new to the story" is judged against the members it had.
+    std::set<core::StoryId> advanced;
+    for (const auto id : gaining)
+      if (!moved_to.count(id) && !merged_away.count(id)) advanced.insert(id);
+    for (const auto& [from, into] : merges) advanced.erase(into);
+    if (!advanced.empty()) {
+      nlohmann::json joiners = nlohmann::json::array();
+      for (const auto& [article, story] : new_story)
+        if (advanced.count(story)) joiners.push_back({{"article_id", article}, {"story_id", story}});
+      tx.exec_prepared("story_advance", dump_json(joiners));
+    }
+    std::vector<std::int64_t> recount;
+    for (const auto id : touched)
+      if (!advanced.count(id)) recount.push_back(id);
+
     if (!members.empty()) {
       tx.exec_prepared("cluster_membership", dump_json(members), epoch(now));
       std::vector<std::int64_t> placed;
@@ -340,7 +374,7 @@ ClusterWriteResult Store::write_cluster_batch(const ClusterBatch& batch, core::T
       tx.exec_prepared("cluster_merge_articles", from, into);
       tx.exec_prepared("cluster_merge_story", from, into);
     }
-    refresh_stories(tx, to_vector(touched));
+    refresh_stories(tx, recount);
 
     std::map<core::StoryId, int> after;
     for (const auto& r : tx.exec_prepared("story_counts", to_json_array(to_vector(touched))))
