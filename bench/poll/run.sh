@@ -4,7 +4,9 @@
 #     ETags: all 304) and, as the ceiling, curl --parallel --parallel-max 32;
 #  2. the whole daemon: `feedclusterd import-opml` then `feedclusterd poll-once
 #     --all` (fetch, parse, store) against a throwaway PostgreSQL, cold and
-#     warm, under /usr/bin/time -v;
+#     warm, under /usr/bin/time -v: once with clustering off, then into a
+#     fresh database with clustering on (fetch, parse, store and cluster
+#     every item; the articles placed, waiting and set aside are counted);
 #  3. newsboat (`newsboat -x reload`, reload-threads = 32) over the first
 #     NEWSBOAT_FEEDS feeds, with a timeout;
 # and the ratios.
@@ -112,10 +114,12 @@ awk -v base="$base" 'BEGIN { print "<?xml version=\"1.0\"?>\n<opml version=\"2.0
   END { print "</body></opml>" }' "$work/paths.txt" >"$work/feeds.opml"
 # One host serves every feed: per-host politeness is opened up as far as the
 # config allows, so the figures measure the daemon, not the token bucket.
-# Clustering is off: this measures polling (bench/cluster measures clustering).
-cat >"$work/feedclusterd.toml" <<CONF
+# Each series (clustering off, then on) gets a database of its own on the same
+# server: migrate, import-opml, then the cold and the warm pass.
+write_config() {  # database-url cluster-enabled -> the config for that series
+  cat >"$work/feedclusterd-$2.toml" <<CONF
 [database]
-url = "$db_url"
+url = "$1"
 pool_size = 4
 [log]
 level = "warn"
@@ -124,15 +128,22 @@ max_concurrent = $((concurrency * 2))
 max_per_host = $((concurrency * 2))
 requests_per_minute_per_host = 100000
 [cluster]
-enabled = false
+enabled = $2
 [http]
 listen = ""
 [service]
 worker_threads = 2
 CONF
-"$daemon" -c "$work/feedclusterd.toml" migrate >/dev/null
-"$daemon" -c "$work/feedclusterd.toml" import-opml "$work/feeds.opml" >"$work/import.out"
-echo "import-opml: $(tail -n 1 "$work/import.out")"
+}
+prepare_series() {  # cluster-enabled -> a migrated database with every feed imported
+  local enabled=$1 db="bench_clustering_$1"
+  sql "CREATE DATABASE $db"
+  write_config "$(pg_url "$pg_port" "$db")" "$enabled"
+  config="$work/feedclusterd-$enabled.toml"
+  "$daemon" -c "$config" migrate >/dev/null
+  "$daemon" -c "$config" import-opml "$work/feeds.opml" >"$work/import-$enabled.out"
+  echo "import-opml (clustering $enabled): $(tail -n 1 "$work/import-$enabled.out")"
+}
 
 # CPU seconds of the PostgreSQL server so far: the postmaster and its exited
 # backends (reaped, so counted in its children's times) and the live ones.
@@ -145,12 +156,15 @@ pg_cpu() {
   } | awk -v t="$ticks" '{ s += $1 } END { printf "%.2f", s / t }'
 }
 
-daemon_pass() {  # name -> one line of daemon figures (and the time split)
-  local name=$1 wall cpu rss polled items split pg_before pg_after
+daemon_pass() {  # name config -> one line of daemon figures (and the time split)
+  local name=$1 config=$2 wall cpu rss polled items split pg_before pg_after status=0
   pg_before=$(pg_cpu)
   /usr/bin/time -v -o "$work/$name.time" ${FCD_DAEMON_WRAPPER:-} \
-    "$daemon" -c "$work/feedclusterd.toml" poll-once --all >"$work/$name.out" 2>"$work/$name.log" \
-    || { echo "daemon $name pass failed:" >&2; tail -n 20 "$work/$name.log" >&2; return 1; }
+    "$daemon" -c "$config" poll-once --all >"$work/$name.out" 2>"$work/$name.log" || status=$?
+  if [[ $status != 0 ]]; then
+    echo "daemon $name pass exited $status:" >&2
+    tail -n 20 "$work/$name.log" >&2
+  fi
   wall=$(awk -F': ' '/Elapsed \(wall clock\)/ { n = split($2, t, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + t[i]; print s }' "$work/$name.time")
   cpu=$(awk -F': ' '/User time/ { u = $2 } /System time/ { s = $2 } END { print u + s }' "$work/$name.time")
   rss=$(awk -F': ' '/Maximum resident set size/ { print $2 }' "$work/$name.time")
@@ -164,11 +178,30 @@ daemon_pass() {  # name -> one line of daemon figures (and the time split)
     split(items, it, " ");
     printf "daemon  %-4s: %d feeds in %.2f s = %.0f feeds/s, %d new + %d updated items = %.0f items/s, CPU %.2f s, peak RSS %.1f MB; outcomes:%s\n",
       name, n, w, n / w, it[1], it[2], (it[1] + it[2]) / w, c, r / 1024, o }'
-  echo "daemon  $name: $polled; time summed over polls: $split; PostgreSQL server CPU $(awk -v a="$pg_after" -v b="$pg_before" 'BEGIN { printf "%.2f", a - b }') s"
+  echo "daemon  $name: $polled; time summed over polls: $split; PostgreSQL server CPU $(awk -v a="$pg_after" -v b="$pg_before" 'BEGIN { printf "%.2f", a - b }') s; exit $status"
+  if grep -q '^clusterer time: ' "$work/$name.out"; then
+    echo "daemon  $name: $(grep -E '^[0-9]+ articles clustered' "$work/$name.out"); clusterer time: $(sed -n 's/^clusterer time: //p' "$work/$name.out")"
+  fi
 }
-daemon_cold=$(daemon_pass cold); echo "$daemon_cold"
-echo "stored: $(sql 'SELECT count(*) FROM articles') articles of $(sql 'SELECT count(*) FROM sources') sources"
-daemon_warm=$(daemon_pass warm); echo "$daemon_warm"
+stored() {  # cluster-enabled -> what the series' cold pass left in its database
+  local url
+  url=$(pg_url "$pg_port" "bench_clustering_$1")
+  q() { "$psql_bin" -X -A -t -q -d "$url" -c "$1"; }
+  echo "stored (clustering $1): $(q 'SELECT count(*) FROM articles') articles of $(q 'SELECT count(*) FROM sources') sources;" \
+    "$(q 'SELECT count(*) FROM articles WHERE story_id IS NOT NULL AND NOT cluster_pending') placed in" \
+    "$(q 'SELECT count(*) FROM latest_stories') stories, $(q 'SELECT count(*) FROM articles WHERE cluster_pending') waiting," \
+    "$(q 'SELECT count(*) FROM cluster_set_aside') set aside"
+}
+
+prepare_series false
+daemon_cold=$(daemon_pass cold "$work/feedclusterd-false.toml"); echo "$daemon_cold"
+stored false
+daemon_warm=$(daemon_pass warm "$work/feedclusterd-false.toml"); echo "$daemon_warm"
+
+prepare_series true
+daemon_cold_clustered=$(daemon_pass cold-clustering "$work/feedclusterd-true.toml"); echo "$daemon_cold_clustered"
+stored true
+daemon_warm_clustered=$(daemon_pass warm-clustering "$work/feedclusterd-true.toml"); echo "$daemon_warm_clustered"
 
 # ---- newsboat over the first NEWSBOAT_FEEDS feeds ----------------------------
 newsboat_line=""

@@ -33,7 +33,13 @@ void add_recluster_command(CLI::App& app, const GlobalOptions& globals, CommandR
               << " into " << report.stories << " stories (" << report.stories_created << " new story id(s), "
               << report.stories_merged << " old id(s) merged into others) in "
               << std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count() << " s\n";
-    result.exit_code = core::kExitOk;
+    for (const auto& article : report.set_aside)
+      std::cerr << "article " << article.article_id << " set aside, " << store::to_string(article.stage)
+                << " failed: " << article.reason << "\n";
+    if (!report.set_aside.empty())
+      std::cerr << report.set_aside.size() << " article(s) could not be placed and were set aside "
+                << "(the unplaced_articles view lists them with the reason)\n";
+    result.exit_code = report.set_aside.empty() ? core::kExitOk : core::kExitRuntimeFailure;
   });
 }
 

@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <optional>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
@@ -27,6 +28,29 @@ nlohmann::json coverage_json(const std::vector<store::CoverageRow>& rows) {
                         {"dedup_level", row.dedup_level ? nlohmann::json(*row.dedup_level) : nullptr}});
   }
   return articles;
+}
+
+// When a story's articles say they were published (first seen where a feed
+// gives no date): the event's span, not when we polled.
+struct PublishedSpan {
+  core::TimePoint from, to;
+};
+
+std::optional<PublishedSpan> published_span(const std::vector<store::CoverageRow>& rows) {
+  std::optional<PublishedSpan> span;
+  for (const auto& row : rows) {
+    const auto at = row.published_at.value_or(row.first_seen_at);
+    if (!span) span = PublishedSpan{at, at};
+    span->from = std::min(span->from, at);
+    span->to = std::max(span->to, at);
+  }
+  return span;
+}
+
+std::string format_span(const std::optional<PublishedSpan>& span) {
+  if (!span) return "no articles";
+  if (span->from == span->to) return "published " + core::format_rfc3339(span->from);
+  return "published " + core::format_rfc3339(span->from) + " .. " + core::format_rfc3339(span->to);
 }
 
 void print_coverage(const std::vector<store::CoverageRow>& rows, std::size_t max_rows) {
@@ -82,6 +106,7 @@ void add_stories_command(CLI::App& app, const GlobalOptions& globals, CommandRes
     if (list.size() > options->limit) list.resize(options->limit);
     for (const auto& story : list) {
       const auto coverage = db->story_coverage(story.id);
+      const auto span = published_span(coverage);
       if (options->json) {
         std::cout << nlohmann::json{{"id", story.id},
                                     {"headline", story.headline},
@@ -90,6 +115,8 @@ void add_stories_command(CLI::App& app, const GlobalOptions& globals, CommandRes
                                     {"article_count", story.article_count},
                                     {"source_count", story.source_count},
                                     {"top_terms", story.top_terms},
+                                    {"published_from", span ? nlohmann::json(core::format_rfc3339(span->from)) : nullptr},
+                                    {"published_to", span ? nlohmann::json(core::format_rfc3339(span->to)) : nullptr},
                                     {"articles", coverage_json(coverage)}}
                          .dump()
                   << "\n";
@@ -97,8 +124,7 @@ void add_stories_command(CLI::App& app, const GlobalOptions& globals, CommandRes
       }
       std::cout << "#" << story.id << "  " << story.headline << "\n    " << story.article_count << " article"
                 << (story.article_count == 1 ? "" : "s") << " from " << story.source_count << " source"
-                << (story.source_count == 1 ? "" : "s") << ", " << core::format_rfc3339(story.first_seen) << " .. "
-                << core::format_rfc3339(story.last_updated) << "\n";
+                << (story.source_count == 1 ? "" : "s") << ", " << format_span(span) << "\n";
       print_coverage(coverage, options->articles);
     }
     if (!options->json && list.empty()) std::cout << "no stories yet\n";
@@ -122,7 +148,8 @@ void add_stories_command(CLI::App& app, const GlobalOptions& globals, CommandRes
     if (*json) {
       std::cout << nlohmann::json{{"id", *id}, {"articles", coverage_json(coverage)}}.dump() << "\n";
     } else {
-      std::cout << "story #" << *id << ": " << coverage.size() << " articles\n";
+      std::cout << "story #" << *id << ": " << coverage.size() << " articles, " << format_span(published_span(coverage))
+                << "\n";
       print_coverage(coverage, coverage.size());
     }
     result.exit_code = core::kExitOk;

@@ -158,9 +158,26 @@ class Daemon::Impl {
       asio::co_spawn(io_, retention_loop(), asio::detached);
       if (config_.cluster.enabled) asio::co_spawn(io_, cluster_loop(), asio::detached);
     }
+    // --once clusters while it polls, as the daemon does, then catches up.
+    if (options_.once && config_.cluster.enabled) {
+      clustering_along_ = true;
+      asio::co_spawn(io_, cluster_catch_up(), [this](std::exception_ptr error) {
+        clustering_along_ = false;
+        wake_.cancel();
+        if (!error) return;
+        try {
+          std::rethrow_exception(error);
+        } catch (const std::exception& e) {
+          log_->critical("clusterer failed: {}", e.what());
+        }
+        exit_code_ = core::kExitRuntimeFailure;
+      });
+    }
     co_await schedule_loop();
     while (in_flight_ > 0) co_await sleep(wake_, 1s);
-    if (options_.once && config_.cluster.enabled) co_await cluster_catch_up();
+    polling_done_ = true;
+    cluster_wake_.cancel();
+    while (clustering_along_) co_await sleep(wake_, 1s);
   }
 
   // poll-once --source: that one source, due or not.
@@ -458,21 +475,51 @@ class Daemon::Impl {
     co_await release_clusterer();
   }
 
-  // Runs the clusterer until nothing is pending (--once).
+  // --once: clusters what the polls store while they run, and after the last
+  // one until nothing waits. Articles left unplaced (the clusterer failed, or
+  // set some aside in this run) make the exit status non-zero.
   asio::awaitable<void> cluster_catch_up() {
-    std::size_t total = 0;
+    std::size_t total = 0, set_aside = 0;
+    bool failed = false, another_instance = false;
+    store::ClusteringBacklog backlog;
     for (;;) {
+      const bool last_round = polling_done_;
       const auto step = co_await cluster_step();
-      if (!step) break;
+      if (!step) {
+        failed = true;
+        backlog = last_backlog_;
+        break;
+      }
+      backlog = step->backlog;
       if (!step->holds_lock) {
         log_->info("another instance holds the clusterer lock; it clusters what was stored");
+        another_instance = true;
         break;
       }
       total += step->articles;
-      if (step->articles == 0) break;
+      set_aside += step->set_aside.size();
+      if (step->articles + step->set_aside.size() == 0) {
+        if (last_round) break;
+        co_await sleep(cluster_wake_, 200ms);  // the polls still run: more may come
+      }
     }
     log_->info("clusterer caught up: {} article(s) clustered", total);
     co_await release_clusterer();
+    if (another_instance) co_return;
+    if (failed || backlog.waiting > 0 || set_aside > 0) {
+      log_->error("{} article(s) left unplaced: {} waiting for the clusterer{}, {} set aside in this run ({} in all; "
+                  "the unplaced_articles view says why)",
+                  backlog.waiting + static_cast<std::int64_t>(set_aside), backlog.waiting,
+                  failed ? " (it failed: " + last_cluster_error_ + ")" : std::string{}, set_aside, backlog.set_aside);
+      exit_code_ = core::kExitRuntimeFailure;
+    } else if (backlog.set_aside > 0) {
+      log_->warn("{} article(s) set aside by earlier runs stay unplaced (the unplaced_articles view says why; "
+                 "`feedclusterd recluster` offers them again)",
+                 backlog.set_aside);
+    }
+    if (options_.print_polls)
+      std::cout << total << " articles clustered, " << backlog.waiting << " waiting, " << set_aside
+                << " set aside in this run" << std::endl;
   }
 
   // Gives up the clusterer lock and connection, on the clusterer's own thread.
@@ -483,46 +530,81 @@ class Daemon::Impl {
     }, asio::use_awaitable);
   }
 
-  // One clusterer step on its own thread; nullopt when the database failed.
+  // One clusterer step on its own thread; nullopt when the database failed
+  // (last_backlog_ then holds what the step found waiting).
   asio::awaitable<std::optional<ClusterStepResult>> cluster_step() {
-    try {
-      const auto started = std::chrono::steady_clock::now();
-      auto result = co_await asio::co_spawn(
-          cluster_thread_,
-          [this]() -> asio::awaitable<ClusterStepResult> {
-            if (!clusterer_)
-              clusterer_ = std::make_unique<Clusterer>(store_options_, cluster_engine_options(config_), kClusterBatch);
-            co_return clusterer_->step(clock_.now());
-          },
-          asio::use_awaitable);
-      if (result.holds_lock && !holds_cluster_lock_)
-        log_->info("this instance now runs the clusterer; {} placed article(s) of the window replayed into its engine",
-                   result.restored);
-      holds_cluster_lock_ = result.holds_lock;
-      articles_clustered_ += result.articles;
-      stories_created_ += result.stories_created;
-      stories_merged_ += result.stories_merged;
-      metrics_.articles_clustered.inc(result.articles);
-      metrics_.stories_created.inc(result.stories_created);
-      metrics_.stories_merged.inc(result.stories_merged);
-      if (result.holds_lock) {
-        metrics_.clustering_window_articles.set(static_cast<double>(result.window.articles));
-        metrics_.clustering_window_stories.set(static_cast<double>(result.window.stories));
-        metrics_.clustering_state_bytes.set(static_cast<double>(result.window.state_bytes));
-      }
-      if (result.articles > 0)
-        metrics_.clustering_latency.observe(
-            std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
-      // A full batch means more is probably waiting.
-      cluster_backlog_ = result.articles == kClusterBatch ? kClusterBatch : 0;
-      cluster_backlog_ ? progress_.clustering_queued(cluster_backlog_) : progress_.clustering_drained(0);
-      co_return result;
-    } catch (const store::StoreError& e) {
+    struct Outcome {
+      std::optional<ClusterStepResult> result;
+      std::string error;
+      store::ClusteringBacklog backlog;  // counted after a failed step
+    };
+    const auto started = std::chrono::steady_clock::now();
+    auto outcome = co_await asio::co_spawn(
+        cluster_thread_,
+        [this]() -> asio::awaitable<Outcome> {
+          if (!clusterer_)
+            clusterer_ = std::make_unique<Clusterer>(store_options_, cluster_engine_options(config_), kClusterBatch);
+          try {
+            co_return Outcome{clusterer_->step(clock_.now()), {}, {}};
+          } catch (const store::StoreError& e) {
+            co_return Outcome{std::nullopt, e.what(), clusterer_->backlog()};
+          }
+        },
+        asio::use_awaitable);
+    if (!outcome.result) {
       metrics_.database_errors.inc();
-      log_->error("clusterer: {}; retried after a pause (5 s, doubling up to 5 min while it fails)", e.what());
+      log_->error("clusterer: {}; retried after a pause (5 s, doubling up to 5 min while it fails)", outcome.error);
       holds_cluster_lock_ = false;
+      last_cluster_error_ = outcome.error;
+      note_backlog(outcome.backlog, false);
       co_return std::nullopt;
     }
+    auto& result = *outcome.result;
+    if (result.holds_lock && !holds_cluster_lock_)
+      log_->info("this instance now runs the clusterer{}",
+                 result.requeued ? fmt::format("; {} article(s) set aside by another version offered again", result.requeued)
+                                 : std::string{});
+    if (result.restored > 0)
+      log_->info("clusterer: {} placed article(s) of the window replayed into its engine", result.restored);
+    holds_cluster_lock_ = result.holds_lock;
+    time_spent_.cluster_read += result.read_time;
+    time_spent_.cluster_engine += result.engine_time;
+    time_spent_.cluster_write += result.write_time;
+    articles_clustered_ += result.articles;
+    stories_created_ += result.stories_created;
+    stories_merged_ += result.stories_merged;
+    metrics_.articles_clustered.inc(result.articles);
+    metrics_.articles_set_aside.inc(result.set_aside.size());
+    metrics_.stories_created.inc(result.stories_created);
+    metrics_.stories_merged.inc(result.stories_merged);
+    // Each is logged once: a set-aside article is not offered again in a loop.
+    for (const auto& article : result.set_aside)
+      log_->warn("clusterer: article {} set aside, {} failed: {}; the others go on (offered again when its text "
+                 "changes, by `feedclusterd recluster`, or by another feedclusterd version)",
+                 article.article_id, store::to_string(article.stage), article.reason);
+    if (result.holds_lock) {
+      metrics_.clustering_window_articles.set(static_cast<double>(result.window.articles));
+      metrics_.clustering_window_stories.set(static_cast<double>(result.window.stories));
+      metrics_.clustering_state_bytes.set(static_cast<double>(result.window.state_bytes));
+    }
+    if (result.articles > 0)
+      metrics_.clustering_latency.observe(
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+    if (result.articles > 0 || result.backlog.waiting == 0) last_cluster_error_.clear();
+    // Another instance's clusterer is judged by that instance's health.
+    note_backlog(result.backlog, result.articles > 0 || !result.holds_lock);
+    co_return result;
+  }
+
+  // What waits for the clusterer, for the backlog metric and the progress
+  // check: a backlog that no step reduces for ProgressLimits::clustering makes
+  // /healthz answer 503 (and stops the systemd watchdog).
+  void note_backlog(const store::ClusteringBacklog& backlog, bool placed_some) {
+    last_backlog_ = backlog;
+    cluster_backlog_ = static_cast<std::size_t>(backlog.waiting);
+    metrics_.clustering_set_aside.set(static_cast<double>(backlog.set_aside));
+    if (placed_some || backlog.waiting == 0) progress_.clustering_drained(cluster_backlog_);
+    else progress_.clustering_queued(cluster_backlog_);
   }
 
   asio::awaitable<void> summary_loop() {
@@ -584,7 +666,12 @@ class Daemon::Impl {
   HealthStatus health() const {
     if (!database_ok_) return {false, "database unreachable: " + database_error_};
     const auto verdict = progress_.check();
-    if (!verdict.progressing) return {false, verdict.reason};
+    if (!verdict.progressing) {
+      const bool clustering = verdict.reason.find("clustering") != std::string::npos;
+      return {false, clustering && !last_cluster_error_.empty()
+                         ? verdict.reason + "; the clusterer fails: " + last_cluster_error_
+                         : verdict.reason};
+    }
     return {};
   }
 
@@ -678,10 +765,13 @@ class Daemon::Impl {
     log_->info("stopped: {} polls ({} errors), {} new and {} updated items, {} articles clustered", polls_, poll_errors_,
                items_new_, items_updated_, articles_clustered_);
     log_->info("time summed over all polls: {}", time_spent_.line());
-    if (options_.print_polls)
+    if (config_.cluster.enabled) log_->info("clusterer time: {}", time_spent_.cluster_line());
+    if (options_.print_polls) {
       std::cout << polls_ << " sources polled, " << poll_errors_ << " errors, " << items_new_ << " new and "
                 << items_updated_ << " updated items, " << articles_clustered_ << " articles clustered" << std::endl
                 << "time summed over all polls: " << time_spent_.line() << std::endl;
+      if (config_.cluster.enabled) std::cout << "clusterer time: " << time_spent_.cluster_line() << std::endl;
+    }
   }
 
   // ---- helpers -----------------------------------------------------------
@@ -693,7 +783,7 @@ class Daemon::Impl {
 
   double jitter() { return std::uniform_real_distribution<double>(0.0, 1.0)(rng_); }
 
-  static constexpr std::size_t kClusterBatch = 500;
+  static constexpr std::size_t kClusterBatch = 2000;
   static constexpr std::chrono::seconds kClusterRetryFirst{5};
   static constexpr std::chrono::seconds kClusterRetryMax{300};
   static constexpr std::size_t kRetentionBatch = 1000;
@@ -726,6 +816,11 @@ class Daemon::Impl {
 
   bool stopping_ = false;
   bool holds_cluster_lock_ = false;
+  // --once: the polls are all done; the clusterer runs alongside them.
+  bool polling_done_ = false;
+  bool clustering_along_ = false;
+  store::ClusteringBacklog last_backlog_;
+  std::string last_cluster_error_;  // of the last failed step, until a step places articles
   std::size_t in_flight_ = 0;
   int exit_code_ = core::kExitOk;
   bool database_ok_ = true;
@@ -739,10 +834,17 @@ class Daemon::Impl {
   // pool, committing (including the wait for a database thread).
   struct {
     std::chrono::steady_clock::duration queued{}, fetch{}, parse{}, store{};
+    // The clusterer's steps, one at a time on its thread: not overlapping.
+    std::chrono::steady_clock::duration cluster_read{}, cluster_engine{}, cluster_write{};
     std::string line() const {
       const auto s = [](auto d) { return std::chrono::duration<double>(d).count(); };
       return fmt::format("queued for a fetch slot {:.1f} s, fetch {:.1f} s, parse {:.1f} s, store {:.1f} s",
                          s(queued), s(fetch), s(parse), s(store));
+    }
+    std::string cluster_line() const {
+      const auto s = [](auto d) { return std::chrono::duration<double>(d).count(); };
+      return fmt::format("reading articles {:.1f} s, engine {:.1f} s, writing decisions {:.1f} s", s(cluster_read),
+                         s(cluster_engine), s(cluster_write));
     }
   } time_spent_;
   struct {

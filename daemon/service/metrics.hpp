@@ -251,7 +251,8 @@ struct Metrics {
   // feedclusterd_ingest_queue_depth: fetched feeds waiting to be parsed or
   // committed.
   CallbackGauge& ingest_queue_depth;
-  // feedclusterd_clustering_backlog: committed articles not yet clustered.
+  // feedclusterd_clustering_backlog: committed articles waiting for the
+  // clusterer (new, or their text changed), as the database counts them.
   CallbackGauge& clustering_backlog;
 
   // --- clustering ---
@@ -261,6 +262,13 @@ struct Metrics {
   // feedclusterd_articles_clustered_total: articles the clusterer placed
   // (as a duplicate or into a story).
   Counter& articles_clustered;
+  // feedclusterd_articles_set_aside_total: articles the clusterer could not
+  // place (the engine failed on them or their write did), set aside with the
+  // reason in cluster_set_aside; they do not hold back the others.
+  Counter& articles_set_aside;
+  // feedclusterd_clustering_set_aside: articles set aside now (the
+  // unplaced_articles view lists them with the reason).
+  Gauge& clustering_set_aside;
   // feedclusterd_stories_created_total: stories founded.
   Counter& stories_created;
   // feedclusterd_stories_merged_total: stories merged into another one.

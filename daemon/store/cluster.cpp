@@ -1,12 +1,15 @@
 // The clusterer's side: pending articles, decisions, story lifecycle,
 // notifications, and retention (which keeps story counts right).
 #include <algorithm>
+#include <cmath>
+#include <limits>
 #include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
 
 #include "store/store.hpp"
+#include "core/version.hpp"
 #include "store/store_impl.hpp"
 
 namespace fcd::store {
@@ -17,9 +20,11 @@ constexpr const char* kChannel = "feedclusterd_stories";
 
 std::vector<std::int64_t> to_vector(const std::set<std::int64_t>& ids) { return {ids.begin(), ids.end()}; }
 
-// The columns read_article() expects, in its order.
+// The columns read_article() expects, in its order. The body only when there
+// is no summary: the clusterer reads one or the other, and bodies are most of
+// the bytes a batch moves.
 constexpr const char* kArticleColumns =
-    "id, change_seq, source_id, title, summary, content, url, canonical_url,"
+    "id, change_seq, source_id, title, summary, CASE WHEN summary = '' THEN content ELSE '' END, url, canonical_url,"
     " extract(epoch FROM published_at)::bigint, extract(epoch FROM first_seen_at)::bigint,"
     " extract(epoch FROM sort_at)::bigint, language, simhash, story_id";
 
@@ -51,7 +56,20 @@ std::optional<core::StoryId> most_common(const std::map<core::StoryId, int>& cou
   return best;
 }
 
+// Invalid UTF-8 (from a feed, through the engine's terms) is replaced rather
+// than failing the batch.
+std::string dump_json(const nlohmann::json& value) {
+  return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 }  // namespace
+
+double storable_score(double score) {
+  constexpr double kMax = std::numeric_limits<float>::max();
+  if (std::isnan(score)) return 0.0;
+  if (std::fabs(score) < std::numeric_limits<float>::min()) return 0.0;
+  return std::clamp(score, -kMax, kMax);
+}
 
 void prepare_cluster_statements(pqxx::connection& c) {
   c.prepare("newest_placed",
@@ -60,14 +78,22 @@ void prepare_cluster_statements(pqxx::connection& c) {
   c.prepare("cluster_pending",
             std::string{"SELECT "} + kArticleColumns +
                 " FROM articles WHERE cluster_pending AND change_seq > $1 ORDER BY change_seq LIMIT $2");
+  // New stories get their ids first (one round trip for the batch), so each
+  // is known by the caller's key without relying on the order of RETURNING.
+  c.prepare("story_new_ids", "SELECT nextval(pg_get_serial_sequence('stories', 'id')) FROM generate_series(1, $1)");
   c.prepare("story_insert",
-            "INSERT INTO stories (headline, first_seen, last_updated, top_terms)"
-            " VALUES ($1, to_timestamp($2), to_timestamp($2), ARRAY(SELECT json_array_elements_text($3::json)))"
-            " RETURNING id");
+            "INSERT INTO stories (id, headline, first_seen, last_updated, top_terms) OVERRIDING SYSTEM VALUE"
+            " SELECT s.id, s.headline, to_timestamp($2), to_timestamp($2),"
+            " ARRAY(SELECT json_array_elements_text(coalesce(s.terms, '[]'::json)))"
+            " FROM json_to_recordset($1::json) AS s(id bigint, headline text, terms json)");
+  // Only rows whose headline or terms change are rewritten.
   c.prepare("story_update",
-            "UPDATE stories SET headline = coalesce($2, headline),"
-            " top_terms = CASE WHEN $3::json IS NULL THEN top_terms"
-            " ELSE ARRAY(SELECT json_array_elements_text($3::json)) END WHERE id = $1 RETURNING id");
+            "WITH s AS (SELECT s.id, s.headline, CASE WHEN s.terms IS NULL THEN NULL"
+            " ELSE ARRAY(SELECT json_array_elements_text(s.terms)) END AS terms"
+            " FROM json_to_recordset($1::json) AS s(id bigint, headline text, terms json))"
+            " UPDATE stories t SET headline = coalesce(s.headline, t.headline), top_terms = coalesce(s.terms, t.top_terms)"
+            " FROM s WHERE t.id = s.id"
+            " AND (coalesce(s.headline, t.headline), coalesce(s.terms, t.top_terms)) IS DISTINCT FROM (t.headline, t.top_terms)");
   c.prepare("story_counts",
             "SELECT id, article_count FROM stories"
             " WHERE id = ANY (ARRAY(SELECT json_array_elements_text($1::json)::bigint))");
@@ -84,6 +110,44 @@ void prepare_cluster_statements(pqxx::connection& c) {
             " FROM json_to_recordset($1::json) AS m(article_id bigint, change_seq bigint, story_id bigint,"
             " duplicate_of bigint, level text, score real, terms json)"
             " WHERE a.id = m.article_id");
+  // A placed article is no longer set aside.
+  c.prepare("set_aside_clear",
+            "DELETE FROM cluster_set_aside WHERE article_id = ANY (ARRAY(SELECT json_array_elements_text($1::json)::bigint))");
+  // An article whose text changed since the failed version stays pending: the
+  // new text is offered.
+  c.prepare("set_aside_insert",
+            "WITH x AS (SELECT * FROM json_to_recordset($1::json) AS x(article_id bigint, change_seq bigint,"
+            " stage text, reason text)),"
+            " recorded AS (INSERT INTO cluster_set_aside (article_id, change_seq, stage, reason, binary_version, set_aside_at)"
+            " SELECT x.article_id, x.change_seq, x.stage, x.reason, $2, to_timestamp($3) FROM x"
+            " JOIN articles a ON a.id = x.article_id"
+            " ON CONFLICT (article_id) DO UPDATE SET change_seq = EXCLUDED.change_seq, stage = EXCLUDED.stage,"
+            " reason = EXCLUDED.reason, binary_version = EXCLUDED.binary_version, set_aside_at = EXCLUDED.set_aside_at"
+            " RETURNING article_id)"
+            " UPDATE articles a SET cluster_pending = (a.change_seq <> x.change_seq) FROM x"
+            " WHERE a.id = x.article_id AND a.id IN (SELECT article_id FROM recorded)");
+  c.prepare("set_aside_requeue",
+            "WITH back AS (DELETE FROM cluster_set_aside WHERE binary_version <> $1 RETURNING article_id)"
+            " UPDATE articles SET cluster_pending = true WHERE id IN (SELECT article_id FROM back)");
+  c.prepare("clustering_backlog",
+            "SELECT (SELECT count(*) FROM articles WHERE cluster_pending),"
+            " (SELECT count(*) FROM cluster_set_aside x JOIN articles a ON a.id = x.article_id"
+            " WHERE NOT a.cluster_pending)");
+  // Counts of stories that only gain articles, advanced by the joiners (the
+  // articles not in that story yet): a source counts when no member had it.
+  c.prepare("story_advance",
+            "WITH j AS (SELECT * FROM json_to_recordset($1::json) AS j(article_id bigint, story_id bigint)),"
+            " joiners AS (SELECT j.story_id, a.source_id, a.first_seen_at FROM j JOIN articles a ON a.id = j.article_id"
+            " WHERE a.story_id IS DISTINCT FROM j.story_id),"
+            " per_story AS (SELECT story_id, count(*)::int AS n, min(first_seen_at) AS first_seen,"
+            " max(first_seen_at) AS last_seen FROM joiners GROUP BY story_id),"
+            " new_sources AS (SELECT p.story_id, count(*)::int AS n FROM (SELECT DISTINCT story_id, source_id FROM joiners) p"
+            " WHERE NOT EXISTS (SELECT 1 FROM articles a WHERE a.story_id = p.story_id AND a.source_id = p.source_id)"
+            " GROUP BY p.story_id)"
+            " UPDATE stories s SET article_count = s.article_count + ps.n,"
+            " source_count = s.source_count + coalesce(ns.n, 0),"
+            " first_seen = least(s.first_seen, ps.first_seen), last_updated = greatest(s.last_updated, ps.last_seen)"
+            " FROM per_story ps LEFT JOIN new_sources ns ON ns.story_id = ps.story_id WHERE s.id = ps.story_id");
   c.prepare("story_live_members",
             "SELECT ids.id, count(a.id) FROM (SELECT json_array_elements_text($1::json)::bigint AS id) ids"
             " LEFT JOIN articles a ON a.story_id = ids.id GROUP BY ids.id");
@@ -183,23 +247,37 @@ ClusterWriteResult Store::write_cluster_batch(const ClusterBatch& batch, core::T
 
     std::map<std::int64_t, core::StoryId> ids;
     std::set<core::StoryId> created;
+    std::vector<const StoryWrite*> fresh;
+    nlohmann::json updates = nlohmann::json::array();
     for (const auto& s : batch.stories) {
       if (ids.count(s.key)) throw StoreError("", "write cluster decisions", "story key used twice: " + std::to_string(s.key));
-      std::optional<std::string> terms;
-      if (s.top_terms) terms = to_json_array(*s.top_terms);
-      if (!s.id) {
-        if (!s.headline) throw StoreError("", "write cluster decisions", "a new story needs a headline");
-        const auto id = tx.exec_prepared("story_insert", *s.headline, epoch(now),
-                                         terms.value_or("[]"))[0][0].as<std::int64_t>();
-        ids[s.key] = id;
-        created.insert(id);
-      } else {
-        if (tx.exec_prepared("story_update", *s.id, s.headline, terms).empty())
-          throw StoreError("", "write cluster decisions", "unknown story " + std::to_string(*s.id));
+      if (s.id) {
         ids[s.key] = *s.id;
+        if (s.headline || s.top_terms)
+          updates.push_back({{"id", *s.id},
+                             {"headline", s.headline ? nlohmann::json(*s.headline) : nlohmann::json(nullptr)},
+                             {"terms", s.top_terms ? nlohmann::json(*s.top_terms) : nlohmann::json(nullptr)}});
+      } else {
+        if (!s.headline) throw StoreError("", "write cluster decisions", "a new story needs a headline");
+        ids[s.key] = 0;  // assigned below
+        fresh.push_back(&s);
       }
-      result.story_ids.emplace_back(s.key, ids[s.key]);
     }
+    if (!fresh.empty()) {
+      const auto new_ids = tx.exec_prepared("story_new_ids", static_cast<std::int64_t>(fresh.size()));
+      nlohmann::json inserts = nlohmann::json::array();
+      for (std::size_t i = 0; i < fresh.size(); ++i) {
+        const auto id = new_ids[static_cast<pqxx::result::size_type>(i)][0].as<std::int64_t>();
+        ids[fresh[i]->key] = id;
+        created.insert(id);
+        inserts.push_back({{"id", id},
+                           {"headline", *fresh[i]->headline},
+                           {"terms", fresh[i]->top_terms ? nlohmann::json(*fresh[i]->top_terms) : nlohmann::json::array()}});
+      }
+      tx.exec_prepared("story_insert", dump_json(inserts), epoch(now));
+    }
+    if (!updates.empty()) tx.exec_prepared("story_update", dump_json(updates));
+    for (const auto& s : batch.stories) result.story_ids.emplace_back(s.key, ids[s.key]);
     auto story_of = [&ids](std::int64_t key) {
       auto it = ids.find(key);
       if (it == ids.end()) throw StoreError("", "write cluster decisions", "no story with key " + std::to_string(key));
@@ -219,7 +297,7 @@ ClusterWriteResult Store::write_cluster_batch(const ClusterBatch& batch, core::T
                          {"story_id", story},
                          {"duplicate_of", m.duplicate_of ? nlohmann::json(*m.duplicate_of) : nlohmann::json(nullptr)},
                          {"level", to_string(m.level)},
-                         {"score", m.score},
+                         {"score", storable_score(m.score)},
                          {"terms", m.matched_terms}});
     }
     std::vector<std::pair<core::StoryId, core::StoryId>> merges;
@@ -245,14 +323,40 @@ ClusterWriteResult Store::write_cluster_batch(const ClusterBatch& batch, core::T
       }
     }
     touched.insert(gaining.begin(), gaining.end());
+    for (const auto& [key, id] : ids) touched.insert(id);
 
     std::map<core::StoryId, int> before;
     for (const auto& r : tx.exec_prepared("story_counts", to_json_array(to_vector(touched))))
       before[r[0].as<std::int64_t>()] = r[1].as<int>();
+    for (const auto& [key, id] : ids)
+      if (!before.count(id)) throw StoreError("", "write cluster decisions", "unknown story " + std::to_string(id));
 
-    if (!members.empty())
-      tx.exec_prepared("cluster_membership", members.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
-                       epoch(now));
+    // A story that only gains articles in this batch (none leaves it, no
+    // merge) has its counts advanced by the joiners alone: recounting it
+    // costs its whole size per batch, and a story thousands of articles large
+    // made every batch slower than the last. Run before the joiners move in,
+    // so "a source new to the story" is judged against the members it had.
+    std::set<core::StoryId> advanced;
+    for (const auto id : gaining)
+      if (!moved_to.count(id) && !merged_away.count(id)) advanced.insert(id);
+    for (const auto& [from, into] : merges) advanced.erase(into);
+    if (!advanced.empty()) {
+      nlohmann::json joiners = nlohmann::json::array();
+      for (const auto& [article, story] : new_story)
+        if (advanced.count(story)) joiners.push_back({{"article_id", article}, {"story_id", story}});
+      tx.exec_prepared("story_advance", dump_json(joiners));
+    }
+    std::vector<std::int64_t> recount;
+    for (const auto id : touched)
+      if (!advanced.count(id)) recount.push_back(id);
+
+    if (!members.empty()) {
+      tx.exec_prepared("cluster_membership", dump_json(members), epoch(now));
+      std::vector<std::int64_t> placed;
+      placed.reserve(new_story.size());
+      for (const auto& [article, story] : new_story) placed.push_back(article);
+      tx.exec_prepared("set_aside_clear", to_json_array(placed));
+    }
     if (!moved_to.empty()) {
       std::vector<std::int64_t> losing;
       for (const auto& [story, destinations] : moved_to)
@@ -270,7 +374,7 @@ ClusterWriteResult Store::write_cluster_batch(const ClusterBatch& batch, core::T
       tx.exec_prepared("cluster_merge_articles", from, into);
       tx.exec_prepared("cluster_merge_story", from, into);
     }
-    refresh_stories(tx, to_vector(touched));
+    refresh_stories(tx, recount);
 
     std::map<core::StoryId, int> after;
     for (const auto& r : tx.exec_prepared("story_counts", to_json_array(to_vector(touched))))
@@ -295,6 +399,42 @@ ClusterWriteResult Store::write_cluster_batch(const ClusterBatch& batch, core::T
     }
     tx.commit();
     return result;
+  });
+}
+
+int Store::set_aside(const std::vector<SetAside>& articles, core::TimePoint now) {
+  if (!holds_clusterer_lock()) throw NotClustererError();
+  if (articles.empty()) return 0;
+  return impl_->run("set articles aside", [&](pqxx::connection& c) {
+    nlohmann::json rows = nlohmann::json::array();
+    for (const auto& a : articles)
+      rows.push_back({{"article_id", a.article_id},
+                      {"change_seq", a.change_seq},
+                      {"stage", to_string(a.stage)},
+                      {"reason", a.reason.empty() ? std::string{"no reason given"} : a.reason}});
+    pqxx::work tx(c);
+    const auto n = tx.exec_prepared("set_aside_insert", dump_json(rows), std::string{core::kVersion}, epoch(now))
+                       .affected_rows();
+    tx.commit();
+    return static_cast<int>(n);
+  });
+}
+
+int Store::requeue_set_aside_of_other_versions() {
+  if (!holds_clusterer_lock()) throw NotClustererError();
+  return impl_->run("offer set-aside articles again", [&](pqxx::connection& c) {
+    pqxx::work tx(c);
+    const auto n = tx.exec_prepared("set_aside_requeue", std::string{core::kVersion}).affected_rows();
+    tx.commit();
+    return static_cast<int>(n);
+  });
+}
+
+ClusteringBacklog Store::clustering_backlog() {
+  return impl_->run("count unplaced articles", [&](pqxx::connection& c) {
+    pqxx::read_transaction tx(c);
+    const auto r = tx.exec_prepared1("clustering_backlog");
+    return ClusteringBacklog{r[0].as<std::int64_t>(), r[1].as<std::int64_t>()};
   });
 }
 

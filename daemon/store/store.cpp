@@ -83,6 +83,14 @@ const char* to_string(StoryEventKind kind) {
   return "created";
 }
 
+const char* to_string(SetAsideStage stage) {
+  switch (stage) {
+    case SetAsideStage::kEngine: return "engine";
+    case SetAsideStage::kWrite: return "write";
+  }
+  return "write";
+}
+
 std::string default_instance_id() {
   std::array<char, 256> host{};
   if (gethostname(host.data(), host.size() - 1) != 0) host[0] = '\0';

@@ -45,6 +45,11 @@ int known_schema_version();
 // 500ms, 1s, 2s ... capped at max. Pure; the caller sleeps.
 std::chrono::milliseconds next_backoff(int attempt, std::chrono::milliseconds max = std::chrono::milliseconds{30000});
 
+// A decision's score as articles.cluster_score (a real) can hold it: finite,
+// within float range, and 0 where it decays below float precision (1e-175
+// would be out of range); NaN is 0, infinities the largest float.
+double storable_score(double score);
+
 class Store {
  public:
   // Connects; throws StoreError (retryable when the server is unreachable).
@@ -164,7 +169,20 @@ class Store {
   // most of them; recomputes the touched stories' counts; records story_events and sends
   // NOTIFY feedclusterd_stories '<json>' per created/grew/merged event (delivered
   // on commit). Throws NotClustererError unless the clusterer lock is held.
+  // A membership's score is stored as storable_score(score).
   ClusterWriteResult write_cluster_batch(const ClusterBatch& batch, core::TimePoint now);
+  // Sets these articles aside (cluster_set_aside, with their reason and this
+  // binary's version): each is no longer pending unless its text changed
+  // since change_seq. Placing an article later removes its record. Throws
+  // NotClustererError unless the clusterer lock is held. Returns how many
+  // were set aside.
+  int set_aside(const std::vector<SetAside>& articles, core::TimePoint now);
+  // Offers again the articles a binary of another version set aside (a fix
+  // may have shipped): pending again, their records removed. Throws
+  // NotClustererError unless the clusterer lock is held. Returns how many.
+  int requeue_set_aside_of_other_versions();
+  // How many articles wait for the clusterer and how many are set aside.
+  ClusteringBacklog clustering_backlog();
   // Records a 'quiet' event for live stories not updated since now - quiet_after
   // (once per quiet period). Returns how many.
   int mark_quiet_stories(core::TimePoint now, core::Duration quiet_after);

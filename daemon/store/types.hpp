@@ -171,7 +171,7 @@ struct PendingArticle {
   core::SourceId source_id = 0;
   std::string title;
   std::string summary;
-  std::string content;
+  std::string content;  // only when summary is empty (the clusterer reads one of them)
   std::optional<std::string> url;
   std::optional<std::string> canonical_url;
   std::optional<core::TimePoint> published_at;
@@ -234,6 +234,27 @@ struct StoryEvent {
 struct ClusterWriteResult {
   std::vector<std::pair<std::int64_t, core::StoryId>> story_ids;  // key -> id, every StoryWrite
   std::vector<StoryEvent> events;  // recorded in story_events and NOTIFY'd
+};
+
+// Where placing an article failed: in the engine, or storing its placement.
+enum class SetAsideStage { kEngine, kWrite };
+const char* to_string(SetAsideStage stage);
+
+// An article the clusterer could not place: recorded in cluster_set_aside
+// with its reason and no longer pending, so it never holds back the others.
+// It is offered again when its text changes, when a recluster covers it, or
+// when a binary of another version takes the clusterer lock.
+struct SetAside {
+  core::ArticleId article_id = 0;
+  std::int64_t change_seq = 0;  // the version of its text that failed
+  SetAsideStage stage = SetAsideStage::kWrite;
+  std::string reason;
+};
+
+// Articles not placed: waiting for the clusterer, or set aside.
+struct ClusteringBacklog {
+  std::int64_t waiting = 0;
+  std::int64_t set_aside = 0;
 };
 
 // ---- Reading ----------------------------------------------------------------

@@ -4,6 +4,8 @@
 // `feedclusterd recluster` keeps.
 #include <gtest/gtest.h>
 
+#include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -47,8 +49,9 @@ class ClustererTest : public StoreTest {
   }
 
   // Stores one item for the source with this URL, seen at `at`.
+  // published: the item's own date, when it differs from when it is seen.
   void ingest(const std::string& source_url, const std::string& guid, const std::string& title,
-              const std::string& text, core::TimePoint at) {
+              const std::string& text, core::TimePoint at, std::optional<core::TimePoint> published = std::nullopt) {
     db_->exec("UPDATE sources SET next_poll_at = NULL, lease_owner = NULL, lease_expires_at = NULL");
     for (const auto& source : store_->claim_due_sources(at, core::Duration{60}, 10)) {
       std::vector<store::ArticleInput> items;
@@ -58,7 +61,7 @@ class ClustererTest : public StoreTest {
         item.url = source_url + "/" + guid;
         item.title = title;
         item.summary = text;
-        item.published_at = at;
+        item.published_at = published.value_or(at);
         item.language = "en";
         items.push_back(item);
       }
@@ -117,11 +120,17 @@ TEST_F(ClustererTest, TheReplayedWindowEndsAtTheNewestPlacedArticleNotTheWallClo
   }
   const core::TimePoint four_days_later = kT0 + core::Duration{4 * 86400};
   auto second = clusterer();
+  EXPECT_EQ(second.step(four_days_later).restored, 0u) << "with nothing to place, the window is not replayed";
+  // An item dated within the window, first seen four days later (a feed
+  // back up): the window is replayed before it is placed.
+  ingest("https://herald.example/feed", "late", "Late item", "An item from a feed that was down.", four_days_later,
+         kT0 + core::Duration{90});
   const auto step = second.step(four_days_later);
   ASSERT_TRUE(step.holds_lock);
   EXPECT_EQ(step.restored, 2u);
-  EXPECT_EQ(step.window.articles, 2u);
-  EXPECT_EQ(step.window.stories, 2u);
+  EXPECT_EQ(step.articles, 1u);
+  EXPECT_EQ(step.window.articles, 3u);
+  EXPECT_EQ(step.window.stories, 3u);
 }
 
 TEST_F(ClustererTest, ReclusterKeepsStoryIdsAndRefusesWhileAnotherInstanceClusters) {
@@ -185,11 +194,101 @@ TEST_F(ClustererTest, AFailedWriteRebuildsTheEngineFromTheStoredWindow) {
 
   // The rebuilt engine holds what a clusterer taking over would replay.
   running.release();
+  ingest("https://wire.example/feed", "budget-copy", kBudgetTitle, kBudgetText, kT0 + core::Duration{330});
   auto successor = clusterer();
   const auto replayed = successor.step(kT0 + core::Duration{360});
   EXPECT_EQ(replayed.restored, 3u);
-  EXPECT_EQ(replayed.window.articles, step.window.articles);
-  EXPECT_EQ(replayed.window.stories, step.window.stories);
+  EXPECT_EQ(replayed.articles, 1u);
+  EXPECT_EQ(replayed.window.articles, step.window.articles + 1);
+  EXPECT_EQ(replayed.window.stories, step.window.stories) << "the copy joins the stored budget story";
+}
+
+
+// One article whose write fails (a trigger stands in for a value the database
+// refuses) is isolated by splitting the batch, set aside with the reason, and
+// the others are placed; it is not offered again, and the engine is rebuilt
+// without it.
+TEST_F(ClustererTest, AnArticleWhoseWriteFailsIsSetAsideAndTheOthersArePlaced) {
+  ingest("https://wire.example/feed", "quake-wire", kQuakeTitle, kQuakeText, kT0);
+  ingest("https://daily.example/feed", "poison", "Poison pill", "An article the write refuses.", kT0 + core::Duration{30});
+  ingest("https://herald.example/feed", "quake-copy", kQuakeTitle, kQuakeText, kT0 + core::Duration{60});
+  ingest("https://daily.example/feed", "budget", kBudgetTitle, kBudgetText, kT0 + core::Duration{90});
+  db_->exec("CREATE FUNCTION refuse_poison() RETURNS trigger LANGUAGE plpgsql AS"
+            " $$BEGIN IF NEW.guid = 'poison' AND NEW.story_id IS NOT NULL THEN"
+            " RAISE EXCEPTION 'injected fault for the poison article'; END IF; RETURN NEW; END$$");
+  db_->exec("CREATE TRIGGER refuse_poison BEFORE UPDATE ON articles FOR EACH ROW EXECUTE FUNCTION refuse_poison()");
+
+  auto running = clusterer();
+  const auto step = running.step(kT0 + core::Duration{120});
+  ASSERT_TRUE(step.holds_lock);
+  EXPECT_EQ(step.articles, 3u);
+  ASSERT_EQ(step.set_aside.size(), 1u);
+  EXPECT_EQ(std::to_string(step.set_aside[0].article_id), db_->scalar("SELECT id FROM articles WHERE guid = 'poison'"));
+  EXPECT_EQ(step.set_aside[0].stage, store::SetAsideStage::kWrite);
+  EXPECT_NE(step.set_aside[0].reason.find("injected fault for the poison article"), std::string::npos);
+  EXPECT_EQ(step.backlog.waiting, 0);
+  EXPECT_EQ(step.backlog.set_aside, 1);
+  EXPECT_EQ(story_of("quake-copy"), story_of("quake-wire"));
+  EXPECT_FALSE(story_of("budget").empty());
+  EXPECT_EQ(story_of("poison"), "");
+  EXPECT_NE(db_->scalar("SELECT reason FROM unplaced_articles WHERE title = 'Poison pill'").find("injected fault"),
+            std::string::npos);
+
+  const auto next = running.step(kT0 + core::Duration{180});
+  EXPECT_EQ(next.articles, 0u);
+  EXPECT_TRUE(next.set_aside.empty()) << "a set-aside article is not retried in a loop";
+  EXPECT_EQ(next.backlog.waiting, 0);
+
+  ingest("https://wire.example/feed", "budget-copy", kBudgetTitle, kBudgetText, kT0 + core::Duration{200});
+  const auto later = running.step(kT0 + core::Duration{240});
+  EXPECT_EQ(later.restored, 3u) << "the engine, which had placed it, is rebuilt from what was stored";
+  EXPECT_EQ(later.articles, 1u);
+  EXPECT_EQ(later.window.articles, 4u);
+}
+
+// A batch whose every article fails alone is not the articles' fault: the
+// step fails (the clusterer is seen stalled) and nothing is set aside.
+TEST_F(ClustererTest, ABatchWhoseEveryArticleFailsAloneSetsNothingAside) {
+  ingest("https://wire.example/feed", "quake-wire", kQuakeTitle, kQuakeText, kT0);
+  ingest("https://daily.example/feed", "budget", kBudgetTitle, kBudgetText, kT0 + core::Duration{60});
+  db_->exec("CREATE FUNCTION refuse_write() RETURNS trigger LANGUAGE plpgsql AS"
+            " $$BEGIN RAISE EXCEPTION 'injected fault'; END$$");
+  db_->exec("CREATE TRIGGER refuse_write BEFORE UPDATE ON articles FOR EACH ROW EXECUTE FUNCTION refuse_write()");
+  auto running = clusterer();
+  EXPECT_THROW(running.step(kT0 + core::Duration{120}), store::StoreError);
+  EXPECT_EQ(running.backlog().waiting, 2);
+  EXPECT_EQ(db_->scalar("SELECT count(*) FROM cluster_set_aside"), "0");
+}
+
+// Engine::add throwing for one article (a bug met by odd text) sets that
+// article aside; the others are placed.
+TEST_F(ClustererTest, AnArticleTheEngineThrowsOnIsSetAsideAndTheOthersArePlaced) {
+  ingest("https://wire.example/feed", "quake-wire", kQuakeTitle, kQuakeText, kT0);
+  ingest("https://daily.example/feed", "odd", "Odd text", "Text the engine cannot take.", kT0 + core::Duration{30});
+  ingest("https://herald.example/feed", "quake-copy", kQuakeTitle, kQuakeText, kT0 + core::Duration{60});
+  store::StoreOptions options;
+  options.url = db_->url();
+  options.instance_id = "clusterer-test";
+  Clusterer running{options, cluster::EngineOptions{}, 100, [](cluster::Engine& engine, const cluster::Article& article) {
+                      if (article.title == "Odd text") throw std::length_error("engine: odd text");
+                      return engine.add(article);
+                    }};
+  const auto step = running.step(kT0 + core::Duration{120});
+  EXPECT_EQ(step.articles, 2u);
+  ASSERT_EQ(step.set_aside.size(), 1u);
+  EXPECT_EQ(step.set_aside[0].stage, store::SetAsideStage::kEngine);
+  EXPECT_EQ(step.set_aside[0].reason, "engine: odd text");
+  EXPECT_EQ(story_of("quake-copy"), story_of("quake-wire"));
+  EXPECT_EQ(db_->scalar("SELECT stage || ': ' || reason FROM unplaced_articles WHERE title = 'Odd text'"),
+            "engine: engine: odd text");
+  EXPECT_EQ(step.backlog.waiting, 0);
+
+  // recluster offers it again (and sets it aside again while the engine still fails on it).
+  running.release();
+  const auto again = running.recluster(kT0 - core::Duration{3600}, kT0 + core::Duration{240});
+  EXPECT_EQ(again.articles, 2u);
+  ASSERT_EQ(again.set_aside.size(), 1u);
+  EXPECT_EQ(again.set_aside[0].reason, "engine: odd text");
 }
 
 }  // namespace

@@ -188,6 +188,8 @@ TEST(Metrics, DeclaresTheDaemonsMetricSet) {
            "feedclusterd_identity_drifts_total 0\n",
            "feedclusterd_parse_errors_total 0\n",
            "feedclusterd_articles_clustered_total 0\n",
+           "feedclusterd_articles_set_aside_total 0\n",
+           "feedclusterd_clustering_set_aside 0\n",
            "feedclusterd_stories_created_total 0\n",
            "feedclusterd_stories_merged_total 0\n",
            "feedclusterd_clustering_window_articles 0\n",
@@ -212,7 +214,7 @@ TEST(Metrics, DeclaresTheDaemonsMetricSet) {
       EXPECT_TRUE(line.starts_with("feedclusterd_")) << line;
     }
   }
-  EXPECT_EQ(families, 26);
+  EXPECT_EQ(families, 28);
 }
 
 TEST(StatusSummary, RatesAreOverTheTimeSinceThePreviousLine) {

@@ -1,5 +1,8 @@
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <limits>
+
 #include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
 
@@ -224,6 +227,101 @@ TEST_F(ClusterTest, RetentionDeletesOldArticlesInBatchesAndEmptyStories) {
   EXPECT_EQ(db_->scalar("SELECT article_count FROM stories WHERE id = " + kept), "1");
   EXPECT_EQ(db_->scalar("SELECT duplicate_of IS NULL FROM articles WHERE guid = 'new1'"), "t");
   EXPECT_EQ(db_->scalar("SELECT count(*) FROM sources"), "2") << "retention touches articles and stories only";
+}
+
+
+// A score decayed by a gap of years underflows a real ("2.07e-175" is out of
+// range for type real): the whole batch used to roll back, on every retry.
+TEST_F(ClusterTest, ScoresOutsideARealAreStoredFiniteAndInRange) {
+  ingest("https://a.example/feed", {"tiny", "denormal", "nan", "inf", "huge", "normal"}, kT0);
+  ASSERT_TRUE(store_->try_acquire_clusterer_lock());
+  const auto pending = store_->pending_articles(0, 100);
+  ASSERT_EQ(pending.size(), 6u);
+  const double scores[] = {2.07e-175, 4.9e-324, std::nan(""), std::numeric_limits<double>::infinity(), -1e300, 0.25};
+  ClusterBatch batch;
+  batch.stories.push_back({1, std::nullopt, "Scores", std::vector<std::string>{}});
+  for (std::size_t i = 0; i < pending.size(); ++i)
+    batch.memberships.push_back(member(pending[i], 1, DedupLevel::kStory, scores[i]));
+  ASSERT_NO_THROW(store_->write_cluster_batch(batch, kT0));
+  EXPECT_EQ(db_->scalar("SELECT string_agg(guid || '=' || cluster_score, ',' ORDER BY id) FROM articles"),
+            "tiny=0,denormal=0,nan=0,inf=3.4028235e+38,huge=-3.4028235e+38,normal=0.25");
+  EXPECT_EQ(storable_score(1e-30), 1e-30);
+  EXPECT_EQ(storable_score(-2.07e-175), 0.0);
+}
+
+// An article set aside is no longer pending, is listed with its reason and
+// counted per source; it is offered again when its text changes, and placing
+// it removes the record.
+TEST_F(ClusterTest, SetAsideArticlesLeaveTheQueueWithTheirReasonUntilTheirTextChanges) {
+  ingest("https://a.example/feed", {"bad", "good"}, kT0);
+  const auto bad = article("bad");
+  EXPECT_THROW(store_->set_aside({{bad, 1, SetAsideStage::kWrite, "x"}}, kT0), NotClustererError);
+  ASSERT_TRUE(store_->try_acquire_clusterer_lock());
+  auto pending = store_->pending_articles(0, 100);
+  ASSERT_EQ(pending.size(), 2u);
+  EXPECT_EQ(store_->clustering_backlog().waiting, 2);
+  EXPECT_EQ(store_->set_aside({{bad, pending[0].change_seq, SetAsideStage::kEngine, "engine: boom"}}, kT0), 1);
+
+  pending = store_->pending_articles(0, 100);
+  ASSERT_EQ(pending.size(), 1u);
+  EXPECT_EQ(pending[0].title, "good");
+  const auto backlog = store_->clustering_backlog();
+  EXPECT_EQ(backlog.waiting, 1);
+  EXPECT_EQ(backlog.set_aside, 1);
+  EXPECT_EQ(db_->scalar("SELECT string_agg(title || ':' || state || ':' || coalesce(stage, '-') || ':' ||"
+                        " coalesce(reason, '-'), ',' ORDER BY article_id) FROM unplaced_articles"),
+            "bad:set aside:engine:engine: boom,good:waiting:-:-");
+  EXPECT_EQ(db_->scalar("SELECT articles_waiting || '/' || articles_set_aside FROM source_health"
+                        " WHERE url = 'https://a.example/feed'"),
+            "1/1");
+  EXPECT_EQ(db_->scalar("SELECT articles_waiting || '/' || articles_set_aside FROM source_health"
+                        " WHERE url = 'https://b.example/feed'"),
+            "0/0");
+  EXPECT_EQ(store_->requeue_set_aside_of_other_versions(), 0) << "this version set it aside";
+
+  // The feed changes the article's text: it is offered again.
+  db_->exec("UPDATE sources SET next_poll_at = NULL");
+  for (const auto& s : store_->claim_due_sources(kT0 + core::Duration{60}, core::Duration{60}, 10)) {
+    std::vector<ArticleInput> items;
+    if (s.url == "https://a.example/feed") {
+      ArticleInput a;
+      a.guid = "bad";
+      a.title = "bad, corrected";
+      a.url = s.url + "/bad";
+      items.push_back(a);
+    }
+    FetchOutcome o;
+    o.next_poll_at = kT0 + core::Duration{600};
+    store_->commit_poll(s.id, items, o, kT0 + core::Duration{60});
+  }
+  pending = store_->pending_articles(0, 100);
+  ASSERT_EQ(pending.size(), 2u);
+  ClusterBatch batch;
+  batch.stories.push_back({1, std::nullopt, "Placed", std::vector<std::string>{}});
+  for (const auto& p : pending) batch.memberships.push_back(member(p, 1, DedupLevel::kStory, 0.5));
+  store_->write_cluster_batch(batch, kT0 + core::Duration{120});
+  EXPECT_EQ(db_->scalar("SELECT count(*) FROM cluster_set_aside"), "0");
+  EXPECT_EQ(db_->scalar("SELECT count(*) FROM unplaced_articles"), "0");
+  EXPECT_EQ(store_->clustering_backlog().set_aside, 0);
+}
+
+// A set-aside article whose text changed before the record was written stays
+// pending (the new text is offered); records of another version go back to
+// the queue when asked.
+TEST_F(ClusterTest, ArticlesSetAsideByAnotherVersionAreOfferedAgain) {
+  ingest("https://a.example/feed", {"old", "changed"}, kT0);
+  ASSERT_TRUE(store_->try_acquire_clusterer_lock());
+  const auto pending = store_->pending_articles(0, 100);
+  ASSERT_EQ(pending.size(), 2u);
+  EXPECT_EQ(store_->set_aside({{pending[0].id, pending[0].change_seq, SetAsideStage::kWrite, "out of range"},
+                               {pending[1].id, pending[1].change_seq - 1, SetAsideStage::kWrite, "stale"}},
+                              kT0),
+            2);
+  EXPECT_EQ(store_->clustering_backlog().waiting, 1) << "the article changed since stays pending";
+  db_->exec("UPDATE cluster_set_aside SET binary_version = '0.0.0-older'");
+  EXPECT_EQ(store_->requeue_set_aside_of_other_versions(), 2);
+  EXPECT_EQ(store_->clustering_backlog().waiting, 2);
+  EXPECT_EQ(db_->scalar("SELECT count(*) FROM cluster_set_aside"), "0");
 }
 
 }  // namespace
