@@ -706,7 +706,8 @@ xmlEntity* FeedReader::on_get_parameter_entity(xmlParserCtxt* context, const xml
 }
 
 xmlEntity* FeedReader::on_get_entity(xmlParserCtxt* context, const xmlChar* name) {
-  if (xmlEntity* declared = xmlSAX2GetEntity(context, name)) return charge_entity(context, *declared) ? declared : nullptr;
+  if (xmlEntity* declared = xmlSAX2GetEntity(context, name))
+    return charge_entity(context, *declared) ? declared : nullptr;
   const std::string text_name = reinterpret_cast<const char*>(name);
   note_problem("undefined entity &" + text_name + ";");
   if (xmlEntity* html = HtmlEntities::instance().find(name)) return html;

@@ -246,6 +246,11 @@ struct Resolution {
   std::string message;
 };
 
+// "[::1]" -> "::1"; any other host as it is.
+std::string unbracketed(const std::string& host) {
+  return host.size() >= 2 && host.front() == '[' && host.back() == ']' ? host.substr(1, host.size() - 2) : host;
+}
+
 FetcherOptions checked(FetcherOptions options) {
   if (!options.proxy.empty() && options.block_private_addresses)
     throw std::invalid_argument(
@@ -338,6 +343,11 @@ class Fetcher::Impl {
   std::unordered_map<curl_socket_t, std::shared_ptr<SocketWatch>> sockets_;
   std::unordered_set<Transfer*> transfers_;
   HostBudget budget_;
+  // Name lookups in flight at once (getaddrinfo blocks a thread each); curl's
+  // threaded resolver, which this replaces for pinning, also took a thread
+  // per lookup.
+  static constexpr std::size_t kLookupThreads = 16;
+  asio::thread_pool lookups_{kLookupThreads};
   std::size_t global_in_flight_ = 0;
   std::deque<Waiter*> global_queue_;
   std::unordered_map<std::string, std::deque<Waiter*>> host_queues_;
@@ -507,19 +517,41 @@ asio::awaitable<Resolution> Fetcher::Impl::resolve(const UrlParts& parts) {
   Resolution resolution;
   // Through a proxy the proxy resolves: nothing here to check or pin.
   if (!options_.proxy.empty()) co_return resolution;
-  std::string host = parts.host;
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
-  asio::ip::tcp::resolver resolver{io_};
-  boost::system::error_code ec;
-  const auto results =
-      co_await resolver.async_resolve(host, parts.port, asio::redirect_error(asio::use_awaitable, ec));
-  if (ec) {
+  const std::string host = unbracketed(parts.host);
+  // getaddrinfo blocks: it runs on the lookup threads, never on the loop, and
+  // one name whose DNS never answers holds one lookup thread, not all lookups.
+  // The answer comes back to the loop by post; only the loop touches the timer.
+  struct Lookup {
+    explicit Lookup(asio::io_context& io) : done(io, SteadyClock::time_point::max()) {}
+    asio::steady_timer done;
+    bool finished = false;
+    asio::ip::tcp::resolver::results_type endpoints;
+    boost::system::error_code error;
+  };
+  const auto pending = std::make_shared<Lookup>(io_);
+  asio::post(lookups_, [pending, host, port = parts.port, &io = io_, &pool = lookups_] {
+    asio::ip::tcp::resolver resolver{pool.get_executor()};
+    boost::system::error_code error;
+    auto endpoints = resolver.resolve(host, port, error);
+    asio::post(io, [pending, endpoints = std::move(endpoints), error]() mutable {
+      pending->endpoints = std::move(endpoints);
+      pending->error = error;
+      pending->finished = true;
+      pending->done.cancel();
+    });
+  });
+  while (!pending->finished) {
+    boost::system::error_code ignored;
+    co_await pending->done.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+  }
+  const Lookup& lookup = *pending;
+  if (lookup.error) {
     resolution.error = FetchError::kResolve;
-    resolution.message = "cannot resolve " + host + ": " + ec.message();
+    resolution.message = "cannot resolve " + host + ": " + lookup.error.message();
     co_return resolution;
   }
   std::string refused;
-  for (const auto& entry : results) {
+  for (const auto& entry : lookup.endpoints) {
     const asio::ip::address address = entry.endpoint().address();
     if (options_.block_private_addresses && is_private_address(address)) {
       if (refused.empty()) refused = address.to_string();
@@ -668,7 +700,7 @@ bool Fetcher::Impl::setup(Transfer& transfer, const std::string& url, const UrlP
   set(CURLOPT_SSL_VERIFYHOST, 2L);
   if (!options_.ca_bundle.empty()) set(CURLOPT_CAINFO, options_.ca_bundle.c_str());
   boost::system::error_code literal_error;
-  asio::ip::make_address(parts.host, literal_error);
+  asio::ip::make_address(unbracketed(parts.host), literal_error);
   if (!resolution.addresses.empty() && literal_error) {
     // curl connects to the addresses checked and counted here, not to what
     // a second lookup (DNS rebinding) would give it.
@@ -746,7 +778,12 @@ asio::awaitable<FetchResult> Fetcher::Impl::fetch(FetchRequest request) {
     }
     visited.push_back(url);
 
+    const std::uint64_t generation = cancel_generation_;
     const Resolution resolution = co_await resolve(*parts);
+    if (generation != cancel_generation_) {
+      fail(FetchError::kCancelled, "cancelled while resolving " + parts->host);
+      break;
+    }
     if (resolution.error != FetchError::kNone) {
       fail(resolution.error, resolution.message + " (" + url + ")");
       break;
