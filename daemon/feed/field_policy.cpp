@@ -7,22 +7,11 @@
 
 namespace fcd::feed::detail {
 
-namespace {
-
-void apply_url_policy(std::string& url) {
-  if (url.empty()) return;
-  std::optional<std::string> safe = safe_url(url);
-  if (!safe) url.clear();
-  else if (*safe != url) url = std::move(*safe);
-}
-
-}  // namespace
-
 void apply_field_policy(Entry& entry, std::string& guid) {
-  apply_url_policy(entry.link);
-  apply_url_policy(entry.thumbnail);
+  make_url_safe(entry.link);
+  make_url_safe(entry.thumbnail);
   for (Enclosure& enclosure : entry.enclosures) {
-    apply_url_policy(enclosure.url);
+    make_url_safe(enclosure.url);
     remove_control_characters(enclosure.type);
   }
   std::erase_if(entry.enclosures, [](const Enclosure& enclosure) { return enclosure.url.empty(); });
@@ -32,7 +21,7 @@ void apply_field_policy(Entry& entry, std::string& guid) {
 }
 
 void apply_field_policy(ParsedFeed& feed) {
-  apply_url_policy(feed.link);
+  make_url_safe(feed.link);
   for (std::string* text : {&feed.title, &feed.subtitle, &feed.language, &feed.version, &feed.bozo_message})
     remove_control_characters(*text);
 }

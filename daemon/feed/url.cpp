@@ -1,5 +1,6 @@
 #include "feed/url.hpp"
 
+#include <algorithm>
 #include <array>
 #include <vector>
 
@@ -247,6 +248,19 @@ std::optional<std::string> canonicalize_url(std::string_view text) {
     }
   }
   return out;
+}
+
+void make_url_safe(std::string& url) {
+  const std::string_view text = url;
+  const std::size_t scheme = text.starts_with("https://") ? 8 : text.starts_with("http://") ? 7 : 0;
+  const auto needs_work = [](char c) {
+    const auto byte = static_cast<unsigned char>(c);
+    return byte <= 0x20 || byte == 0x7F || byte == 0xC2;
+  };
+  if (scheme != 0 && text.size() > scheme && text[scheme] != '/' && text[scheme] != '?' && text[scheme] != '#' &&
+      std::none_of(text.begin(), text.end(), needs_work))
+    return;
+  url = safe_url(text).value_or(std::string{});
 }
 
 std::optional<std::string> safe_url(std::string_view url) {

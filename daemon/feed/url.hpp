@@ -33,4 +33,8 @@ std::optional<std::string> canonicalize_url(std::string_view text);
 // other scheme (javascript:, data:, file:, ...) and for "http:" without a host.
 std::optional<std::string> safe_url(std::string_view url);
 
+// safe_url in place: url becomes its safe form, or empty when refused. A URL
+// that is already safe (nearly every one) is neither copied nor rewritten.
+void make_url_safe(std::string& url);
+
 }  // namespace fcd::feed

@@ -193,6 +193,12 @@ TEST(SafeUrl, Policy) {
   EXPECT_FALSE(safe_url("file:///etc/passwd"));
   EXPECT_FALSE(safe_url("http:relative"));
   EXPECT_FALSE(safe_url("http:///path"));
+  for (std::string url : {"https://example.com/ok", "http://example.com/a b", "javascript:x", "HTTP://example.com/",
+                          "http:///x", "http://example.com/\xc2\x9b", "/relative"}) {
+    std::string in_place = url;
+    make_url_safe(in_place);
+    EXPECT_EQ(in_place, safe_url(url).value_or("")) << url;
+  }
 }
 
 // Rows 5 and 6: terminal controls in text and in links.
