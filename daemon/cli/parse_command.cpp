@@ -16,6 +16,7 @@
 #include "core/clock.hpp"
 #include "core/time.hpp"
 #include "feed/feed.hpp"
+#include "log/log.hpp"
 
 namespace fcd::cli {
 
@@ -128,7 +129,7 @@ struct EntrySummary {
   void add(const feed::Entry& entry) {
     if (count++ >= kShown) return;
     shown += "  " + (entry.published ? core::format_rfc3339(*entry.published) : std::string(20, '-')) + "  " +
-             entry.title + "\n";
+             log::printable(entry.title) + "\n";
   }
 };
 
@@ -136,11 +137,11 @@ void print_summary(const feed::ParsedFeed& parsed, const EntrySummary& entries) 
   std::string out;
   out += "format:   " + std::string(feed::format_name(parsed.format)) +
          (parsed.version.empty() ? "" : " " + parsed.version) + "\n";
-  out += "encoding: " + parsed.encoding + "\n";
-  out += "title:    " + parsed.title + "\n";
-  out += "link:     " + parsed.link + "\n";
+  out += "encoding: " + log::printable(parsed.encoding) + "\n";
+  out += "title:    " + log::printable(parsed.title) + "\n";
+  out += "link:     " + log::printable(parsed.link) + "\n";
   if (parsed.updated) out += "updated:  " + core::format_rfc3339(*parsed.updated) + "\n";
-  out += "bozo:     " + (parsed.bozo ? "yes: " + parsed.bozo_message : std::string("no")) + "\n";
+  out += "bozo:     " + (parsed.bozo ? "yes: " + log::printable(parsed.bozo_message) : std::string("no")) + "\n";
   out += "entries:  " + std::to_string(entries.count) + (parsed.truncated ? " (truncated)" : "") + "\n";
   out += entries.shown;
   if (entries.count > EntrySummary::kShown)

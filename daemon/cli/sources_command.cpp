@@ -6,10 +6,14 @@
 #include "cli/context.hpp"
 #include "cli/store_access.hpp"
 #include "core/time.hpp"
+#include "log/log.hpp"
 
 namespace fcd::cli {
 
 namespace {
+
+// URLs, titles and errors come from feeds and servers: never printed raw.
+using log::printable;
 
 std::string optional_time(const std::optional<core::TimePoint>& t, const char* absent) {
   return t ? core::format_rfc3339(*t) : absent;
@@ -24,10 +28,10 @@ void print_table(const std::vector<store::SourceRow>& rows) {
     std::cout << std::left << std::setw(6) << row.id << std::setw(9) << state << std::setw(7)
               << store::to_string(row.origin) << std::setw(7)
               << (row.last_status ? std::to_string(*row.last_status) : "-") << std::setw(7) << row.error_count
-              << std::setw(22) << optional_time(row.next_poll_at, "due now") << row.url;
-    if (row.title) std::cout << "  (" << *row.title << ")";
+              << std::setw(22) << optional_time(row.next_poll_at, "due now") << printable(row.url);
+    if (row.title) std::cout << "  (" << printable(*row.title) << ")";
     std::cout << "\n";
-    if (row.last_error) std::cout << "      last error: " << *row.last_error << "\n";
+    if (row.last_error) std::cout << "      last error: " << printable(*row.last_error) << "\n";
   }
   std::cout << rows.size() << " source" << (rows.size() == 1 ? "" : "s") << "\n";
 }
@@ -77,11 +81,11 @@ void add_url_action(CLI::App* parent, const GlobalOptions& globals, CommandResul
     const auto config = load_config(globals);
     auto db = open_current_store(config);
     if (!action(*db, *url)) {
-      std::cerr << "feedclusterd: no source with URL " << *url << "\n";
+      std::cerr << "feedclusterd: no source with URL " << printable(*url) << "\n";
       result.exit_code = core::kExitRuntimeFailure;
       return;
     }
-    std::cout << name << ": " << *url << "\n";
+    std::cout << name << ": " << printable(*url) << "\n";
     result.exit_code = core::kExitOk;
   });
 }

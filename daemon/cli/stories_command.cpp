@@ -8,12 +8,16 @@
 #include "cli/store_access.hpp"
 #include "core/clock.hpp"
 #include "core/time.hpp"
+#include "log/log.hpp"
 
 namespace fcd::cli {
 
 namespace {
 
 std::string source_name(const store::CoverageRow& row) { return row.source_title.value_or(row.source_url); }
+
+// Titles and names come from feeds: never printed raw on a terminal.
+using log::printable;
 
 nlohmann::json coverage_json(const std::vector<store::CoverageRow>& rows) {
   nlohmann::json articles = nlohmann::json::array();
@@ -60,7 +64,7 @@ void print_coverage(const std::vector<store::CoverageRow>& rows, std::size_t max
       std::cout << "      ... and " << rows.size() - max_rows << " more\n";
       break;
     }
-    std::cout << "      " << (row.duplicate_of ? "= " : "- ") << "[" << source_name(row) << "] " << row.title;
+    std::cout << "      " << (row.duplicate_of ? "= " : "- ") << "[" << printable(source_name(row)) << "] " << printable(row.title);
     if (row.duplicate_of) std::cout << "  (copy of #" << *row.duplicate_of << ")";
     std::cout << "\n";
   }
@@ -122,7 +126,7 @@ void add_stories_command(CLI::App& app, const GlobalOptions& globals, CommandRes
                   << "\n";
         continue;
       }
-      std::cout << "#" << story.id << "  " << story.headline << "\n    " << story.article_count << " article"
+      std::cout << "#" << story.id << "  " << printable(story.headline) << "\n    " << story.article_count << " article"
                 << (story.article_count == 1 ? "" : "s") << " from " << story.source_count << " source"
                 << (story.source_count == 1 ? "" : "s") << ", " << format_span(span) << "\n";
       print_coverage(coverage, options->articles);

@@ -44,6 +44,7 @@ void read_polling(TableReader& t, PollingSettings& s) {
 void read_fetch(TableReader& t, FetchSettings& s) {
   t.read("max_concurrent", s.max_concurrent, 1, 10000);
   t.read("max_per_host", s.max_per_host, 1, 1000);
+  t.read("max_per_address", s.max_per_address, 1, 10000);
   t.read("requests_per_minute_per_host", s.requests_per_minute_per_host, 1, 100000);
   if (const auto* hosts = t.table("host_requests_per_minute")) {
     TableReader host_reader(*hosts, t.path_of("host_requests_per_minute"), t.file());
@@ -64,6 +65,10 @@ void read_fetch(TableReader& t, FetchSettings& s) {
   t.read("proxy", s.proxy);
   t.read("ca_bundle", s.ca_bundle);
   t.read("block_private_addresses", s.block_private_addresses);
+  if (!s.proxy.empty() && s.block_private_addresses)
+    t.fail("proxy", "cannot be combined with fetch.block_private_addresses = true: the proxy resolves and connects "
+                    "to feed hosts, so the daemon cannot check the addresses it reaches; unset one of the two, and "
+                    "let the proxy refuse private addresses if you need both");
 }
 
 void read_parse(TableReader& t, ParseSettings& s) {
@@ -113,8 +118,9 @@ SourceSettings read_source(TableReader& t) {
   if (s.url.empty()) t.fail("url", "every [[sources]] entry needs a url");
   const auto scheme_end = s.url.find("://");
   const std::string scheme = scheme_end == std::string::npos ? "" : s.url.substr(0, scheme_end);
-  if (scheme != "http" && scheme != "https" && scheme != "file")
-    t.fail("url", "\"" + s.url + "\" is not an http, https or file URL");
+  // The fetcher speaks http and https only: a file:// source would be accepted
+  // here and then fail at every poll.
+  if (scheme != "http" && scheme != "https") t.fail("url", "\"" + s.url + "\" is not an http or https URL");
   return s;
 }
 

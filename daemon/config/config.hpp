@@ -43,6 +43,7 @@ struct PollingSettings {
 struct FetchSettings {
   int max_concurrent = 64;
   int max_per_host = 4;
+  int max_per_address = 8;  // requests in flight to one IPv4 /24 or IPv6 /64, whatever the names
   int requests_per_minute_per_host = 60;
   std::map<std::string, int> host_requests_per_minute;  // per-host overrides
   core::Duration connect_timeout = 10s;

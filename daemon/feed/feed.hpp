@@ -5,6 +5,7 @@
 // Thread safety: parse_feed may be called from any number of threads at once;
 // each call owns its own parser context. The first call initialises libxml2
 // (xmlInitParser) exactly once.
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -29,6 +30,18 @@ struct ParseLimits {
   std::size_t max_entries = 50'000;            // entries past this are dropped
   std::size_t max_field_bytes = 256u << 10;    // per text field, before conversion to text
   std::size_t max_depth = 96;                  // element nesting; deeper content is ignored
+  // Text produced by expanding the document's own entity declarations, every
+  // reference counted (libxml2 checks only the first): past it the parse stops,
+  // what was read is kept and the feed is flagged bozo and truncated.
+  std::size_t max_entity_bytes = 4u << 20;
+  // CPU time of one parse (the calling thread's), checked between 256 KiB pieces
+  // and every 64 KiB of entity text; past it the parse stops the same way.
+  std::chrono::milliseconds max_cpu_time{10'000};
+  // JSON Feed: nesting of arrays and objects, and values in the whole document
+  // (each string, number, array, object, ...); past either the document is
+  // refused as invalid.
+  std::size_t max_json_depth = 64;
+  std::size_t max_json_values = 4'000'000;
 };
 
 struct ParseOptions {

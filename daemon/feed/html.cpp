@@ -662,6 +662,10 @@ std::vector<FeedLink> find_feed_links(std::string_view html, std::string_view ba
       continue;
     link.type = media;
     if (is_absolute_url(base_url)) link.url = resolve_url(base_url, link.url);
+    std::optional<std::string> safe = safe_url(link.url);  // the URL policy of every parsed field
+    if (!safe) continue;
+    link.url = std::move(*safe);
+    detail::remove_control_characters(link.title);
     bool seen = false;
     for (const FeedLink& other : links) seen = seen || other.url == link.url;
     if (!seen) links.push_back(std::move(link));

@@ -6,6 +6,7 @@
 #include "feed/html.hpp"
 #include "feed/libxml.hpp"
 #include "feed/text_util.hpp"
+#include "feed/url.hpp"
 
 namespace fcd::feed {
 
@@ -16,9 +17,31 @@ struct XmlStringDeleter {
 };
 using XmlStringPtr = std::unique_ptr<xmlChar, XmlStringDeleter>;
 
+// URLs longer than this are refused: no feed needs one, and each is stored and
+// fetched.
+constexpr std::size_t kMaxUrlBytes = 4096;
+
 std::string attribute(xmlNode* node, const char* name) {
   XmlStringPtr value{xmlGetProp(node, reinterpret_cast<const xmlChar*>(name))};
-  return value ? fold_whitespace(reinterpret_cast<const char*>(value.get())) : std::string{};
+  if (!value) return {};
+  std::string text = fold_whitespace(reinterpret_cast<const char*>(value.get()));
+  detail::remove_control_characters(text);
+  return text;
+}
+
+// The URL as the feed parser's URL policy leaves it; empty when refused.
+std::string checked_url(std::string_view url) {
+  if (url.size() > kMaxUrlBytes) return {};
+  return safe_url(url).value_or(std::string{});
+}
+
+// An entity declaration in a subscription list serves no purpose but
+// amplification: each reference in an attribute is expanded again by every
+// read of that attribute. The parse stops at the first one.
+void refuse_entity_declaration(void* context, const xmlChar*, int, const xmlChar*, const xmlChar*, xmlChar*) {
+  auto* parser = static_cast<xmlParserCtxt*>(context);
+  *static_cast<bool*>(parser->_private) = true;
+  xmlStopParser(parser);
 }
 
 bool named(xmlNode* node, std::string_view name) {
@@ -40,7 +63,7 @@ void append_categories(std::string_view text, std::vector<std::string>& tags) {
   flush();
 }
 
-void walk(xmlNode* parent, std::vector<std::string>& path, std::vector<OpmlFeed>& feeds, std::size_t depth) {
+void walk(xmlNode* parent, std::vector<std::string>& path, OpmlParseResult& result, std::size_t depth) {
   constexpr std::size_t kMaxDepth = 32;
   if (depth > kMaxDepth) return;
   for (xmlNode* node = parent->children; node != nullptr; node = node->next) {
@@ -50,14 +73,19 @@ void walk(xmlNode* parent, std::vector<std::string>& path, std::vector<OpmlFeed>
     std::string xml_url = attribute(node, "xmlUrl");
     if (xml_url.empty()) xml_url = attribute(node, "xmlurl");
     if (!xml_url.empty()) {
-      OpmlFeed feed{std::move(xml_url), attribute(node, "htmlUrl"), std::move(title), path};
+      std::string checked = checked_url(xml_url);
+      if (checked.empty()) {
+        ++result.refused_urls;
+        continue;
+      }
+      OpmlFeed feed{std::move(checked), checked_url(attribute(node, "htmlUrl")), std::move(title), path};
       append_categories(attribute(node, "category"), feed.tags);
-      feeds.push_back(std::move(feed));
+      result.feeds.push_back(std::move(feed));
       continue;
     }
     const bool pushed = !title.empty();
     if (pushed) path.push_back(title);
-    walk(node, path, feeds, depth + 1);
+    walk(node, path, result, depth + 1);
     if (pushed) path.pop_back();
   }
 }
@@ -103,8 +131,15 @@ OpmlParseResult parse_opml(std::string_view bytes) {
     result.error = "cannot create an XML parser context";
     return result;
   }
+  bool declares_entities = false;
+  context->sax->entityDecl = refuse_entity_declaration;
+  context->_private = &declares_entities;
   detail::DocPtr doc{xmlCtxtReadMemory(context.get(), text.data(), static_cast<int>(text.size()), nullptr, "UTF-8",
                                        detail::kParseOptions | XML_PARSE_NOERROR)};
+  if (declares_entities) {
+    result.error = "entity declarations are refused in OPML";
+    return result;
+  }
   xmlNode* root = doc ? xmlDocGetRootElement(doc.get()) : nullptr;
   if (root == nullptr || !named(root, "opml")) {
     result.error = root == nullptr ? "not XML" : "not OPML: the root element is <" +
@@ -117,10 +152,11 @@ OpmlParseResult parse_opml(std::string_view bytes) {
         if (named(field, "title")) {
           XmlStringPtr content{xmlNodeGetContent(field)};
           if (content) result.title = fold_whitespace(reinterpret_cast<const char*>(content.get()));
+          detail::remove_control_characters(result.title);
         }
     } else if (named(section, "body")) {
       std::vector<std::string> path;
-      walk(section, path, result.feeds, 0);
+      walk(section, path, result, 0);
     }
   }
   result.ok = true;

@@ -20,11 +20,15 @@ struct OpmlParseResult {
   std::string error;  // why the document was not read, when !ok
   std::string title;  // head/title
   std::vector<OpmlFeed> feeds;
+  // Outlines left out because their xmlUrl failed the URL policy (feed/url.hpp:
+  // safe_url) or was longer than 4096 bytes.
+  std::size_t refused_urls = 0;
 };
 
 // Reads OPML from bytes (any encoding the feed parser accepts). Outlines without
 // xmlUrl are categories; nesting becomes tags. Ill-formed XML is recovered as far
-// as possible; a document whose root is not <opml> is an error.
+// as possible; a document whose root is not <opml>, or that declares an entity,
+// is an error. Control characters are removed from titles and tags.
 OpmlParseResult parse_opml(std::string_view bytes);
 
 // Writes OPML 2.0 that parse_opml reads back to the same feeds: feeds that share

@@ -17,9 +17,11 @@
 #include "feed/date.hpp"
 #include "feed/encoding.hpp"
 #include "feed/feed.hpp"
+#include "feed/field_policy.hpp"
 #include "feed/html.hpp"
 #include "feed/internal.hpp"
 #include "feed/libxml.hpp"
+#include "feed/parse_budget.hpp"
 #include "feed/text_util.hpp"
 #include "feed/url.hpp"
 
@@ -489,7 +491,7 @@ class FeedReader {
  public:
   // Entries go to on_entry, or into feed.entries when it is null.
   FeedReader(const ParseOptions& options, ParsedFeed& feed, const EntrySink* on_entry)
-      : options_(options), feed_(feed), on_entry_(on_entry) {
+      : options_(options), feed_(feed), on_entry_(on_entry), budget_(options.limits) {
     bases_.push_back(options.base_url);
   }
 
@@ -503,6 +505,7 @@ class FeedReader {
   void on_characters(const xmlChar* text, int length);
   void on_error(const xmlError* error);
   xmlEntity* on_get_entity(xmlParserCtxt* context, const xmlChar* name);
+  xmlEntity* on_get_parameter_entity(xmlParserCtxt* context, const xmlChar* name);
 
  private:
   void note_problem(std::string message) {
@@ -511,6 +514,10 @@ class FeedReader {
       feed_.bozo_message = std::move(message);
     }
   }
+  // Counts the text a declared entity is about to expand to; false (and the
+  // parse stopped, current is the context expanding it) once over budget.
+  bool charge_entity(xmlParserCtxt* current, const xmlEntity& entity);
+  void stop_over_budget(xmlParserCtxt* current);
   const std::string& base(std::size_t index) const {
     return bases_[index].empty() && is_absolute_url(feed_.link) ? feed_.link : bases_[index];
   }
@@ -546,6 +553,7 @@ class FeedReader {
   const ParseOptions& options_;
   ParsedFeed& feed_;
   const EntrySink* on_entry_;
+  detail::ParseBudget budget_;
   std::size_t entry_count_ = 0;  // entries delivered, to the sink or into feed_.entries
   std::optional<std::size_t> first_stray_ampersand_;
   xmlParserCtxt* context_ = nullptr;
@@ -602,6 +610,9 @@ void sax_error(void* context, xmlErrorPtr error) { reader_of(context)->on_error(
 xmlEntityPtr sax_get_entity(void* context, const xmlChar* name) {
   return reader_of(context)->on_get_entity(static_cast<xmlParserCtxt*>(context), name);
 }
+xmlEntityPtr sax_get_parameter_entity(void* context, const xmlChar* name) {
+  return reader_of(context)->on_get_parameter_entity(static_cast<xmlParserCtxt*>(context), name);
+}
 // Present so libxml2 re-delivers a declared entity's text through the SAX
 // handlers on every reference, not just the first.
 void sax_reference(void*, const xmlChar*) {}
@@ -613,7 +624,7 @@ xmlSAXHandler make_handler() {
   handler.internalSubset = xmlSAX2InternalSubset;
   handler.entityDecl = xmlSAX2EntityDecl;
   handler.getEntity = sax_get_entity;
-  handler.getParameterEntity = xmlSAX2GetParameterEntity;
+  handler.getParameterEntity = sax_get_parameter_entity;
   handler.reference = sax_reference;
   handler.startElementNs = sax_start;
   handler.endElementNs = sax_end;
@@ -643,6 +654,7 @@ void FeedReader::run(std::string_view text) {
   while (!escaper.done() && context->instate != XML_PARSER_EOF && !context->disableSAX) {
     const std::string_view piece = escaper.next(kChunk);
     xmlParseChunk(context.get(), piece.data(), static_cast<int>(piece.size()), 0);
+    if (!budget_.check_time()) stop_over_budget(context.get());
   }
   if (context->instate != XML_PARSER_EOF) xmlParseChunk(context.get(), nullptr, 0, 1);
   // A parse that stopped early still reports a stray '&' further on.
@@ -671,8 +683,31 @@ void FeedReader::on_error(const xmlError* error) {
   note_problem("line " + std::to_string(error->line) + ": " + message);
 }
 
+void FeedReader::stop_over_budget(xmlParserCtxt* current) {
+  // The first problem found is the one reported, but a stopped parse is always
+  // flagged: what follows in the document was not read.
+  if (!feed_.bozo) note_problem(budget_.reason() + ": parse stopped");
+  feed_.bozo = true;
+  feed_.truncated = true;
+  xmlStopParser(current);
+  if (context_ != nullptr && context_ != current) xmlStopParser(context_);
+}
+
+bool FeedReader::charge_entity(xmlParserCtxt* current, const xmlEntity& entity) {
+  if (entity.etype == XML_INTERNAL_PREDEFINED_ENTITY) return true;
+  if (budget_.charge_entity(static_cast<std::size_t>(std::max(entity.length, 0)))) return true;
+  stop_over_budget(current);
+  return false;
+}
+
+xmlEntity* FeedReader::on_get_parameter_entity(xmlParserCtxt* context, const xmlChar* name) {
+  xmlEntity* declared = xmlSAX2GetParameterEntity(context, name);
+  return declared != nullptr && !charge_entity(context, *declared) ? nullptr : declared;
+}
+
 xmlEntity* FeedReader::on_get_entity(xmlParserCtxt* context, const xmlChar* name) {
-  if (xmlEntity* declared = xmlSAX2GetEntity(context, name)) return declared;
+  if (xmlEntity* declared = xmlSAX2GetEntity(context, name))
+    return charge_entity(context, *declared) ? declared : nullptr;
   const std::string text_name = reinterpret_cast<const char*>(name);
   note_problem("undefined entity &" + text_name + ";");
   if (xmlEntity* html = HtmlEntities::instance().find(name)) return html;
@@ -1244,6 +1279,7 @@ bool cap_text(std::string& text, std::size_t max_bytes) {
 }
 
 void finish_entry(Entry& entry, std::string guid, const ParseOptions& options) {
+  apply_field_policy(entry, guid);
   if (!entry.published) entry.published = entry.updated;
   if (options.now) {
     const core::TimePoint limit = *options.now + options.future_tolerance;
@@ -1335,6 +1371,7 @@ ParsedFeed parse_document(std::string_view bytes, const ParseOptions& options, c
       feed.bozo = true;
     }
   }
+  detail::apply_field_policy(feed);
   return feed;
 }
 

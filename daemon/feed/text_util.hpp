@@ -62,3 +62,15 @@ using core::to_lower;
 using core::trim;
 
 }  // namespace fcd::feed::detail
+
+namespace fcd::feed::detail {
+
+// True for the characters plain text must not carry: C0 controls other than tab
+// and newline (ESC, BEL and CR among them), DEL, and C1 controls (U+0080-U+009F,
+// which some terminals obey as ESC sequences). Text is UTF-8.
+bool has_control_characters(std::string_view text);
+
+// Removes those characters from text in place; everything else is kept as it is.
+void remove_control_characters(std::string& text);
+
+}  // namespace fcd::feed::detail

@@ -1,5 +1,6 @@
 #include "feed/url.hpp"
 
+#include <algorithm>
 #include <array>
 #include <vector>
 
@@ -246,6 +247,61 @@ std::optional<std::string> canonicalize_url(std::string_view text) {
       out.push_back(c);
     }
   }
+  return out;
+}
+
+void make_url_safe(std::string& url) {
+  const std::string_view text = url;
+  const std::size_t scheme = text.starts_with("https://") ? 8 : text.starts_with("http://") ? 7 : 0;
+  const auto needs_work = [](char c) {
+    const auto byte = static_cast<unsigned char>(c);
+    return byte <= 0x20 || byte == 0x7F || byte == 0xC2;
+  };
+  if (scheme != 0 && text.size() > scheme && text[scheme] != '/' && text[scheme] != '?' && text[scheme] != '#' &&
+      std::none_of(text.begin(), text.end(), needs_work))
+    return;
+  url = safe_url(text).value_or(std::string{});
+}
+
+std::optional<std::string> safe_url(std::string_view url) {
+  const auto is_c0_or_space = [](char c) { return static_cast<unsigned char>(c) <= 0x20; };
+  while (!url.empty() && is_c0_or_space(url.front())) url.remove_prefix(1);
+  while (!url.empty() && is_c0_or_space(url.back())) url.remove_suffix(1);
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  const auto append_encoded = [](std::string& out, unsigned char byte) {
+    out.push_back('%');
+    out.push_back(kHex[byte >> 4]);
+    out.push_back(kHex[byte & 15]);
+  };
+  std::string out;
+  out.reserve(url.size());
+  for (std::size_t i = 0; i < url.size(); ++i) {
+    const auto byte = static_cast<unsigned char>(url[i]);
+    if (byte == '\t' || byte == '\n' || byte == '\r') continue;
+    if (byte <= 0x20 || byte == 0x7F) {
+      append_encoded(out, byte);
+    } else if (byte == 0xC2 && i + 1 < url.size() && static_cast<unsigned char>(url[i + 1]) >= 0x80 &&
+               static_cast<unsigned char>(url[i + 1]) <= 0x9F) {
+      append_encoded(out, byte);
+      append_encoded(out, static_cast<unsigned char>(url[++i]));
+    } else {
+      out.push_back(url[i]);
+    }
+  }
+  const std::size_t scheme = scheme_length(out);
+  if (scheme == 0) {
+    // No valid scheme: still refuse anything a lenient reader could take for
+    // one ("java script:" after encoding, "1javascript:"): a colon before the
+    // first '/', '?' or '#'.
+    const std::size_t colon = out.find(':');
+    if (colon != std::string::npos && colon < out.find_first_of("/?#")) return std::nullopt;
+    return out;
+  }
+  const std::string name = detail::to_lower(std::string_view(out).substr(0, scheme));
+  if (name != "http" && name != "https") return std::nullopt;
+  const std::string_view rest = std::string_view(out).substr(scheme + 1);
+  if (!rest.starts_with("//") || rest.size() == 2 || rest[2] == '/' || rest[2] == '?' || rest[2] == '#')
+    return std::nullopt;
   return out;
 }
 

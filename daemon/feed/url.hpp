@@ -22,4 +22,19 @@ bool is_absolute_url(std::string_view text);
 // not an absolute URL with an authority (http://host/...).
 std::optional<std::string> canonicalize_url(std::string_view text);
 
+// The policy every URL-valued field passes before it leaves the parser (article
+// link, enclosure, image, feed link, discovered feed links). As the WHATWG URL
+// parser does, C0 controls and spaces at either end are trimmed and tab, CR and
+// LF inside are removed, so "java\tscript:" is judged as a browser reads it;
+// then any other control character (C0, DEL, C1) and space is percent-encoded.
+// The result is returned when it is an absolute http or https URL with a host,
+// or a reference without a scheme (one no base could resolve: it names no
+// scheme, so a browser resolves it against its own page); nullopt for every
+// other scheme (javascript:, data:, file:, ...) and for "http:" without a host.
+std::optional<std::string> safe_url(std::string_view url);
+
+// safe_url in place: url becomes its safe form, or empty when refused. A URL
+// that is already safe (nearly every one) is neither copied nor rewritten.
+void make_url_safe(std::string& url);
+
 }  // namespace fcd::feed

@@ -13,7 +13,9 @@
 #include <optional>
 #include <string_view>
 #include <unordered_map>
+#include <stdexcept>
 #include <unordered_set>
+#include <vector>
 
 #include "core/ascii.hpp"
 #include "core/version.hpp"
@@ -90,6 +92,20 @@ std::optional<std::chrono::seconds> parse_max_age(std::string_view cache_control
   return max_age;
 }
 
+// A header value that could forge another header or a log line (CR, LF, ESC,
+// NUL, ...) is not kept; tab is ordinary whitespace in HTTP.
+bool has_control_characters(std::string_view value) {
+  return std::any_of(value.begin(), value.end(), [](char c) {
+    const auto byte = static_cast<unsigned char>(c);
+    return (byte < 0x20 && byte != '\t') || byte == 0x7F;
+  });
+}
+
+// A validator to send back: one we would have kept from a response.
+bool is_sendable_validator(std::string_view value) {
+  return !value.empty() && value.size() <= kMaxValidatorBytes && !has_control_characters(value);
+}
+
 bool is_redirect_status(long status) {
   return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
 }
@@ -101,6 +117,7 @@ struct Transfer {
 
   EasyHandle easy;
   HeaderList headers;
+  HeaderList pinned;  // CURLOPT_RESOLVE: the addresses this hop may connect to
   std::size_t max_body = 0;
   std::string body;
   bool body_too_large = false;
@@ -158,7 +175,9 @@ struct Transfer {
       const auto colon = line.find(':');
       if (colon == std::string_view::npos) return length;
       const auto name = core::trim(line.substr(0, colon));
-      const std::string value{core::trim(line.substr(colon + 1))};
+      const std::string_view raw_value = core::trim(line.substr(colon + 1));
+      if (has_control_characters(raw_value) || raw_value.size() > kMaxValidatorBytes) return length;
+      const std::string value{raw_value};
       if (core::iequals(name, "etag")) transfer->etag = value;
       else if (core::iequals(name, "last-modified")) transfer->last_modified = value;
       else if (core::iequals(name, "content-type")) transfer->content_type = value;
@@ -218,13 +237,35 @@ FetchError classify(const Transfer& transfer) {
   }
 }
 
+// Where one hop may connect: the addresses the fetcher resolved, checked and
+// pins for curl, all in one address group.
+struct Resolution {
+  std::vector<asio::ip::address> addresses;
+  std::string group;  // address_group of them; empty through a proxy (not resolved here)
+  FetchError error = FetchError::kNone;
+  std::string message;
+};
+
+// "[::1]" -> "::1"; any other host as it is.
+std::string unbracketed(const std::string& host) {
+  return host.size() >= 2 && host.front() == '[' && host.back() == ']' ? host.substr(1, host.size() - 2) : host;
+}
+
+FetcherOptions checked(FetcherOptions options) {
+  if (!options.proxy.empty() && options.block_private_addresses)
+    throw std::invalid_argument(
+        "a proxy cannot be combined with block_private_addresses: the proxy resolves and connects to the feed "
+        "host, so the addresses it reaches cannot be checked");
+  return options;
+}
+
 }  // namespace
 
 class Fetcher::Impl {
  public:
   Impl(asio::io_context& io, FetcherOptions options, const core::WallClock& clock)
       : io_(io),
-        options_(std::move(options)),
+        options_(checked(std::move(options))),
         clock_(clock),
         user_agent_(options_.user_agent.empty() ? std::string{core::kUserAgent} : options_.user_agent),
         timer_(io),
@@ -284,12 +325,14 @@ class Fetcher::Impl {
   void drain_completed();
 
   asio::awaitable<void> park(Waiter& waiter);
-  asio::awaitable<bool> acquire_slots(const std::string& host);
-  void release_slots(const std::string& host);
+  asio::awaitable<Resolution> resolve(const UrlParts& parts);
+  asio::awaitable<bool> acquire_slots(const std::string& host, const std::string& group);
+  void release_group_slot(const std::string& group);
+  void release_slots(const std::string& host, const std::string& group);
   static void wake_first(std::deque<Waiter*>& queue);
 
-  bool setup(Transfer& transfer, const std::string& url, const FetchRequest& request, const FetchLimits& limits,
-             std::chrono::milliseconds remaining);
+  bool setup(Transfer& transfer, const std::string& url, const UrlParts& parts, const Resolution& resolution,
+             const FetchRequest& request, const FetchLimits& limits, std::chrono::milliseconds remaining);
   asio::awaitable<void> run(Transfer& transfer);
 
   asio::io_context& io_;
@@ -300,9 +343,16 @@ class Fetcher::Impl {
   std::unordered_map<curl_socket_t, std::shared_ptr<SocketWatch>> sockets_;
   std::unordered_set<Transfer*> transfers_;
   HostBudget budget_;
+  // Name lookups in flight at once (getaddrinfo blocks a thread each); curl's
+  // threaded resolver, which this replaces for pinning, also took a thread
+  // per lookup.
+  static constexpr std::size_t kLookupThreads = 16;
+  asio::thread_pool lookups_{kLookupThreads};
   std::size_t global_in_flight_ = 0;
   std::deque<Waiter*> global_queue_;
   std::unordered_map<std::string, std::deque<Waiter*>> host_queues_;
+  std::unordered_map<std::string, std::size_t> group_in_flight_;
+  std::unordered_map<std::string, std::deque<Waiter*>> group_queues_;
   std::unordered_set<Waiter*> waiters_;
   std::uint64_t cancel_generation_ = 0;
   bool timeout_posted_ = false;
@@ -463,7 +513,65 @@ void Fetcher::Impl::wake_first(std::deque<Waiter*>& queue) {
   waiter->timer.cancel();
 }
 
-asio::awaitable<bool> Fetcher::Impl::acquire_slots(const std::string& host) {
+asio::awaitable<Resolution> Fetcher::Impl::resolve(const UrlParts& parts) {
+  Resolution resolution;
+  // Through a proxy the proxy resolves: nothing here to check or pin.
+  if (!options_.proxy.empty()) co_return resolution;
+  const std::string host = unbracketed(parts.host);
+  // getaddrinfo blocks: it runs on the lookup threads, never on the loop, and
+  // one name whose DNS never answers holds one lookup thread, not all lookups.
+  // The answer comes back to the loop by post; only the loop touches the timer.
+  struct Lookup {
+    explicit Lookup(asio::io_context& io) : done(io, SteadyClock::time_point::max()) {}
+    asio::steady_timer done;
+    bool finished = false;
+    asio::ip::tcp::resolver::results_type endpoints;
+    boost::system::error_code error;
+  };
+  const auto pending = std::make_shared<Lookup>(io_);
+  asio::post(lookups_, [pending, host, port = parts.port, &io = io_, &pool = lookups_] {
+    asio::ip::tcp::resolver resolver{pool.get_executor()};
+    boost::system::error_code error;
+    auto endpoints = resolver.resolve(host, port, error);
+    asio::post(io, [pending, endpoints = std::move(endpoints), error]() mutable {
+      pending->endpoints = std::move(endpoints);
+      pending->error = error;
+      pending->finished = true;
+      pending->done.cancel();
+    });
+  });
+  while (!pending->finished) {
+    boost::system::error_code ignored;
+    co_await pending->done.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+  }
+  const Lookup& lookup = *pending;
+  if (lookup.error) {
+    resolution.error = FetchError::kResolve;
+    resolution.message = "cannot resolve " + host + ": " + lookup.error.message();
+    co_return resolution;
+  }
+  std::string refused;
+  for (const auto& entry : lookup.endpoints) {
+    const asio::ip::address address = entry.endpoint().address();
+    if (options_.block_private_addresses && is_private_address(address)) {
+      if (refused.empty()) refused = address.to_string();
+      continue;
+    }
+    // Only the first address's group is pinned: the slot taken is that
+    // group's, and curl must not fall back to an address outside it.
+    if (resolution.addresses.empty()) resolution.group = address_group(address);
+    else if (address_group(address) != resolution.group) continue;
+    if (std::find(resolution.addresses.begin(), resolution.addresses.end(), address) == resolution.addresses.end())
+      resolution.addresses.push_back(address);
+  }
+  if (resolution.addresses.empty()) {
+    resolution.error = refused.empty() ? FetchError::kResolve : FetchError::kBlockedAddress;
+    resolution.message = refused.empty() ? "no address for " + host : "refused to connect to " + refused;
+  }
+  co_return resolution;
+}
+
+asio::awaitable<bool> Fetcher::Impl::acquire_slots(const std::string& host, const std::string& group) {
   const std::uint64_t generation = cancel_generation_;
   // The host slot first: holding it while waiting for a global slot blocks
   // only this host, while the reverse order would block every host.
@@ -481,6 +589,24 @@ asio::awaitable<bool> Fetcher::Impl::acquire_slots(const std::string& host) {
     }
     co_await park(waiter);
   }
+  // Then the address group's slot, for the same reason.
+  const auto group_full = [this, &group] {
+    const auto count = group_in_flight_.find(group);
+    return count != group_in_flight_.end() && count->second >= std::max<std::size_t>(1, options_.max_per_address);
+  };
+  while (!group.empty() && group_full()) {
+    if (generation != cancel_generation_) {
+      budget_.release(host);
+      wake_first(host_queues_[host]);
+      co_return false;
+    }
+    Waiter waiter{io_};
+    waiter.timer.expires_at(SteadyClock::time_point::max());
+    waiter.queue = &group_queues_[group];
+    waiter.queue->push_back(&waiter);
+    co_await park(waiter);
+  }
+  if (!group.empty()) ++group_in_flight_[group];
   while (global_in_flight_ >= std::max<std::size_t>(1, options_.max_concurrent)) {
     if (generation != cancel_generation_) break;
     Waiter waiter{io_};
@@ -492,13 +618,25 @@ asio::awaitable<bool> Fetcher::Impl::acquire_slots(const std::string& host) {
   if (generation != cancel_generation_) {
     budget_.release(host);
     wake_first(host_queues_[host]);
+    release_group_slot(group);
     co_return false;
   }
   ++global_in_flight_;
   co_return true;
 }
 
-void Fetcher::Impl::release_slots(const std::string& host) {
+void Fetcher::Impl::release_group_slot(const std::string& group) {
+  if (group.empty()) return;
+  if (auto count = group_in_flight_.find(group); count != group_in_flight_.end() && --count->second == 0)
+    group_in_flight_.erase(count);
+  if (auto it = group_queues_.find(group); it != group_queues_.end()) {
+    wake_first(it->second);
+    if (it->second.empty()) group_queues_.erase(it);
+  }
+}
+
+void Fetcher::Impl::release_slots(const std::string& host, const std::string& group) {
+  release_group_slot(group);
   budget_.release(host);
   auto it = host_queues_.find(host);
   if (it != host_queues_.end()) {
@@ -523,14 +661,17 @@ void Fetcher::Impl::cancel_all() {
 
 // --- one hop -----------------------------------------------------------------
 
-bool Fetcher::Impl::setup(Transfer& transfer, const std::string& url, const FetchRequest& request,
-                          const FetchLimits& limits, std::chrono::milliseconds remaining) {
+bool Fetcher::Impl::setup(Transfer& transfer, const std::string& url, const UrlParts& parts,
+                          const Resolution& resolution, const FetchRequest& request, const FetchLimits& limits,
+                          std::chrono::milliseconds remaining) {
   transfer.easy.reset(curl_easy_init());
   if (!transfer.easy) return false;
   transfer.max_body = limits.max_body_bytes;
   transfer.headers.append(std::string{kAccept});
-  if (!request.etag.empty()) transfer.headers.append("If-None-Match: " + request.etag);
-  if (!request.last_modified.empty()) transfer.headers.append("If-Modified-Since: " + request.last_modified);
+  // Validators stored before they were checked on the way in are checked again.
+  if (is_sendable_validator(request.etag)) transfer.headers.append("If-None-Match: " + request.etag);
+  if (is_sendable_validator(request.last_modified))
+    transfer.headers.append("If-Modified-Since: " + request.last_modified);
 
   CURL* easy = transfer.easy.get();
   bool ok = true;
@@ -558,6 +699,20 @@ bool Fetcher::Impl::setup(Transfer& transfer, const std::string& url, const Fetc
   set(CURLOPT_SSL_VERIFYPEER, 1L);
   set(CURLOPT_SSL_VERIFYHOST, 2L);
   if (!options_.ca_bundle.empty()) set(CURLOPT_CAINFO, options_.ca_bundle.c_str());
+  boost::system::error_code literal_error;
+  asio::ip::make_address(unbracketed(parts.host), literal_error);
+  if (!resolution.addresses.empty() && literal_error) {
+    // curl connects to the addresses checked and counted here, not to what
+    // a second lookup (DNS rebinding) would give it.
+    std::string pin = parts.host + ":" + parts.port + ":";
+    for (std::size_t i = 0; i < resolution.addresses.size(); ++i) {
+      const asio::ip::address& address = resolution.addresses[i];
+      if (i > 0) pin += ',';
+      pin += address.is_v6() ? "[" + address.to_string() + "]" : address.to_string();
+    }
+    transfer.pinned.append(pin);
+    set(CURLOPT_RESOLVE, transfer.pinned.get());
+  }
   if (options_.block_private_addresses) {
     set(CURLOPT_OPENSOCKETFUNCTION, &Transfer::open_socket);
     set(CURLOPT_OPENSOCKETDATA, static_cast<void*>(&transfer));
@@ -600,6 +755,9 @@ asio::awaitable<FetchResult> Fetcher::Impl::fetch(FetchRequest request) {
   std::string url = request.url;
   const auto fail = [&result](FetchError error, std::string message) {
     result.error = error;
+    // Messages quote URLs and server text and become a source's last_error:
+    // no control character gets through.
+    std::erase_if(message, [](char c) { return has_control_characters(std::string_view{&c, 1}); });
     result.error_message = std::move(message);
   };
 
@@ -620,8 +778,18 @@ asio::awaitable<FetchResult> Fetcher::Impl::fetch(FetchRequest request) {
     }
     visited.push_back(url);
 
+    const std::uint64_t generation = cancel_generation_;
+    const Resolution resolution = co_await resolve(*parts);
+    if (generation != cancel_generation_) {
+      fail(FetchError::kCancelled, "cancelled while resolving " + parts->host);
+      break;
+    }
+    if (resolution.error != FetchError::kNone) {
+      fail(resolution.error, resolution.message + " (" + url + ")");
+      break;
+    }
     const auto queue_start = SteadyClock::now();
-    const bool admitted = co_await acquire_slots(parts->host);
+    const bool admitted = co_await acquire_slots(parts->host, resolution.group);
     queued += since(queue_start);
     if (!admitted) {
       fail(FetchError::kCancelled, "cancelled while waiting for a slot");
@@ -630,8 +798,9 @@ asio::awaitable<FetchResult> Fetcher::Impl::fetch(FetchRequest request) {
     struct SlotGuard {
       Impl& impl;
       const std::string& host;
-      ~SlotGuard() { impl.release_slots(host); }
-    } slot{*this, parts->host};
+      const std::string& group;
+      ~SlotGuard() { impl.release_slots(host, group); }
+    } slot{*this, parts->host, resolution.group};
 
     const auto spent = std::chrono::duration_cast<std::chrono::milliseconds>(since(started) - queued);
     const auto remaining = limits.total_timeout - spent;
@@ -642,7 +811,7 @@ asio::awaitable<FetchResult> Fetcher::Impl::fetch(FetchRequest request) {
     }
 
     Transfer transfer{io_};
-    if (!setup(transfer, url, request, limits, remaining)) {
+    if (!setup(transfer, url, *parts, resolution, request, limits, remaining)) {
       fail(FetchError::kInternal, "curl refused an option for " + url);
       break;
     }

@@ -23,18 +23,34 @@ struct FetcherOptions {
   FetchLimits limits;               // per-request defaults (FetchRequest::limits overrides)
   std::size_t max_concurrent = 64;  // requests in flight overall
   HostBudgetOptions hosts;          // per-host concurrency cap and token bucket
+  // Requests in flight to one address group (fetch/address_filter.hpp: an IPv4
+  // /24, an IPv6 /64), whatever the host names: one slow machine behind many
+  // names or addresses cannot take every slot. Not applied through a proxy,
+  // which resolves the names itself.
+  std::size_t max_per_address = 8;
   std::string user_agent;           // empty: core::kUserAgent
   std::string proxy;                // e.g. "http://proxy:3128"; empty: none (environment ignored)
   std::string ca_bundle;            // extra CA file (PEM); TLS verification is always on
-  // Refuse to connect to loopback, private, link-local, CGNAT, multicast and
-  // unspecified addresses (checked on the resolved address, so DNS cannot
-  // smuggle them in). Off by default because tests and the benchmark use 127.0.0.1.
+  // Refuse to connect to loopback, private, link-local, CGNAT, multicast,
+  // documentation and the other special-purpose addresses (is_private_address),
+  // checked on the addresses the fetcher resolves itself and pins for curl
+  // (CURLOPT_RESOLVE), and again on each socket curl opens, so DNS cannot
+  // smuggle them in. Off by default because tests and the benchmark use
+  // 127.0.0.1. Cannot be combined with a proxy: the proxy would resolve and
+  // connect, out of the daemon's sight.
   bool block_private_addresses = false;
 };
 
+// The longest ETag or Last-Modified kept from a response (longer ones are
+// dropped, never cut: a cut validator would never match). Response headers
+// whose value holds a control character are dropped whatever their length.
+inline constexpr std::size_t kMaxValidatorBytes = 1024;
+
 class Fetcher {
  public:
-  // Throws std::runtime_error when libcurl cannot be initialised. clock must
+  // Throws std::invalid_argument when options set both proxy and
+  // block_private_addresses, std::runtime_error when libcurl cannot be
+  // initialised. clock must
   // outlive the Fetcher; it drives the per-host token buckets (a fetch waiting
   // for a token re-checks each second, so a manual clock must be advanced).
   Fetcher(asio::io_context& io, FetcherOptions options, const core::WallClock& clock);

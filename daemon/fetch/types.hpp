@@ -71,7 +71,7 @@ struct FetchTimings {
 
 struct FetchResult {
   FetchError error = FetchError::kNone;
-  std::string error_message;  // empty when error == kNone
+  std::string error_message;  // empty when error == kNone; never holds a control character but tab
 
   int status = 0;         // of the last response received; 0 when none
   std::string final_url;  // URL of the last request made

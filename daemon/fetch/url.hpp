@@ -10,7 +10,8 @@ namespace fcd::fetch {
 
 struct UrlParts {
   std::string scheme;  // lower case
-  std::string host;    // lower case; empty for host-less URLs (file:///x)
+  std::string host;    // lower case; empty for host-less URLs (file:///x); IPv6 literals in brackets
+  std::string port;    // explicit, else the scheme's default ("80", "443"); empty when unknown
 };
 
 // nullopt when url does not parse. Any scheme is accepted, so a caller can

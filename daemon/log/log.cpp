@@ -23,30 +23,59 @@ class JournalPriorityFlag final : public spdlog::custom_flag_formatter {
   }
 };
 
+// Appends text with every control character escaped, so no message can start
+// a forged line, move the cursor or retitle a terminal: C0 controls and DEL as
+// \n, \r, \t or \u00XX, C1 controls (UTF-8 0xC2 0x80-0x9F) as \u0080-\u009F.
+// For a JSON string, '"' and '\\' are escaped too.
+template <typename Buffer>
+void append_escaped(std::string_view text, bool json, Buffer& dest) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  const auto append_unicode = [&dest](unsigned byte) {
+    const char escaped[] = {'\\', 'u', '0', '0', kHex[(byte >> 4) & 0xf], kHex[byte & 0xf]};
+    dest.append(std::string_view{escaped, sizeof escaped});
+  };
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    const auto byte = static_cast<unsigned char>(c);
+    if (json && (c == '"' || c == '\\')) {
+      dest.push_back('\\');
+      dest.push_back(c);
+    } else if (c == '\n') {
+      dest.append(std::string_view{"\\n"});
+    } else if (c == '\r') {
+      dest.append(std::string_view{"\\r"});
+    } else if (c == '\t') {
+      dest.append(std::string_view{"\\t"});
+    } else if (byte < 0x20 || byte == 0x7F) {
+      append_unicode(byte);
+    } else if (byte == 0xC2 && i + 1 < text.size() && static_cast<unsigned char>(text[i + 1]) >= 0x80 &&
+               static_cast<unsigned char>(text[i + 1]) <= 0x9F) {
+      append_unicode(static_cast<unsigned char>(text[++i]));
+    } else {
+      dest.push_back(c);
+    }
+  }
+}
+
 // The message payload escaped for a JSON string.
 class JsonEscapedMessageFlag final : public spdlog::custom_flag_formatter {
  public:
   void format(const spdlog::details::log_msg& msg, const std::tm&, spdlog::memory_buf_t& dest) override {
-    static constexpr char kHex[] = "0123456789abcdef";
-    for (char c : msg.payload) {
-      switch (c) {
-        case '"': dest.append(std::string_view{"\\\""}); break;
-        case '\\': dest.append(std::string_view{"\\\\"}); break;
-        case '\n': dest.append(std::string_view{"\\n"}); break;
-        case '\r': dest.append(std::string_view{"\\r"}); break;
-        case '\t': dest.append(std::string_view{"\\t"}); break;
-        default:
-          if (static_cast<unsigned char>(c) < 0x20) {
-            const char escaped[] = {'\\', 'u', '0', '0', kHex[(c >> 4) & 0xf], kHex[c & 0xf]};
-            dest.append(escaped, escaped + sizeof escaped);
-          } else {
-            dest.push_back(c);
-          }
-      }
-    }
+    append_escaped(std::string_view{msg.payload.data(), msg.payload.size()}, true, dest);
   }
   std::unique_ptr<custom_flag_formatter> clone() const override {
     return std::make_unique<JsonEscapedMessageFlag>();
+  }
+};
+
+// The message payload for the text format: one line, controls escaped.
+class TextEscapedMessageFlag final : public spdlog::custom_flag_formatter {
+ public:
+  void format(const spdlog::details::log_msg& msg, const std::tm&, spdlog::memory_buf_t& dest) override {
+    append_escaped(std::string_view{msg.payload.data(), msg.payload.size()}, false, dest);
+  }
+  std::unique_ptr<custom_flag_formatter> clone() const override {
+    return std::make_unique<TextEscapedMessageFlag>();
   }
 };
 
@@ -55,20 +84,28 @@ std::mutex& registry_mutex() {
   return mutex;
 }
 
+}  // namespace
+
 std::unique_ptr<spdlog::formatter> make_formatter(const Options& options) {
   auto formatter = std::make_unique<spdlog::pattern_formatter>(spdlog::pattern_time_type::utc);
   formatter->add_flag<JournalPriorityFlag>('*');
   formatter->add_flag<JsonEscapedMessageFlag>('Q');
+  formatter->add_flag<TextEscapedMessageFlag>('E');
   if (options.format == Format::kJson) {
     formatter->set_pattern(options.journal ? R"({"level":"%l","logger":"%n","msg":"%Q"})"
                                            : R"({"time":"%Y-%m-%dT%H:%M:%S.%eZ","level":"%l","logger":"%n","msg":"%Q"})");
   } else {
-    formatter->set_pattern(options.journal ? "%*%l %n: %v" : "%Y-%m-%dT%H:%M:%S.%eZ %l %n: %v");
+    formatter->set_pattern(options.journal ? "%*%l %n: %E" : "%Y-%m-%dT%H:%M:%S.%eZ %l %n: %E");
   }
   return formatter;
 }
 
-}  // namespace
+std::string printable(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  append_escaped(text, false, out);
+  return out;
+}
 
 bool stderr_is_journal() {
   // JOURNAL_STREAM is "device:inode" of the journal's stream socket; it only counts

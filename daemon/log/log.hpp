@@ -8,6 +8,7 @@
 // object per line with escaped message text.
 #include <memory>
 #include <optional>
+#include <spdlog/formatter.h>
 #include <spdlog/spdlog.h>
 #include <string>
 #include <string_view>
@@ -24,6 +25,15 @@ struct Options {
 
 // True when the process's stderr is the systemd journal (JOURNAL_STREAM names it).
 bool stderr_is_journal();
+
+// The line format setup() installs. In both formats every control character of
+// a message (C0, DEL, C1) is escaped (\n, \r, \t, \u001b, ...), so text that
+// came from a feed or a server cannot forge a line or drive a terminal.
+std::unique_ptr<spdlog::formatter> make_formatter(const Options& options);
+
+// text with its control characters escaped as the text log does: for printing
+// text that came from a feed, a server or the database on a terminal.
+std::string printable(std::string_view text);
 
 // Replaces the sinks and formats of every logger; safe to call again on reload.
 void setup(const Options& options);

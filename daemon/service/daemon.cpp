@@ -38,6 +38,7 @@ fetch::FetcherOptions fetcher_options(const config::Config& config) {
   options.limits.max_redirects = f.max_redirects;
   options.max_concurrent = static_cast<std::size_t>(f.max_concurrent);
   options.hosts.defaults.max_concurrent = static_cast<std::size_t>(f.max_per_host);
+  options.max_per_address = static_cast<std::size_t>(f.max_per_address);
   options.hosts.defaults.requests_per_minute = f.requests_per_minute_per_host;
   for (const auto& [host, per_minute] : f.host_requests_per_minute) {
     auto limits = options.hosts.defaults;

@@ -112,9 +112,20 @@ TEST(Config, OutOfRangeIsAnError) {
 TEST(Config, SourcesAreValidated) {
   EXPECT_EQ(error_of("[[sources]]\ntitle = \"no url\"\n").key(), "sources[0].url");
   EXPECT_EQ(error_of("[[sources]]\nurl = \"ftp://x.example/feed\"\n").key(), "sources[0].url");
+  EXPECT_EQ(error_of("[[sources]]\nurl = \"file:///var/feeds/a.xml\"\n").key(), "sources[0].url");
   const auto twice = error_of("[[sources]]\nurl = \"https://a.example/\"\n[[sources]]\nurl = \"https://a.example/\"\n");
   EXPECT_EQ(twice.key(), "sources[1].url");
   EXPECT_EQ(twice.line(), 4);
+}
+
+// Issue 18 row 3: a proxy resolves and connects out of the daemon's sight, so
+// block_private_addresses could not hold; check-config says so.
+TEST(Config, ProxyWithBlockPrivateAddressesIsRefused) {
+  const auto e = error_of("[fetch]\nproxy = \"http://proxy.example:3128\"\nblock_private_addresses = true\n");
+  EXPECT_EQ(e.key(), "fetch.proxy");
+  EXPECT_NE(e.reason().find("block_private_addresses"), std::string::npos);
+  EXPECT_NO_THROW(parse_config("[fetch]\nproxy = \"http://proxy.example:3128\"\n", "test.toml"));
+  EXPECT_NO_THROW(parse_config("[fetch]\nblock_private_addresses = true\nmax_per_address = 2\n", "test.toml"));
 }
 
 TEST(Config, SyntaxErrorNamesTheLine) {

@@ -113,6 +113,7 @@ def main():
     def write_config(path, urls, block_private=False):
         lines = ["[log]", 'level = "info"', "[http]", 'listen = ""',
                  "[fetch]", "requests_per_minute_per_host = 100000", "max_per_host = 32",
+                 "max_per_address = 32",  # every source is on 127.0.0.1: per host, as before
                  'total_timeout = "20s"', 'low_speed_time = "8s"',
                  f"block_private_addresses = {'true' if block_private else 'false'}",
                  "[cluster]", "enabled = false",  # not under test; keeps the 2-core box for polling

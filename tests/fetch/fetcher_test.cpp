@@ -5,7 +5,10 @@
 
 #include <gtest/gtest.h>
 
+#include <memory>
 #include <optional>
+#include <stdexcept>
+#include <vector>
 
 #include "core/version.hpp"
 #include "fetch/policy.hpp"
@@ -327,6 +330,100 @@ TEST_F(FetcherTest, PrivateAddressesAreBlockedWhenAsked) {
   EXPECT_EQ(result.error, FetchError::kBlockedAddress) << result.error_message;
   EXPECT_NE(result.error_message.find("127.0.0.1"), std::string::npos);
   EXPECT_TRUE(server.requests().empty());
+}
+
+// Issue 18 row 7: 192.0.2.0/24 and the other special-purpose blocks are
+// refused before any socket is opened (the documentation range is not routed,
+// so nothing is listening there either way: the error kind tells).
+TEST_F(FetcherTest, DocumentationAddressesAreBlockedWhenAsked) {
+  options.block_private_addresses = true;
+  for (const char* url : {"http://192.0.2.2/feed", "http://198.51.100.7/feed", "http://203.0.113.9/feed",
+                          "http://192.88.99.1/feed", "http://[64:ff9b::7f00:1]/feed", "http://[2002:7f00:1::1]/feed",
+                          "http://[::7f00:1]/feed"}) {
+    const FetchResult result = fetch(url);
+    EXPECT_EQ(result.error, FetchError::kBlockedAddress) << url << ": " << result.error_message;
+  }
+}
+
+// Issue 18 row 3: through a proxy the daemon cannot see the address the proxy
+// connects to, so the combination is refused instead of silently fetching.
+TEST_F(FetcherTest, ProxyWithBlockedPrivateAddressesIsRefused) {
+  options.proxy = server.url("");
+  options.block_private_addresses = true;
+  EXPECT_THROW((Fetcher{io, options, clock}), std::invalid_argument);
+}
+
+// Issue 18 row 8: a header value holding CR (or any control character) is
+// dropped, so it is never echoed into the next request; so is an overlong
+// validator.
+TEST_F(FetcherTest, HeaderValuesWithControlCharactersAreDropped) {
+  server.route("/cr", ScriptedResponse::ok(kFeed, "application/rss+xml\x1b]0;owned\x07")
+                          .header("ETag", "\"v1\"\rX-Injected: yes")
+                          .header("Last-Modified", "Sun, 01 Mar 2026 10:00:00 GMT\x1b[2J"));
+  server.route("/long", ScriptedResponse::ok(kFeed).header("ETag", "\"" + std::string(2000, 'e') + "\""));
+  const FetchResult cr = fetch(server.url("/cr"));
+  ASSERT_TRUE(cr.ok()) << cr.error_message;
+  EXPECT_EQ(cr.etag, "");
+  EXPECT_EQ(cr.last_modified, "");
+  EXPECT_EQ(cr.content_type, "");
+  const FetchResult long_etag = fetch(server.url("/long"));
+  ASSERT_TRUE(long_etag.ok()) << long_etag.error_message;
+  EXPECT_EQ(long_etag.etag, "");
+
+  // A validator stored before this check is not sent back either.
+  server.route("/feed", ScriptedResponse::ok(kFeed));
+  fetch(FetchRequest{server.url("/feed"), "\"v1\"\rX-Injected: yes", "x\ny", {}, {}});
+  const auto sent = server.requests_for("/feed");
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(sent[0].header("If-None-Match"), "");
+  EXPECT_EQ(sent[0].header("If-Modified-Since"), "");
+  EXPECT_EQ(sent[0].header("X-Injected"), "");
+}
+
+// Issue 18 row 9: slow sources on many addresses of one network (here
+// 127.0.0.2-.7, each its own host name) take at most max_per_address slots, so
+// a healthy source elsewhere (127.0.1.1) is fetched at once.
+TEST_F(FetcherTest, SlowMachineBehindManyAddressesTakesOnlyItsGroupSlots) {
+  ScriptedResponse drip = ScriptedResponse::ok(std::string(20, 'x'));
+  drip.behaviour = Behaviour::kDrip;
+  drip.drip_interval = 50ms;  // one second per body
+  std::vector<std::unique_ptr<test::HttpTestServer>> slow_servers;
+  for (int i = 2; i <= 7; ++i) {
+    slow_servers.push_back(std::make_unique<test::HttpTestServer>("127.0.0." + std::to_string(i)));
+    slow_servers.back()->route("/slow", drip);
+  }
+  test::HttpTestServer healthy{"127.0.1.1"};
+  healthy.route("/feed", ScriptedResponse::ok(kFeed));
+  options.max_concurrent = 4;
+  options.max_per_address = 2;
+  options.limits.total_timeout = 5000ms;
+
+  Fetcher fetcher{io, options, clock};
+  const auto start = std::chrono::steady_clock::now();
+  std::size_t max_in_flight = 0;
+  int slow_done = 0;
+  std::optional<std::chrono::steady_clock::duration> healthy_done;
+  for (const auto& slow : slow_servers)
+    asio::co_spawn(io, fetcher.fetch(FetchRequest{slow->url("/slow"), {}, {}, {}, {}}),
+                   [&](std::exception_ptr, FetchResult result) {
+                     EXPECT_TRUE(result.success()) << result.error_message;
+                     ++slow_done;
+                   });
+  asio::steady_timer later{io};
+  later.expires_after(200ms);  // the slow fetches hold their slots by now
+  later.async_wait([&](boost::system::error_code) {
+    max_in_flight = fetcher.in_flight();
+    asio::co_spawn(io, fetcher.fetch(FetchRequest{healthy.url("/feed"), {}, {}, {}, {}}),
+                   [&](std::exception_ptr, FetchResult result) {
+                     EXPECT_TRUE(result.success()) << result.error_message;
+                     healthy_done = std::chrono::steady_clock::now() - start;
+                   });
+  });
+  io.run();
+  EXPECT_EQ(slow_done, 6);
+  EXPECT_EQ(max_in_flight, 2u);
+  ASSERT_TRUE(healthy_done.has_value());
+  EXPECT_LT(*healthy_done, 700ms);
 }
 
 TEST_F(FetcherTest, ProxyOptionSendsEveryRequestThroughTheProxy) {

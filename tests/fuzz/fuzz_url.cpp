@@ -16,5 +16,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const auto twice = fcd::feed::canonicalize_url(*canonical);
     if (!twice || *twice != *canonical) __builtin_trap();
   }
+  // The URL policy is idempotent and never lets a control character or a
+  // non-http(s) scheme through.
+  if (const auto safe = fcd::feed::safe_url(ref)) {
+    if (fcd::feed::safe_url(*safe) != *safe) __builtin_trap();
+    for (const char c : *safe)
+      if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) __builtin_trap();
+  }
   return 0;
 }

@@ -98,7 +98,7 @@ std::string gzip(std::string_view data) {
 
 class HttpTestServer::Impl {
  public:
-  Impl() : acceptor_(io_, tcp::endpoint{asio::ip::make_address("127.0.0.1"), 0}) {
+  explicit Impl(const std::string& address) : acceptor_(io_, tcp::endpoint{asio::ip::make_address(address), 0}) {
     port_ = acceptor_.local_endpoint().port();
     asio::co_spawn(io_, accept_loop(), asio::detached);
     thread_ = std::thread([this] { io_.run(); });
@@ -242,14 +242,17 @@ class HttpTestServer::Impl {
   std::thread thread_;
 };
 
-HttpTestServer::HttpTestServer() : impl_(std::make_unique<Impl>()) {}
+HttpTestServer::HttpTestServer(std::string address) : address_(std::move(address)) {
+  if (!asio::ip::make_address(address_).is_loopback()) throw std::invalid_argument("test servers bind loopback only");
+  impl_ = std::make_unique<Impl>(address_);
+}
 
 HttpTestServer::~HttpTestServer() = default;
 
 std::uint16_t HttpTestServer::port() const { return impl_->port(); }
 
 std::string HttpTestServer::url(std::string_view path) const {
-  return "http://127.0.0.1:" + std::to_string(port()) + std::string{path};
+  return "http://" + address_ + ":" + std::to_string(port()) + std::string{path};
 }
 
 void HttpTestServer::route(std::string path, ScriptedResponse response) {

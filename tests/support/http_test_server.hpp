@@ -66,14 +66,16 @@ using Handler = std::function<ScriptedResponse(const ReceivedRequest&)>;
 
 class HttpTestServer {
  public:
-  // Binds 127.0.0.1 on a free port and starts serving. Throws on failure.
-  HttpTestServer();
+  // Binds address (127.0.0.1, or another IPv4 loopback address such as
+  // 127.0.0.2: never anything but loopback) on a free port and starts serving.
+  // Throws on failure.
+  explicit HttpTestServer(std::string address = "127.0.0.1");
   ~HttpTestServer();
   HttpTestServer(const HttpTestServer&) = delete;
   HttpTestServer& operator=(const HttpTestServer&) = delete;
 
   std::uint16_t port() const;
-  // "http://127.0.0.1:<port><path>"; path starts with '/'.
+  // "http://<address>:<port><path>"; path starts with '/'.
   std::string url(std::string_view path) const;
 
   // Scripts a path (matched without the query string). Unscripted paths get 404.
@@ -85,6 +87,7 @@ class HttpTestServer {
 
  private:
   class Impl;
+  std::string address_;
   std::unique_ptr<Impl> impl_;
 };
 
