@@ -97,7 +97,7 @@ Name classify_name(std::string_view local) {
 enum class Field : std::uint8_t {
   kFeedTitle, kFeedLink, kFeedSubtitle, kFeedLanguage, kFeedUpdated, kFeedPubDate, kFeedTtl,
   kFeedSyPeriod, kFeedSyFrequency, kFeedAuthor,
-  kTitle, kLink, kId, kPublished, kPublishedOverride, kUpdated, kFallbackDate, kAuthor, kAuthorName, kAuthorEmail,
+  kTitle, kLink, kId, kPublished, kUpdated, kFallbackDate, kAuthor, kAuthorName, kAuthorEmail,
   kSummary, kContent, kCategory, kMediaDescription, kMediaTitle, kItunesAuthor,
 };
 
@@ -186,16 +186,11 @@ std::optional<std::int64_t> parse_length(std::string_view text) {
   return value;
 }
 
-// "jane@example.com (Jane Doe)" -> "Jane Doe"; anything else unchanged.
-std::string author_display(std::string text) {
-  const std::size_t open = text.find('(');
-  const std::size_t close = text.rfind(')');
-  if (open != std::string::npos && close != std::string::npos && close > open + 1 &&
-      text.substr(0, open).find('@') != std::string::npos) {
-    std::string name = fold_whitespace(std::string_view(text).substr(open + 1, close - open - 1));
-    if (!name.empty()) return name;
-  }
-  return text;
+// An Atom person as one line: "name (email)", the name alone, or the e-mail alone.
+std::string person_text(std::string name, std::string email) {
+  if (name.empty()) return email;
+  if (email.empty()) return name;
+  return name + " (" + email + ")";
 }
 
 // Decodes one code point of valid UTF-8 at text[i], advancing i.
@@ -477,12 +472,12 @@ struct EntryState {
   std::string guid;
   bool guid_is_permalink = true;
   std::optional<core::TimePoint> fallback_date;
-  std::string author_name;
+  std::string author_name;   // of the Atom author being read
   std::string author_email;
+  bool atom_author_read = false;  // the first Atom author is the entry's
   std::string media_description;
   std::string media_title;
   std::string itunes_author;
-  bool has_summary_element = false;
 };
 
 class FeedReader {
@@ -500,11 +495,18 @@ class FeedReader {
   // SAX2 callbacks (static trampolines below).
   void on_start(const xmlChar* local, const xmlChar* uri, int nb_attributes, const xmlChar** attributes);
   void on_end(const xmlChar* local);
+  void end_element(const xmlChar* local);
   void on_characters(const xmlChar* text, int length);
   void on_error(const xmlError* error);
   xmlEntity* on_get_entity(xmlParserCtxt* context, const xmlChar* name);
 
  private:
+  // libxml2 skips every entity reference, &amp; and &lt; included, once it has
+  // seen the document is not well-formed (xmlParseReference), so after one
+  // broken tag or bad character reference all later escaped markup lost its
+  // brackets. The problem was recorded (bozo) when reported; the flag is raised
+  // again at the next event so later references are read.
+  void keep_reading_references() { context_->wellFormed = 1; }
   void note_problem(std::string message) {
     if (!feed_.bozo) {
       feed_.bozo = true;
@@ -524,14 +526,27 @@ class FeedReader {
     if (detail::trim(url).size() == url.size() && is_absolute_url(url)) return std::move(url);
     return resolve(base_index, std::string_view(url));
   }
+  // Ids resolve as feedparser resolves them: against the document's URL and
+  // xml:base, not the feed's own link; an absolute id (urn:, tag:, http:) is
+  // kept, and so is a guid declared not to be a URL (isPermaLink="false").
+  std::string resolve_id(std::size_t base_index, std::string id) const {
+    const std::string& b = bases_[base_index];
+    if (b.empty() || !entry_->guid_is_permalink || is_absolute_url(detail::trim(id)) || detail::trim(id).empty())
+      return id;
+    return resolve_url(b, detail::trim(id));
+  }
   void detect_root(Ns ns, const xmlChar* uri, std::string_view local, const Attributes& attributes);
   Name name_of(const xmlChar* local);
   Ns namespace_of(const xmlChar* uri);
+  Ns element_namespace(const xmlChar* uri);  // namespace_of, with the root's alias applied
+  bool starts_entry(const xmlChar* uri, const xmlChar* local);
   void dispatch(Ns ns, Name name, const Attributes& attributes);
   void dispatch_rss(Name name, const Attributes& attributes);
   void dispatch_atom(Ns ns, Name name, const Attributes& attributes);
   void dispatch_extension(Ns ns, Name name, const Attributes& attributes);
   void begin_capture(Field field, TextType type);
+  void begin_summary(TextType type);
+  void finish_atom_author();
   void finish_capture();
   void assign(Field field, std::string plain, std::string html, bool truncated, std::size_t base_index);
   void begin_entry(const Attributes& attributes);
@@ -550,7 +565,9 @@ class FeedReader {
   std::optional<std::size_t> first_stray_ampersand_;
   xmlParserCtxt* context_ = nullptr;
   std::size_t document_size_ = 0;
-  std::size_t depth_ = 0;
+  std::size_t depth_ = 0;          // open_.size()
+  std::vector<const xmlChar*> open_;  // local names of the open elements, as the document nests them
+  std::string mismatched_end_;      // the name in the end tag libxml2 just reported as mismatched
   std::size_t entry_depth_ = 0;   // depth of the open item/entry, 0 when none
   std::size_t ignore_depth_ = 0;  // depth of an element whose subtree is skipped
   std::size_t author_depth_ = 0;  // depth of an open Atom author
@@ -648,7 +665,12 @@ void FeedReader::run(std::string_view text) {
   // A parse that stopped early still reports a stray '&' further on.
   while (!escaper.done() && !escaper.first_stray()) escaper.next(kChunk);
   first_stray_ampersand_ = escaper.first_stray();
-  if (entry_) finish_entry();  // an item cut off by the end of a broken document
+  // A field and an item cut off by the end of a broken document keep what they had.
+  if (capture_.active) finish_capture();
+  if (entry_) {
+    if (author_depth_ != 0) finish_atom_author();
+    finish_entry();
+  }
   context_ = nullptr;
   if (!feed_.updated) feed_.updated = feed_pub_date_;
   if (ttl_) {
@@ -666,6 +688,7 @@ void FeedReader::run(std::string_view text) {
 
 void FeedReader::on_error(const xmlError* error) {
   if (error == nullptr || error->level < XML_ERR_ERROR) return;
+  if (error->code == XML_ERR_TAG_NAME_MISMATCH && error->str2 != nullptr) mismatched_end_ = error->str2;
   std::string message = error->message != nullptr ? error->message : "XML error";
   while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();
   note_problem("line " + std::to_string(error->line) + ": " + message);
@@ -697,10 +720,25 @@ xmlEntity* FeedReader::on_get_entity(xmlParserCtxt* context, const xmlChar* name
 
 void FeedReader::on_start(const xmlChar* local_name, const xmlChar* uri, int nb_attributes,
                           const xmlChar** attribute_data) {
+  if (context_->wellFormed == 0) keep_reading_references();
+  open_.push_back(local_name);
   ++depth_;
   if (depth_ > options_.limits.max_depth) return;
   const Attributes attributes{nb_attributes, attribute_data};
+  if ((entry_ || capture_.active || ignore_depth_ != 0) && depth_ > 1 && starts_entry(uri, local_name)) {
+    // An item inside an item, a field or a skipped element: what it is inside
+    // was left open by a broken document, and ends here.
+    if (capture_.active) finish_capture();
+    ignore_depth_ = 0;
+    if (entry_) {
+      if (author_depth_ != 0) finish_atom_author();
+      author_depth_ = 0;
+      finish_entry();
+    }
+  }
   if (capture_.active) {
+    if (base_pushed_.size() <= depth_) base_pushed_.resize(depth_ + 1);
+    base_pushed_[depth_] = 0;
     const std::string_view local = reinterpret_cast<const char*>(local_name);
     if (!capture_.markup) {
       std::string escaped;
@@ -734,16 +772,28 @@ void FeedReader::on_start(const xmlChar* local_name, const xmlChar* uri, int nb_
     bases_.push_back(resolve(bases_.size() - 1, xml_base));
     base_pushed_[depth_] = 1;
   }
-  Ns ns = namespace_of(uri);
   if (depth_ == 1) {
-    detect_root(ns, uri, reinterpret_cast<const char*>(local_name), attributes);
+    detect_root(namespace_of(uri), uri, reinterpret_cast<const char*>(local_name), attributes);
     return;
   }
+  if (!feed_.is_feed || ignore_depth_ != 0) return;
+  dispatch(element_namespace(uri), name_of(local_name), attributes);
+}
+
+Ns FeedReader::element_namespace(const xmlChar* uri) {
+  const Ns ns = namespace_of(uri);
   if (alias_ns_ != Ns::kNone && (uri == nullptr ? alias_uri_.empty() && ns == Ns::kNone
                                                 : ns == Ns::kOther && alias_uri_ == reinterpret_cast<const char*>(uri)))
-    ns = alias_ns_;
-  if (!feed_.is_feed || ignore_depth_ != 0) return;
-  dispatch(ns, name_of(local_name), attributes);
+    return alias_ns_;
+  return ns;
+}
+
+bool FeedReader::starts_entry(const xmlChar* uri, const xmlChar* local) {
+  const Name name = name_of(local);
+  if (name != Name::kItem && name != Name::kEntry) return false;
+  const Ns ns = element_namespace(uri);
+  if (feed_.format == FeedFormat::kAtom) return name == Name::kEntry && (ns == Ns::kAtom10 || ns == Ns::kAtom03);
+  return name == Name::kItem && (ns == Ns::kNone || ns == Ns::kRss10 || ns == Ns::kRss090 || ns == Ns::kRssAlias);
 }
 
 Name FeedReader::name_of(const xmlChar* local) {
@@ -767,7 +817,31 @@ Ns FeedReader::namespace_of(const xmlChar* uri) {
   return ns;
 }
 
+// libxml2's recovery pops the element it has open at any end tag, whatever the
+// tag names: after an unclosed <b> in a description, </description> closes the
+// <b> and every later element sits one level too deep, so the fields after it
+// and the next items were read as part of the description. The reader keeps its
+// own stack and closes what the end tag names (reported with the mismatch just
+// before), or nothing when no open element has that name (a stray </p>).
 void FeedReader::on_end(const xmlChar* local_name) {
+  if (context_->wellFormed == 0) keep_reading_references();
+  std::size_t level = open_.size();
+  if (!mismatched_end_.empty()) {
+    while (level > 0 && mismatched_end_ != reinterpret_cast<const char*>(open_[level - 1])) --level;
+    mismatched_end_.clear();
+  } else if (level > 0 && open_[level - 1] != local_name) {
+    while (level > 0 && std::strcmp(reinterpret_cast<const char*>(open_[level - 1]),
+                                    reinterpret_cast<const char*>(local_name)) != 0)
+      --level;
+  }
+  if (level == 0) return;
+  while (open_.size() >= level) {
+    end_element(open_.back());
+    open_.pop_back();
+  }
+}
+
+void FeedReader::end_element(const xmlChar* local_name) {
   if (depth_ > options_.limits.max_depth) {
     --depth_;
     return;
@@ -789,7 +863,10 @@ void FeedReader::on_end(const xmlChar* local_name) {
   }
   if (entry_depth_ == depth_ && entry_) finish_entry();
   if (ignore_depth_ == depth_) ignore_depth_ = 0;
-  if (author_depth_ == depth_) author_depth_ = 0;
+  if (author_depth_ == depth_) {
+    author_depth_ = 0;
+    if (entry_) finish_atom_author();
+  }
   if (depth_ < base_pushed_.size() && base_pushed_[depth_] != 0) {
     bases_.pop_back();
     base_pushed_[depth_] = 0;
@@ -798,6 +875,7 @@ void FeedReader::on_end(const xmlChar* local_name) {
 }
 
 void FeedReader::on_characters(const xmlChar* text, int length) {
+  if (context_->wellFormed == 0) keep_reading_references();
   if (!capture_.active || depth_ > options_.limits.max_depth) return;
   std::size_t n = static_cast<std::size_t>(length);
   const std::size_t room = options_.limits.max_field_bytes > capture_.buf.size()
@@ -882,14 +960,8 @@ void FeedReader::dispatch_rss(Name name, const Attributes& attributes) {
   if (entry_) {
     if (name == Name::kTitle) begin_capture(Field::kTitle, TextType::kHtml);
     else if (name == Name::kLink) begin_capture(Field::kLink, TextType::kPlain);
-    else if (name == Name::kDescription)
-      begin_capture(entry_->has_summary_element ? Field::kContent : Field::kSummary, TextType::kHtml);
-    else if (name == Name::kSummary) {
-      // Some feeds carry both: the short <summary> and the full <description>.
-      entry_->has_summary_element = true;
-      entry_->entry.summary.clear();
-      begin_capture(Field::kSummary, TextType::kHtml);
-    } else if (name == Name::kFullitem) begin_capture(Field::kContent, TextType::kHtml);
+    else if (name == Name::kDescription || name == Name::kSummary) begin_summary(TextType::kHtml);
+    else if (name == Name::kFullitem) begin_capture(Field::kContent, TextType::kHtml);
     else if (name == Name::kPubDate) begin_capture(Field::kPublished, TextType::kPlain);
     else if (name == Name::kAuthor) begin_capture(Field::kAuthor, TextType::kPlain);
     else if (name == Name::kCategory) begin_capture(Field::kCategory, TextType::kPlain);
@@ -973,12 +1045,12 @@ void FeedReader::dispatch_atom(Ns ns, Name name, const Attributes& attributes) {
   if (feed_.format != FeedFormat::kAtom) return;
   if (entry_) {
     if (name == Name::kTitle) begin_capture(Field::kTitle, atom_text_type(ns, attributes));
-    else if (name == Name::kSummary) begin_capture(Field::kSummary, atom_text_type(ns, attributes));
+    else if (name == Name::kSummary) begin_summary(atom_text_type(ns, attributes));
     else if (name == Name::kContent && attributes.get("src").empty())
       begin_capture(Field::kContent, atom_text_type(ns, attributes));
     else if (name == Name::kId) begin_capture(Field::kId, TextType::kPlain);
     else if (name == Name::kUpdated || name == Name::kModified) begin_capture(Field::kUpdated, TextType::kPlain);
-    else if (name == Name::kPublished) begin_capture(Field::kPublishedOverride, TextType::kPlain);
+    else if (name == Name::kPublished) begin_capture(Field::kPublished, TextType::kPlain);
     else if (name == Name::kIssued) begin_capture(Field::kPublished, TextType::kPlain);
     else if (name == Name::kCreated) begin_capture(Field::kFallbackDate, TextType::kPlain);
     else if (name == Name::kCategory) {
@@ -1001,7 +1073,7 @@ void FeedReader::dispatch_extension(Ns ns, Name name, const Attributes& attribut
         else if (name == Name::kCreator || name == Name::kAuthor) begin_capture(Field::kAuthor, TextType::kPlain);
         else if (name == Name::kDate) begin_capture(Field::kUpdated, TextType::kPlain);
         else if (name == Name::kSubject) begin_capture(Field::kCategory, TextType::kPlain);
-        else if (name == Name::kDescription) begin_capture(Field::kSummary, TextType::kHtml);
+        else if (name == Name::kDescription) begin_summary(TextType::kHtml);
         else if (name == Name::kIdentifier) begin_capture(Field::kId, TextType::kPlain);
       } else {
         if (name == Name::kTitle) begin_capture(Field::kFeedTitle, TextType::kHtml);
@@ -1041,7 +1113,7 @@ void FeedReader::dispatch_extension(Ns ns, Name name, const Attributes& attribut
       else if (name == Name::kUpdateFrequency) begin_capture(Field::kFeedSyFrequency, TextType::kPlain);
       return;
     case Ns::kXhtml:
-      if (entry_ && (name == Name::kBody || name == Name::kDiv) && entry_->entry.content_html.empty())
+      if (entry_ && (name == Name::kBody || name == Name::kDiv) && !entry_->entry.given.has(Given::kContent))
         begin_capture(Field::kContent, TextType::kXhtml);
       return;
     case Ns::kItunes:
@@ -1063,6 +1135,26 @@ void FeedReader::begin_capture(Field field, TextType type) {
   capture_.markup = false;
   capture_.truncated = false;
   capture_.buf.clear();
+}
+
+// The first summary-like element of an entry is its summary; a second one is
+// its content when it has none yet (a short <summary> beside the full
+// <description>, in either order), else it replaces the summary.
+void FeedReader::begin_summary(TextType type) {
+  const GivenFields given = entry_->entry.given;
+  begin_capture(given.has(Given::kSummary) && !given.has(Given::kContent) ? Field::kContent : Field::kSummary, type);
+}
+
+// An entry's first Atom author is its author, as "name (email)".
+void FeedReader::finish_atom_author() {
+  EntryState& state = *entry_;
+  if (!state.atom_author_read && (!state.author_name.empty() || !state.author_email.empty())) {
+    state.entry.author = person_text(std::move(state.author_name), std::move(state.author_email));
+    state.entry.given.set(Given::kAuthor);
+    state.atom_author_read = true;
+  }
+  state.author_name.clear();
+  state.author_email.clear();
 }
 
 void FeedReader::finish_capture() {
@@ -1111,22 +1203,27 @@ void FeedReader::assign(Field field, std::string plain, std::string html, bool t
   const auto set_if_empty = [&plain](std::string& target) {
     if (target.empty()) target = std::move(plain);
   };
+  // A single-valued element given twice: the later one wins (a date only when it parses).
+  const auto set_text = [&plain](std::string& target, GivenFields& given, Given which) {
+    target = std::move(plain);
+    given.set(which);
+  };
+  const auto set_date = [&plain](std::optional<core::TimePoint>& target) {
+    if (auto date = parse_date(plain)) target = date;
+  };
   switch (field) {
-    case Field::kFeedTitle: set_if_empty(feed_.title); return;
+    case Field::kFeedTitle: set_text(feed_.title, feed_.given, Given::kTitle); return;
     case Field::kFeedLink:
+      feed_.given.set(Given::kLink);
       if (feed_.link.empty() && !plain.empty()) feed_.link = resolve(base_index, std::move(plain));
       return;
-    case Field::kFeedSubtitle: set_if_empty(feed_.subtitle); return;
+    case Field::kFeedSubtitle: set_text(feed_.subtitle, feed_.given, Given::kSubtitle); return;
     case Field::kFeedLanguage:
       std::replace(plain.begin(), plain.end(), '_', '-');  // "en_US" is a common misspelling of "en-US"
-      set_if_empty(feed_.language);
+      set_text(feed_.language, feed_.given, Given::kLanguage);
       return;
-    case Field::kFeedUpdated:
-      if (!feed_.updated) feed_.updated = parse_date(plain);
-      return;
-    case Field::kFeedPubDate:
-      if (!feed_pub_date_) feed_pub_date_ = parse_date(plain);
-      return;
+    case Field::kFeedUpdated: set_date(feed_.updated); return;
+    case Field::kFeedPubDate: set_date(feed_pub_date_); return;
     case Field::kFeedTtl:
       if (auto minutes = parse_length(plain); minutes && *minutes < (1 << 24))
         ttl_ = std::chrono::minutes{*minutes};
@@ -1141,33 +1238,27 @@ void FeedReader::assign(Field field, std::string plain, std::string html, bool t
   if (!entry_) return;
   Entry& entry = entry_->entry;
   switch (field) {
-    case Field::kTitle: set_if_empty(entry.title); return;
+    case Field::kTitle: set_text(entry.title, entry.given, Given::kTitle); return;
     case Field::kLink:
+      entry.given.set(Given::kLink);
       if (entry.link.empty() && !plain.empty()) entry.link = resolve(base_index, std::move(plain));
       return;
     case Field::kId:
-      if (entry_->guid.empty()) entry_->guid = std::move(plain);
+      if (entry_->guid.empty()) entry_->guid = resolve_id(base_index, std::move(plain));
       return;
-    case Field::kPublished:
-      if (!entry.published) entry.published = parse_date(plain);
-      return;
-    case Field::kPublishedOverride:
-      if (auto date = parse_date(plain)) entry.published = date;
-      return;
-    case Field::kUpdated:
-      if (!entry.updated) entry.updated = parse_date(plain);
-      return;
+    case Field::kPublished: set_date(entry.published); return;
+    case Field::kUpdated: set_date(entry.updated); return;
     case Field::kFallbackDate:
       if (!entry_->fallback_date) entry_->fallback_date = parse_date(plain);
       return;
-    case Field::kAuthor:
-      if (entry.author.empty()) entry.author = author_display(std::move(plain));
-      return;
+    case Field::kAuthor: set_text(entry.author, entry.given, Given::kAuthor); return;
     case Field::kAuthorName: set_if_empty(entry_->author_name); return;
     case Field::kAuthorEmail: set_if_empty(entry_->author_email); return;
-    case Field::kSummary: set_if_empty(entry.summary); return;
+    case Field::kSummary: set_text(entry.summary, entry.given, Given::kSummary); return;
     case Field::kContent:
-      if (entry.content_html.empty() && !html.empty()) {
+      // The first content element is the content, even an empty one.
+      if (!entry.given.has(Given::kContent)) {
+        entry.given.set(Given::kContent);
         entry.content_html = sanitize_html(html, base(base_index));
         entry.content = std::move(plain);
       }
@@ -1213,7 +1304,10 @@ void FeedReader::finish_entry() {
                                            : !state.author_email.empty() ? std::move(state.author_email)
                                            : !state.itunes_author.empty() ? std::move(state.itunes_author)
                                                                           : feed_author_;
-  if (entry.link.empty() && state.guid_is_permalink && feed_.format == FeedFormat::kRss &&
+  // A permalink guid, or an Atom id that is a web address, is the link of an
+  // entry that has none (readers open it).
+  if (entry.link.empty() && state.guid_is_permalink &&
+      (feed_.format == FeedFormat::kRss || feed_.format == FeedFormat::kAtom) &&
       (state.guid.starts_with("http://") || state.guid.starts_with("https://")))
     entry.link = state.guid;
   // Links read before the feed's own link was known are resolved against it now.
@@ -1293,7 +1387,22 @@ std::string_view format_name(FeedFormat format) {
 
 namespace {
 
-ParsedFeed parse_document(std::string_view bytes, const ParseOptions& options, const EntrySink* on_entry) {
+// Content-Location, resolved against the URL the document was fetched from, is
+// the base of its relative references (RFC 7231 section 3.1.4.2 as feedparser reads it).
+std::string document_base(const ParseOptions& options) {
+  const std::string_view location = detail::trim(options.content_location);
+  if (location.empty()) return options.base_url;
+  if (is_absolute_url(location)) return std::string(location);
+  return is_absolute_url(options.base_url) ? resolve_url(options.base_url, location) : options.base_url;
+}
+
+ParsedFeed parse_document(std::string_view bytes, const ParseOptions& given_options, const EntrySink* on_entry) {
+  ParseOptions located;
+  if (!given_options.content_location.empty()) {
+    located = given_options;
+    located.base_url = document_base(given_options);
+  }
+  const ParseOptions& options = given_options.content_location.empty() ? given_options : located;
   ParsedFeed feed;
   if (bytes.size() > options.limits.max_document_bytes) {
     bytes = bytes.substr(0, options.limits.max_document_bytes);
@@ -1321,6 +1430,11 @@ ParsedFeed parse_document(std::string_view bytes, const ParseOptions& options, c
     feed.bozo = true;
     feed.bozo_message = "not a feed: the document is neither XML nor JSON";
     return feed;
+  }
+  if (feed.language.empty() && !feed.given.has(Given::kLanguage)) {
+    std::string language = fold_whitespace(options.content_language);
+    std::replace(language.begin(), language.end(), '_', '-');
+    feed.language = std::move(language);
   }
   if (!decoded.problem.empty() && feed.is_feed) {
     // An encoding problem is real but secondary to a syntax error found later.
