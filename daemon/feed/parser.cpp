@@ -1299,6 +1299,12 @@ void FeedReader::finish_entry() {
   Entry& entry = state.entry;
   if (!entry.published) entry.published = state.fallback_date;
   if (entry.title.empty()) entry.title = std::move(state.media_title);
+  // An entry with content and no summary element has its content as summary
+  // (feedparser copies it), else a media or iTunes description.
+  if (!entry.given.has(Given::kSummary) && entry.given.has(Given::kContent)) {
+    entry.summary = entry.content;
+    entry.given.set(Given::kSummary);
+  }
   if (entry.summary.empty()) entry.summary = std::move(state.media_description);
   if (entry.author.empty()) entry.author = !state.author_name.empty() ? std::move(state.author_name)
                                            : !state.author_email.empty() ? std::move(state.author_email)
