@@ -489,6 +489,13 @@ class FeedReader {
   }
 
   void run(std::string_view text);
+  // True when libxml2 stopped before the end of a feed: a '<' that starts no
+  // tag, or a stray end tag that closed the root early ("Extra content").
+  bool stopped_early() const { return stopped_early_; }
+  std::size_t entries_delivered() const { return entry_count_; }
+  // The first `count` entries are not delivered (a second reading of a
+  // document whose first reading already delivered them).
+  void skip_entries(std::size_t count) { skip_entries_ = count; }
   // Where the first '&' that had to be escaped was, if any.
   std::optional<std::size_t> first_stray_ampersand() const { return first_stray_ampersand_; }
 
@@ -562,6 +569,8 @@ class FeedReader {
   ParsedFeed& feed_;
   const EntrySink* on_entry_;
   std::size_t entry_count_ = 0;  // entries delivered, to the sink or into feed_.entries
+  std::size_t skip_entries_ = 0;
+  bool stopped_early_ = false;
   std::optional<std::size_t> first_stray_ampersand_;
   xmlParserCtxt* context_ = nullptr;
   std::size_t document_size_ = 0;
@@ -662,6 +671,7 @@ void FeedReader::run(std::string_view text) {
     xmlParseChunk(context.get(), piece.data(), static_cast<int>(piece.size()), 0);
   }
   if (context->instate != XML_PARSER_EOF) xmlParseChunk(context.get(), nullptr, 0, 1);
+  stopped_early_ = feed_.is_feed && context->disableSAX != 0;
   // A parse that stopped early still reports a stray '&' further on.
   while (!escaper.done() && !escaper.first_stray()) escaper.next(kChunk);
   first_stray_ampersand_ = escaper.first_stray();
@@ -1324,6 +1334,10 @@ void FeedReader::finish_entry() {
   }
   detail::finish_entry(entry, std::move(state.guid), options_);
   ++entry_count_;
+  if (entry_count_ <= skip_entries_) {
+    entry_.reset();
+    return;
+  }
   if (on_entry_ != nullptr) {
     (*on_entry_)(entry);
   } else {
@@ -1331,6 +1345,89 @@ void FeedReader::finish_entry() {
     feed_.entries.push_back(std::move(entry));
   }
   entry_.reset();
+}
+
+// The document with what stops libxml2 for good mended: a '<' that starts no
+// tag becomes "&lt;", an end tag that closes no open element is dropped, and
+// elements left open inside one that ends are closed right before its end tag,
+// so that libxml2 sees elements nested as the end tags say. Used only for the
+// second reading of a document libxml2 gave up on.
+std::string repair_markup(std::string_view text) {
+  std::string out;
+  out.reserve(text.size() + text.size() / 64);
+  std::vector<std::string_view> open;
+  std::size_t i = 0;
+  const auto copy_through = [&](std::size_t from, std::string_view close) {
+    const std::size_t end = text.find(close, from);
+    const std::size_t stop = end == std::string_view::npos ? text.size() : end + close.size();
+    out.append(text.substr(i, stop - i));
+    i = stop;
+  };
+  while (i < text.size()) {
+    const std::size_t lt = text.find('<', i);
+    if (lt == std::string_view::npos) {
+      out.append(text.substr(i));
+      break;
+    }
+    out.append(text.substr(i, lt - i));
+    i = lt;
+    const std::string_view rest = text.substr(lt);
+    if (rest.starts_with("<!--")) {
+      copy_through(lt + 4, "-->");
+    } else if (rest.starts_with("<![CDATA[")) {
+      copy_through(lt + 9, "]]>");
+    } else if (rest.starts_with("<?")) {
+      copy_through(lt + 2, "?>");
+    } else if (rest.starts_with("<!")) {
+      const std::size_t gt = text.find('>', lt);
+      const std::size_t bracket = text.find('[', lt);
+      copy_through(lt + 2, bracket != std::string_view::npos && (gt == std::string_view::npos || bracket < gt)
+                               ? std::string_view("]>")
+                               : std::string_view(">"));
+    } else if (rest.size() > 2 && rest[1] == '/' && is_name_start(rest[2])) {
+      std::size_t end = 2;
+      while (end < rest.size() && is_name_char(rest[end])) ++end;
+      const std::string_view name = rest.substr(2, end - 2);
+      const std::size_t gt = text.find('>', lt);
+      const std::size_t stop = gt == std::string_view::npos ? text.size() : gt + 1;
+      auto match = std::find(open.rbegin(), open.rend(), name);
+      if (match != open.rend()) {
+        const std::size_t keep = open.size() - 1 - static_cast<std::size_t>(match - open.rbegin());
+        while (open.size() > keep + 1) {
+          out += "</";
+          out += open.back();
+          out += '>';
+          open.pop_back();
+        }
+        open.pop_back();
+        out.append(text.substr(lt, stop - lt));
+      }
+      i = stop;
+    } else if (rest.size() > 1 && is_name_start(rest[1])) {
+      std::size_t end = 1;
+      while (end < rest.size() && is_name_char(rest[end])) ++end;
+      const std::string_view name = rest.substr(1, end - 1);
+      char quote = 0;
+      std::size_t k = lt + end;
+      for (; k < text.size(); ++k) {
+        if (quote != 0) {
+          if (text[k] == quote) quote = 0;
+        } else if (text[k] == '"' || text[k] == '\'') {
+          quote = text[k];
+        } else if (text[k] == '>') {
+          break;
+        }
+      }
+      const std::size_t stop = k < text.size() ? k + 1 : text.size();
+      if (k >= text.size() || text[k - 1] != '/') open.push_back(name);
+      out.append(text.substr(lt, stop - lt));
+      i = stop;
+    } else {
+      out += "&lt;";
+      ++i;
+    }
+  }
+  return out;
 }
 
 }  // namespace
@@ -1428,6 +1525,22 @@ ParsedFeed parse_document(std::string_view bytes, const ParseOptions& given_opti
   } else if (text.front() == '<') {
     FeedReader reader(options, feed, on_entry);
     reader.run(text);
+    if (reader.stopped_early()) {
+      // Read again with the markup repaired; the problem found the first time
+      // stays the reported one, and entries already delivered are not again.
+      const std::string repaired = repair_markup(text);
+      ParsedFeed second;
+      FeedReader again(options, second, on_entry);
+      again.skip_entries(on_entry != nullptr ? reader.entries_delivered() : 0);
+      again.run(repaired);
+      if (on_entry != nullptr || second.entries.size() >= feed.entries.size()) {
+        second.bozo = true;
+        second.bozo_message = std::move(feed.bozo_message);
+        second.encoding = std::move(feed.encoding);
+        second.truncated = second.truncated || feed.truncated;
+        feed = std::move(second);
+      }
+    }
     if (const auto stray = reader.first_stray_ampersand(); stray && feed.is_feed && !feed.bozo) {
       feed.bozo = true;
       feed.bozo_message = "unescaped '&' at byte " + std::to_string(*stray);
