@@ -533,14 +533,18 @@ class FeedReader {
     if (detail::trim(url).size() == url.size() && is_absolute_url(url)) return std::move(url);
     return resolve(base_index, std::string_view(url));
   }
-  // Ids resolve as feedparser resolves them: against the document's URL and
-  // xml:base, not the feed's own link; an absolute id (urn:, tag:, http:) is
-  // kept, and so is a guid declared not to be a URL (isPermaLink="false").
+  // A relative id that is a path ("/2010/post", "p/1") resolves as feedparser
+  // resolves it: against xml:base and the document's URL, not the feed's own
+  // link. Kept as written: an absolute id (urn:, tag:, http:), a token with no
+  // path in it ("b-2", "12345": an identifier, not a reference) and a guid
+  // declared not to be a URL (isPermaLink="false").
   std::string resolve_id(std::size_t base_index, std::string id) const {
     const std::string& b = bases_[base_index];
-    if (b.empty() || !entry_->guid_is_permalink || is_absolute_url(detail::trim(id)) || detail::trim(id).empty())
+    const std::string_view trimmed = detail::trim(id);
+    if (b.empty() || !entry_->guid_is_permalink || trimmed.find('/') == std::string_view::npos ||
+        is_absolute_url(trimmed))
       return id;
-    return resolve_url(b, detail::trim(id));
+    return resolve_url(b, trimmed);
   }
   void detect_root(Ns ns, const xmlChar* uri, std::string_view local, const Attributes& attributes);
   Name name_of(const xmlChar* local);
