@@ -310,6 +310,31 @@ bool is_reference(std::string_view text, std::size_t pos) {
   return i < text.size() && text[i] == ';';
 }
 
+// The end of a numeric character reference at text[pos] == '&' whose code point
+// XML forbids ("&#1;", "&#xD800;", "&#0;"), or 0 for anything else.
+std::size_t invalid_character_reference_end(std::string_view text, std::size_t pos) {
+  std::size_t i = pos + 1;
+  if (i >= text.size() || text[i] != '#') return 0;
+  ++i;
+  const bool hex = i < text.size() && text[i] == 'x';
+  if (hex) ++i;
+  const std::size_t start = i;
+  std::uint32_t value = 0;
+  for (; i < text.size() && i - start < 12; ++i) {
+    const char c = text[i];
+    std::uint32_t digit;
+    if (c >= '0' && c <= '9') digit = static_cast<std::uint32_t>(c - '0');
+    else if (hex && c >= 'a' && c <= 'f') digit = static_cast<std::uint32_t>(c - 'a' + 10);
+    else if (hex && c >= 'A' && c <= 'F') digit = static_cast<std::uint32_t>(c - 'A' + 10);
+    else break;
+    value = std::min<std::uint32_t>(value * (hex ? 16 : 10) + digit, 0x110000);
+  }
+  if (i == start || i >= text.size() || text[i] != ';') return 0;
+  const bool allowed = value == 0x9 || value == 0xA || value == 0xD || (value >= 0x20 && value <= 0xD7FF) ||
+                       (value >= 0xE000 && value <= 0xFFFD) || (value >= 0x10000 && value <= 0x10FFFF);
+  return allowed ? 0 : i + 1;
+}
+
 // Whether positions of a document fall inside a comment or CDATA section, where
 // '&' is literal. Queried with increasing positions only, so the document is
 // scanned once however many queries there are.
@@ -374,7 +399,10 @@ void for_each_ampersand(std::string_view text, OnAmpersand on_ampersand) {
 
 // Feeds are full of bare '&' in URLs and titles ("?a=1&b=2", "Q&A"), which XML
 // forbids and libxml2's recovery drops with the following name. Rewriting them
-// to "&amp;" (outside comments and CDATA) keeps the text the author meant. The
+// to "&amp;" (outside comments and CDATA) keeps the text the author meant. A
+// reference to a character XML forbids ("&#1;") is removed, as libxml2 would
+// remove it, but without the error after which libxml2 drops the next
+// reference too ("&#1;&amp;" lost its "&amp;"). The
 // document is handed out in pieces, each searched right before libxml2 reads
 // it: a piece without a stray '&' is passed as it is, one with is copied with
 // the rewrites. Searching the whole document first took one more pass over
@@ -387,28 +415,44 @@ class StrayAmpersandEscaper {
   // The next piece: at most max_size bytes of the document, rewritten if needed.
   std::string_view next(std::size_t max_size) {
     const std::size_t begin = position_;
-    const std::size_t end = begin + std::min(max_size, text_.size() - begin);
-    position_ = end;
+    std::size_t end = begin + std::min(max_size, text_.size() - begin);
     std::size_t copied = begin;
     bool rewritten = false;
-    for_each_ampersand(text_.substr(begin, end - begin), [&](std::size_t hit) {
-      hit += begin;
-      if (is_reference(text_, hit) || literal_.contains(hit)) return;
-      if (!first_stray_) first_stray_ = hit;
+    const auto start_rewriting = [&] {
       if (!rewritten) {
         rewritten = true;
         piece_.clear();
       }
+    };
+    for_each_ampersand(text_.substr(begin, end - begin), [&](std::size_t hit) {
+      hit += begin;
+      if (hit < copied) return;  // inside a reference removed already
+      if (is_reference(text_, hit)) {
+        const std::size_t invalid_end = invalid_character_reference_end(text_, hit);
+        if (invalid_end == 0 || literal_.contains(hit)) return;
+        if (!first_invalid_reference_) first_invalid_reference_ = hit;
+        start_rewriting();
+        piece_.append(text_.substr(copied, hit - copied));
+        copied = invalid_end;
+        end = std::max(end, invalid_end);  // a reference cut by the piece's end goes whole
+        return;
+      }
+      if (literal_.contains(hit)) return;
+      if (!first_stray_) first_stray_ = hit;
+      start_rewriting();
       piece_.append(text_.substr(copied, hit + 1 - copied));
       piece_.append("amp;");
       copied = hit + 1;
     });
+    position_ = end;
     if (!rewritten) return text_.substr(begin, end - begin);
     piece_.append(text_.substr(copied, end - copied));
     return piece_;
   }
   // The offset of the first stray '&' handed out so far.
   std::optional<std::size_t> first_stray() const { return first_stray_; }
+  // The offset of the first reference to a forbidden character removed so far.
+  std::optional<std::size_t> first_invalid_reference() const { return first_invalid_reference_; }
 
  private:
   std::string_view text_;
@@ -416,6 +460,7 @@ class StrayAmpersandEscaper {
   std::size_t position_ = 0;
   std::string piece_;
   std::optional<std::size_t> first_stray_;
+  std::optional<std::size_t> first_invalid_reference_;
 };
 
 // HTML named entities as libxml2 entity declarations of the "predefined" kind:
@@ -498,6 +543,8 @@ class FeedReader {
   void skip_entries(std::size_t count) { skip_entries_ = count; }
   // Where the first '&' that had to be escaped was, if any.
   std::optional<std::size_t> first_stray_ampersand() const { return first_stray_ampersand_; }
+  // Where the first reference to a character XML forbids was, if any.
+  std::optional<std::size_t> first_invalid_reference() const { return first_invalid_reference_; }
 
   // SAX2 callbacks (static trampolines below).
   void on_start(const xmlChar* local, const xmlChar* uri, int nb_attributes, const xmlChar** attributes);
@@ -576,6 +623,7 @@ class FeedReader {
   std::size_t skip_entries_ = 0;
   bool stopped_early_ = false;
   std::optional<std::size_t> first_stray_ampersand_;
+  std::optional<std::size_t> first_invalid_reference_;
   xmlParserCtxt* context_ = nullptr;
   std::size_t document_size_ = 0;
   std::size_t depth_ = 0;          // open_.size()
@@ -679,6 +727,7 @@ void FeedReader::run(std::string_view text) {
   // A parse that stopped early still reports a stray '&' further on.
   while (!escaper.done() && !escaper.first_stray()) escaper.next(kChunk);
   first_stray_ampersand_ = escaper.first_stray();
+  first_invalid_reference_ = escaper.first_invalid_reference();
   // A field and an item cut off by the end of a broken document keep what they had.
   if (capture_.active) finish_capture();
   if (entry_) {
@@ -1544,6 +1593,10 @@ ParsedFeed parse_document(std::string_view bytes, const ParseOptions& given_opti
         second.truncated = second.truncated || feed.truncated;
         feed = std::move(second);
       }
+    }
+    if (const auto invalid = reader.first_invalid_reference(); invalid && feed.is_feed && !feed.bozo) {
+      feed.bozo = true;
+      feed.bozo_message = "reference to a character XML forbids at byte " + std::to_string(*invalid);
     }
     if (const auto stray = reader.first_stray_ampersand(); stray && feed.is_feed && !feed.bozo) {
       feed.bozo = true;

@@ -474,6 +474,10 @@ std::vector<MappingCase> mapping_cases() {
       {"recover.references",
        rss(item("<title>bad &#1; ref</title>") + item("<title>A &amp;#27; B, 1 &lt; 2</title>")), "e1.title",
        "A \x1b B, 1 < 2"},
+      {"recover.references", rss(item("<title>a &#1;&amp;b &#xFFFE;&lt;</title>")), "e0.title", "a &b <"},
+      {"recover.references", rss(item("<title>a &#1;&amp;b</title>")), "bozo", "true"},
+      {"recover.references", atom(entry("<title><![CDATA[kept &#1; as written]]></title>")), "e0.title",
+       "kept &#1; as written"},
       {"recover.references",
        rss(item("<title>x</title><description>a <b>b</description>") +
            item("<description>&lt;p&gt;P&lt;/p&gt; &amp;amp;</description>")),
