@@ -26,6 +26,8 @@ struct ParseArguments {
   bool json = false;
   std::string base_url;
   std::string content_type;
+  std::string content_location;
+  std::string content_language;
   std::string input;
 };
 
@@ -81,6 +83,11 @@ using Json = nlohmann::ordered_json;
 
 Json text_or_null(const std::string& text) { return text.empty() ? Json(nullptr) : Json(text); }
 
+// An empty element is an empty string; no element is null.
+Json text_or_null(const std::string& text, feed::GivenFields given, feed::Given field) {
+  return text.empty() && !given.has(field) ? Json(nullptr) : Json(text);
+}
+
 Json date_or_null(const std::optional<core::TimePoint>& date) {
   return date ? Json(core::format_rfc3339(*date)) : Json(nullptr);
 }
@@ -95,14 +102,14 @@ void print_json(const feed::ParsedFeed& parsed) {
                             {"type", text_or_null(enclosure.type)},
                             {"length", enclosure.length ? json(*enclosure.length) : json(nullptr)}});
     entries.push_back({{"id", entry.id},
-                       {"title", text_or_null(entry.title)},
-                       {"link", text_or_null(entry.link)},
+                       {"title", text_or_null(entry.title, entry.given, feed::Given::kTitle)},
+                       {"link", text_or_null(entry.link, entry.given, feed::Given::kLink)},
                        {"published", date_or_null(entry.published)},
                        {"updated", date_or_null(entry.updated)},
-                       {"author", text_or_null(entry.author)},
-                       {"summary", text_or_null(entry.summary)},
-                       {"content", text_or_null(entry.content)},
-                       {"content_html", text_or_null(entry.content_html)},
+                       {"author", text_or_null(entry.author, entry.given, feed::Given::kAuthor)},
+                       {"summary", text_or_null(entry.summary, entry.given, feed::Given::kSummary)},
+                       {"content", text_or_null(entry.content, entry.given, feed::Given::kContent)},
+                       {"content_html", text_or_null(entry.content_html, entry.given, feed::Given::kContent)},
                        {"enclosures", std::move(enclosures)},
                        {"categories", entry.categories}});
   }
@@ -110,10 +117,10 @@ void print_json(const feed::ParsedFeed& parsed) {
                          {"version", text_or_null(parsed.version)},
                          {"bozo", parsed.bozo},
                          {"bozo_message", text_or_null(parsed.bozo_message)},
-                         {"title", text_or_null(parsed.title)},
-                         {"link", text_or_null(parsed.link)},
-                         {"subtitle", text_or_null(parsed.subtitle)},
-                         {"language", text_or_null(parsed.language)},
+                         {"title", text_or_null(parsed.title, parsed.given, feed::Given::kTitle)},
+                         {"link", text_or_null(parsed.link, parsed.given, feed::Given::kLink)},
+                         {"subtitle", text_or_null(parsed.subtitle, parsed.given, feed::Given::kSubtitle)},
+                         {"language", text_or_null(parsed.language, parsed.given, feed::Given::kLanguage)},
                          {"updated", date_or_null(parsed.updated)},
                          {"entries", std::move(entries)}};
   std::cout << document.dump(2, ' ', false, json::error_handler_t::replace) << "\n";
@@ -157,12 +164,18 @@ void add_parse_command(CLI::App& app, const GlobalOptions&, CommandResult& resul
   command->add_flag("--json", arguments->json, "Print one JSON object instead of a summary");
   command->add_option("--base-url", arguments->base_url, "URL the document came from, for relative links");
   command->add_option("--content-type", arguments->content_type, "HTTP Content-Type the document was served with");
+  command->add_option("--content-location", arguments->content_location,
+                      "HTTP Content-Location header: the base of relative links (resolved against --base-url)");
+  command->add_option("--content-language", arguments->content_language,
+                      "HTTP Content-Language header: the feed's language when the document names none");
   command->add_option("file", arguments->input, "Feed file, or - for stdin")->required();
   command->callback([arguments, &result] {
     const Input input(arguments->input);
     feed::ParseOptions options;
     options.base_url = arguments->base_url;
     options.content_type = arguments->content_type;
+    options.content_location = arguments->content_location;
+    options.content_language = arguments->content_language;
     options.now = core::SystemWallClock{}.now();
     const auto report_not_a_feed = [&](const feed::ParsedFeed& parsed) {
       std::cerr << "feedclusterd: " << arguments->input << ": " << parsed.bozo_message << "\n";

@@ -168,6 +168,15 @@ DecodedText decode_to_utf8(std::string_view bytes, std::string_view content_type
     bytes.remove_prefix(2);
   } else if (std::string http = charset_parameter(content_type); !http.empty()) {
     charset = http;
+    // A charset in the header that the bytes contradict: us-ascii for a document
+    // with other bytes. The document's own declaration is read instead, and the
+    // contradiction is a problem (feedparser flags it as bozo too).
+    if ((charset == "us-ascii" || charset == "ascii" || charset == "ansi_x3.4-1968") &&
+        ascii_prefix_length(bytes) != bytes.size()) {
+      const std::string declared = declared_encoding(bytes);
+      result.problem = "served as " + charset + " but the bytes are not ASCII";
+      charset = declared.empty() ? "utf-8" : declared;
+    }
   } else if (starts("\x00\x00\x00<"sv)) {
     charset = "utf-32be";
   } else if (starts("<\x00\x00\x00"sv)) {

@@ -51,11 +51,30 @@ struct ParseOptions {
   // The HTTP Content-Type header, e.g. "application/rss+xml; charset=utf-8".
   // Its charset wins over the XML declaration (RFC 7303); a BOM wins over both.
   std::string content_type;
+  // The HTTP Content-Location header: relative references resolve against it
+  // (itself resolved against base_url) before base_url.
+  std::string content_location;
+  // The HTTP Content-Language header: the feed's language when the document
+  // names none.
+  std::string content_language;
   // "Now", injected: dates later than now + future_tolerance are flagged and
   // not trusted. Without it no date is treated as future.
   std::optional<core::TimePoint> now;
   core::Duration future_tolerance = std::chrono::hours{24};
   ParseLimits limits;
+};
+
+// The text fields an element was given for, even an empty one (<description/>):
+// an empty string with its bit set is an empty element, without it no element.
+enum class Given : std::uint16_t {
+  kTitle = 1 << 0, kLink = 1 << 1, kAuthor = 1 << 2, kSummary = 1 << 3, kContent = 1 << 4,
+  kSubtitle = 1 << 5, kLanguage = 1 << 6,
+};
+
+struct GivenFields {
+  std::uint16_t bits = 0;
+  void set(Given field) { bits |= static_cast<std::uint16_t>(field); }
+  bool has(Given field) const { return (bits & static_cast<std::uint16_t>(field)) != 0; }
 };
 
 struct Enclosure {
@@ -70,13 +89,14 @@ struct Entry {
   std::string link;                 // absolute when it could be resolved
   std::optional<core::TimePoint> published;  // the only date given also lands here
   std::optional<core::TimePoint> updated;
-  std::string author;               // plain text (name, else e-mail)
+  std::string author;               // plain text: "name (email)", name or email; RSS text as written
   std::string summary;              // plain text of description/summary
   std::string content;              // plain text of the full content
   std::string content_html;         // sanitised HTML of the full content
   std::vector<Enclosure> enclosures;
   std::vector<std::string> categories;
   std::string thumbnail;            // media:thumbnail URL, when given
+  GivenFields given;                // which of title, link, author, summary, content had an element
   bool future_date = false;  // a date was later than now + tolerance and was dropped
   bool truncated = false;    // some field hit ParseLimits::max_field_bytes
 };
@@ -94,6 +114,7 @@ struct ParsedFeed {
   std::optional<core::TimePoint> updated;
   std::optional<core::Duration> update_interval;  // from ttl or sy:updatePeriod/updateFrequency
   std::vector<Entry> entries;
+  GivenFields given;                // which of title, link, subtitle, language had an element
   bool truncated = false;           // the document, the entry list or a feed field was cut
   // True when the bytes are a feed (RSS, RDF, Atom or JSON Feed root), even an
   // empty or broken one. False for HTML pages, images, random bytes.

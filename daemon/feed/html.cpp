@@ -327,10 +327,8 @@ ElementKind element_kind(std::string_view name) {
                  ? ElementKind::kBlock
                  : ElementKind::kInline;
     case 3:
-      if (name == "svg") return ElementKind::kRawText;
       return in({"div", "nav", "pre"}) ? ElementKind::kBlock : ElementKind::kInline;
     case 4:
-      if (name == "math") return ElementKind::kRawText;
       return name == "main" ? ElementKind::kBlock : ElementKind::kInline;
     case 5:
       if (name == "style") return ElementKind::kRawText;
@@ -421,10 +419,106 @@ constexpr std::array<AllowedElement, 46> kAllowed = {{
     {"ul", false, {}},
 }};
 
-const AllowedElement* find_allowed(std::string_view name) {
-  for (const AllowedElement& element : kAllowed)
-    if (element.name == name) return &element;
+// Inline SVG and MathML keep their drawing and layout elements (SVG 1.1 shapes,
+// text, gradients; MathML presentation markup), as feedparser keeps them. Left
+// out: script, foreignObject, animation (animate, set: they can rewrite an href
+// to a javascript: URL), use, image, filters, annotation-xml (it embeds HTML).
+constexpr std::array<AllowedElement, 29> kSvgAllowed = {{
+    {"circle", false, {}}, {"clipPath", false, {}}, {"defs", false, {}}, {"desc", false, {}},
+    {"ellipse", false, {}}, {"g", false, {}}, {"line", false, {}}, {"linearGradient", false, {}},
+    {"marker", false, {}}, {"mask", false, {}}, {"metadata", false, {}}, {"path", false, {}},
+    {"pattern", false, {}}, {"polygon", false, {}}, {"polyline", false, {}}, {"radialGradient", false, {}},
+    {"rect", false, {}}, {"stop", false, {}}, {"svg", false, {}}, {"switch", false, {}},
+    {"symbol", false, {}}, {"text", false, {}}, {"textPath", false, {}}, {"title", false, {}},
+    {"tspan", false, {}}, {"view", false, {}}, {"font-face", false, {}}, {"glyph", false, {}},
+    {"hkern", false, {}},
+}};
+constexpr const AllowedElement* kSvgRoot = &kSvgAllowed[18];
+static_assert(kSvgAllowed[18].name == "svg");
+constexpr std::array<std::string_view, 62> kSvgAttributes = {
+    "viewBox", "width", "height", "x", "y", "x1", "y1", "x2", "y2", "cx", "cy", "r", "rx", "ry", "d", "points",
+    "transform", "fill", "fill-opacity", "fill-rule", "stroke", "stroke-width", "stroke-opacity",
+    "stroke-linecap", "stroke-linejoin", "stroke-dasharray", "stroke-dashoffset", "stroke-miterlimit",
+    "opacity", "font-family", "font-size", "font-weight", "font-style", "font-variant", "text-anchor",
+    "text-decoration", "dx", "dy", "rotate", "offset", "stop-color", "stop-opacity", "gradientUnits",
+    "gradientTransform", "fx", "fy", "preserveAspectRatio", "version", "id", "class", "color",
+    "markerWidth", "markerHeight", "refX", "refY", "orient", "patternUnits", "patternTransform",
+    "startOffset", "textLength", "lengthAdjust", "visibility",
+};
+constexpr std::array<AllowedElement, 37> kMathAllowed = {{
+    {"math", false, {}}, {"maction", false, {}}, {"maligngroup", false, {}}, {"malignmark", false, {}},
+    {"menclose", false, {}}, {"merror", false, {}}, {"mfenced", false, {}}, {"mfrac", false, {}},
+    {"mglyph", false, {}}, {"mi", false, {}}, {"mlabeledtr", false, {}}, {"mmultiscripts", false, {}},
+    {"mn", false, {}}, {"mo", false, {}}, {"mover", false, {}}, {"mpadded", false, {}},
+    {"mphantom", false, {}}, {"mprescripts", false, {}}, {"mroot", false, {}}, {"mrow", false, {}},
+    {"ms", false, {}}, {"mspace", false, {}}, {"msqrt", false, {}}, {"mstyle", false, {}},
+    {"msub", false, {}}, {"msubsup", false, {}}, {"msup", false, {}}, {"mtable", false, {}},
+    {"mtd", false, {}}, {"mtext", false, {}}, {"mtr", false, {}}, {"munder", false, {}},
+    {"munderover", false, {}}, {"none", false, {}}, {"semantics", false, {}}, {"annotation", false, {}},
+    {"mlongdiv", false, {}},
+}};
+constexpr const AllowedElement* kMathRoot = &kMathAllowed[0];
+constexpr std::array<std::string_view, 52> kMathAttributes = {
+    "display", "mathvariant", "mathsize", "mathcolor", "mathbackground", "fontstyle", "fontweight",
+    "fontsize", "fontfamily", "color", "open", "close", "separators", "fence", "separator", "stretchy",
+    "symmetric", "largeop", "movablelimits", "accent", "accentunder", "lspace", "rspace", "linethickness",
+    "numalign", "denomalign", "bevelled", "columnalign", "rowalign", "columnspan", "rowspan",
+    "columnlines", "rowlines", "frame", "framespacing", "width", "height", "depth", "scriptlevel",
+    "displaystyle", "notation", "encoding", "align", "maxsize", "minsize", "form", "voffset",
+    "subscriptshift", "superscriptshift", "actiontype", "selection", "equalrows",
+};
+
+// Where an element is: HTML, or inside an <svg> or a <math> element.
+enum class Vocabulary : std::uint8_t { kHtml, kSvg, kMath };
+
+template <std::size_t N>
+const AllowedElement* find_in(const std::array<AllowedElement, N>& table, std::string_view lower_name) {
+  for (const AllowedElement& element : table)
+    if (detail::iequals(element.name, lower_name)) return &element;
   return nullptr;
+}
+
+const AllowedElement* find_allowed(std::string_view name, Vocabulary vocabulary) {
+  switch (vocabulary) {
+    case Vocabulary::kSvg: return find_in(kSvgAllowed, name);
+    case Vocabulary::kMath: return find_in(kMathAllowed, name);
+    case Vocabulary::kHtml: break;
+  }
+  if (name == "svg") return kSvgRoot;
+  if (name == "math") return kMathRoot;
+  return find_in(kAllowed, name);
+}
+
+Vocabulary vocabulary_of(const std::vector<const AllowedElement*>& open) {
+  for (auto it = open.rbegin(); it != open.rend(); ++it) {
+    if (*it >= kSvgAllowed.data() && *it < kSvgAllowed.data() + kSvgAllowed.size()) return Vocabulary::kSvg;
+    if (*it >= kMathAllowed.data() && *it < kMathAllowed.data() + kMathAllowed.size()) return Vocabulary::kMath;
+  }
+  return Vocabulary::kHtml;
+}
+
+// The attribute's spelling when an SVG or MathML element may keep it; empty
+// when not. Paint values may refer to a gradient in the document (url(#id)), never out of it.
+std::string_view foreign_attribute(Vocabulary vocabulary, std::string_view lower_name, std::string_view value) {
+  std::string_view spelling;
+  if (vocabulary == Vocabulary::kSvg) {
+    for (std::string_view name : kSvgAttributes)
+      if (detail::iequals(name, lower_name)) spelling = name;
+  } else {
+    for (std::string_view name : kMathAttributes)
+      if (name == lower_name) spelling = name;
+  }
+  if (!spelling.empty()) {
+    const std::string lower_value = detail::to_lower(value);
+    for (std::size_t at = lower_value.find("url("); at != std::string::npos; at = lower_value.find("url(", at + 4)) {
+      std::size_t i = at + 4;
+      while (i < lower_value.size() && (is_space(lower_value[i]) || lower_value[i] == '"' || lower_value[i] == '\'')) ++i;
+      if (i >= lower_value.size() || lower_value[i] != '#') return {};
+    }
+    if (lower_value.find("javascript:") != std::string::npos || lower_value.find("expression(") != std::string::npos)
+      return {};
+  }
+  return spelling;
 }
 
 // Closes the open elements down to and including the innermost `element`;
@@ -575,20 +669,35 @@ std::string sanitize_html(std::string_view html, std::string_view base_url) {
       if (!tag.self_closing) i = skip_raw_text(html, i, tag.name);
       continue;
     }
-    const AllowedElement* element = find_allowed(tag.name);
+    const Vocabulary vocabulary = vocabulary_of(open);
+    const AllowedElement* element = find_allowed(tag.name, vocabulary);
     if (element == nullptr) continue;
     if (tag.end) {
       close_through(element, open, out);
       continue;
     }
-    if (element->name == "a" || element->name == "p") {
+    if (vocabulary == Vocabulary::kHtml && (element->name == "a" || element->name == "p")) {
       // A link inside a link (or paragraph inside paragraph) is not nesting in
       // HTML: the open one ends first, as a browser's parser would end it.
       close_through(element, open, out);
     }
     out += '<';
     out += element->name;
+    const bool foreign = element == kSvgRoot || element == kMathRoot || vocabulary != Vocabulary::kHtml;
+    const Vocabulary attribute_vocabulary = element == kSvgRoot   ? Vocabulary::kSvg
+                                            : element == kMathRoot ? Vocabulary::kMath
+                                                                          : vocabulary;
     for (const Attribute& attribute : tag.attributes) {
+      if (foreign) {
+        const std::string_view spelling = foreign_attribute(attribute_vocabulary, attribute.name, attribute.value);
+        if (spelling.empty()) continue;
+        out += ' ';
+        out += spelling;
+        out += "=\"";
+        out += escape_html(attribute.value);
+        out += '"';
+        continue;
+      }
       bool allowed = attribute.name == "title" || attribute.name == "lang" || attribute.name == "dir";
       for (std::string_view name : element->attributes)
         if (!name.empty() && name == attribute.name) allowed = true;

@@ -99,7 +99,7 @@ Name classify_name(std::string_view local) {
 enum class Field : std::uint8_t {
   kFeedTitle, kFeedLink, kFeedSubtitle, kFeedLanguage, kFeedUpdated, kFeedPubDate, kFeedTtl,
   kFeedSyPeriod, kFeedSyFrequency, kFeedAuthor,
-  kTitle, kLink, kId, kPublished, kPublishedOverride, kUpdated, kFallbackDate, kAuthor, kAuthorName, kAuthorEmail,
+  kTitle, kLink, kId, kPublished, kUpdated, kFallbackDate, kAuthor, kAuthorName, kAuthorEmail,
   kSummary, kContent, kCategory, kMediaDescription, kMediaTitle, kItunesAuthor,
 };
 
@@ -188,16 +188,11 @@ std::optional<std::int64_t> parse_length(std::string_view text) {
   return value;
 }
 
-// "jane@example.com (Jane Doe)" -> "Jane Doe"; anything else unchanged.
-std::string author_display(std::string text) {
-  const std::size_t open = text.find('(');
-  const std::size_t close = text.rfind(')');
-  if (open != std::string::npos && close != std::string::npos && close > open + 1 &&
-      text.substr(0, open).find('@') != std::string::npos) {
-    std::string name = fold_whitespace(std::string_view(text).substr(open + 1, close - open - 1));
-    if (!name.empty()) return name;
-  }
-  return text;
+// An Atom person as one line: "name (email)", the name alone, or the e-mail alone.
+std::string person_text(std::string name, std::string email) {
+  if (name.empty()) return email;
+  if (email.empty()) return name;
+  return name + " (" + email + ")";
 }
 
 // Decodes one code point of valid UTF-8 at text[i], advancing i.
@@ -317,6 +312,31 @@ bool is_reference(std::string_view text, std::size_t pos) {
   return i < text.size() && text[i] == ';';
 }
 
+// The end of a numeric character reference at text[pos] == '&' whose code point
+// XML forbids ("&#1;", "&#xD800;", "&#0;"), or 0 for anything else.
+std::size_t invalid_character_reference_end(std::string_view text, std::size_t pos) {
+  std::size_t i = pos + 1;
+  if (i >= text.size() || text[i] != '#') return 0;
+  ++i;
+  const bool hex = i < text.size() && text[i] == 'x';
+  if (hex) ++i;
+  const std::size_t start = i;
+  std::uint32_t value = 0;
+  for (; i < text.size() && i - start < 12; ++i) {
+    const char c = text[i];
+    std::uint32_t digit;
+    if (c >= '0' && c <= '9') digit = static_cast<std::uint32_t>(c - '0');
+    else if (hex && c >= 'a' && c <= 'f') digit = static_cast<std::uint32_t>(c - 'a' + 10);
+    else if (hex && c >= 'A' && c <= 'F') digit = static_cast<std::uint32_t>(c - 'A' + 10);
+    else break;
+    value = std::min<std::uint32_t>(value * (hex ? 16 : 10) + digit, 0x110000);
+  }
+  if (i == start || i >= text.size() || text[i] != ';') return 0;
+  const bool allowed = value == 0x9 || value == 0xA || value == 0xD || (value >= 0x20 && value <= 0xD7FF) ||
+                       (value >= 0xE000 && value <= 0xFFFD) || (value >= 0x10000 && value <= 0x10FFFF);
+  return allowed ? 0 : i + 1;
+}
+
 // Whether positions of a document fall inside a comment or CDATA section, where
 // '&' is literal. Queried with increasing positions only, so the document is
 // scanned once however many queries there are.
@@ -381,7 +401,10 @@ void for_each_ampersand(std::string_view text, OnAmpersand on_ampersand) {
 
 // Feeds are full of bare '&' in URLs and titles ("?a=1&b=2", "Q&A"), which XML
 // forbids and libxml2's recovery drops with the following name. Rewriting them
-// to "&amp;" (outside comments and CDATA) keeps the text the author meant. The
+// to "&amp;" (outside comments and CDATA) keeps the text the author meant. A
+// reference to a character XML forbids ("&#1;") is removed, as libxml2 would
+// remove it, but without the error after which libxml2 drops the next
+// reference too ("&#1;&amp;" lost its "&amp;"). The
 // document is handed out in pieces, each searched right before libxml2 reads
 // it: a piece without a stray '&' is passed as it is, one with is copied with
 // the rewrites. Searching the whole document first took one more pass over
@@ -394,28 +417,44 @@ class StrayAmpersandEscaper {
   // The next piece: at most max_size bytes of the document, rewritten if needed.
   std::string_view next(std::size_t max_size) {
     const std::size_t begin = position_;
-    const std::size_t end = begin + std::min(max_size, text_.size() - begin);
-    position_ = end;
+    std::size_t end = begin + std::min(max_size, text_.size() - begin);
     std::size_t copied = begin;
     bool rewritten = false;
-    for_each_ampersand(text_.substr(begin, end - begin), [&](std::size_t hit) {
-      hit += begin;
-      if (is_reference(text_, hit) || literal_.contains(hit)) return;
-      if (!first_stray_) first_stray_ = hit;
+    const auto start_rewriting = [&] {
       if (!rewritten) {
         rewritten = true;
         piece_.clear();
       }
+    };
+    for_each_ampersand(text_.substr(begin, end - begin), [&](std::size_t hit) {
+      hit += begin;
+      if (hit < copied) return;  // inside a reference removed already
+      if (is_reference(text_, hit)) {
+        const std::size_t invalid_end = invalid_character_reference_end(text_, hit);
+        if (invalid_end == 0 || literal_.contains(hit)) return;
+        if (!first_invalid_reference_) first_invalid_reference_ = hit;
+        start_rewriting();
+        piece_.append(text_.substr(copied, hit - copied));
+        copied = invalid_end;
+        end = std::max(end, invalid_end);  // a reference cut by the piece's end goes whole
+        return;
+      }
+      if (literal_.contains(hit)) return;
+      if (!first_stray_) first_stray_ = hit;
+      start_rewriting();
       piece_.append(text_.substr(copied, hit + 1 - copied));
       piece_.append("amp;");
       copied = hit + 1;
     });
+    position_ = end;
     if (!rewritten) return text_.substr(begin, end - begin);
     piece_.append(text_.substr(copied, end - copied));
     return piece_;
   }
   // The offset of the first stray '&' handed out so far.
   std::optional<std::size_t> first_stray() const { return first_stray_; }
+  // The offset of the first reference to a forbidden character removed so far.
+  std::optional<std::size_t> first_invalid_reference() const { return first_invalid_reference_; }
 
  private:
   std::string_view text_;
@@ -423,6 +462,7 @@ class StrayAmpersandEscaper {
   std::size_t position_ = 0;
   std::string piece_;
   std::optional<std::size_t> first_stray_;
+  std::optional<std::size_t> first_invalid_reference_;
 };
 
 // HTML named entities as libxml2 entity declarations of the "predefined" kind:
@@ -479,12 +519,12 @@ struct EntryState {
   std::string guid;
   bool guid_is_permalink = true;
   std::optional<core::TimePoint> fallback_date;
-  std::string author_name;
+  std::string author_name;   // of the Atom author being read
   std::string author_email;
+  bool atom_author_read = false;  // the first Atom author is the entry's
   std::string media_description;
   std::string media_title;
   std::string itunes_author;
-  bool has_summary_element = false;
 };
 
 class FeedReader {
@@ -496,18 +536,34 @@ class FeedReader {
   }
 
   void run(std::string_view text);
+  // True when libxml2 stopped before the end of a feed: a '<' that starts no
+  // tag, or a stray end tag that closed the root early ("Extra content").
+  bool stopped_early() const { return stopped_early_; }
+  std::size_t entries_delivered() const { return entry_count_; }
+  // The first `count` entries are not delivered (a second reading of a
+  // document whose first reading already delivered them).
+  void skip_entries(std::size_t count) { skip_entries_ = count; }
   // Where the first '&' that had to be escaped was, if any.
   std::optional<std::size_t> first_stray_ampersand() const { return first_stray_ampersand_; }
+  // Where the first reference to a character XML forbids was, if any.
+  std::optional<std::size_t> first_invalid_reference() const { return first_invalid_reference_; }
 
   // SAX2 callbacks (static trampolines below).
   void on_start(const xmlChar* local, const xmlChar* uri, int nb_attributes, const xmlChar** attributes);
   void on_end(const xmlChar* local);
+  void end_element(const xmlChar* local);
   void on_characters(const xmlChar* text, int length);
   void on_error(const xmlError* error);
   xmlEntity* on_get_entity(xmlParserCtxt* context, const xmlChar* name);
   xmlEntity* on_get_parameter_entity(xmlParserCtxt* context, const xmlChar* name);
 
  private:
+  // libxml2 skips every entity reference, &amp; and &lt; included, once it has
+  // seen the document is not well-formed (xmlParseReference), so after one
+  // broken tag or bad character reference all later escaped markup lost its
+  // brackets. The problem was recorded (bozo) when reported; the flag is raised
+  // again at the next event so later references are read.
+  void keep_reading_references() { context_->wellFormed = 1; }
   void note_problem(std::string message) {
     if (!feed_.bozo) {
       feed_.bozo = true;
@@ -531,14 +587,31 @@ class FeedReader {
     if (detail::trim(url).size() == url.size() && is_absolute_url(url)) return std::move(url);
     return resolve(base_index, std::string_view(url));
   }
+  // A relative id that is a path ("/2010/post", "p/1") resolves as feedparser
+  // resolves it: against xml:base and the document's URL, not the feed's own
+  // link. Kept as written: an absolute id (urn:, tag:, http:), a token with no
+  // path in it ("b-2", "12345": an identifier, not a reference) and a guid
+  // declared not to be a URL (isPermaLink="false").
+  std::string resolve_id(std::size_t base_index, std::string id) const {
+    const std::string& b = bases_[base_index];
+    const std::string_view trimmed = detail::trim(id);
+    if (b.empty() || !entry_->guid_is_permalink || trimmed.find('/') == std::string_view::npos ||
+        is_absolute_url(trimmed))
+      return id;
+    return resolve_url(b, trimmed);
+  }
   void detect_root(Ns ns, const xmlChar* uri, std::string_view local, const Attributes& attributes);
   Name name_of(const xmlChar* local);
   Ns namespace_of(const xmlChar* uri);
+  Ns element_namespace(const xmlChar* uri);  // namespace_of, with the root's alias applied
+  bool starts_entry(const xmlChar* uri, const xmlChar* local);
   void dispatch(Ns ns, Name name, const Attributes& attributes);
   void dispatch_rss(Name name, const Attributes& attributes);
   void dispatch_atom(Ns ns, Name name, const Attributes& attributes);
   void dispatch_extension(Ns ns, Name name, const Attributes& attributes);
   void begin_capture(Field field, TextType type);
+  void begin_summary(TextType type);
+  void finish_atom_author();
   void finish_capture();
   void assign(Field field, std::string plain, std::string html, bool truncated, std::size_t base_index);
   void begin_entry(const Attributes& attributes);
@@ -555,10 +628,15 @@ class FeedReader {
   const EntrySink* on_entry_;
   detail::ParseBudget budget_;
   std::size_t entry_count_ = 0;  // entries delivered, to the sink or into feed_.entries
+  std::size_t skip_entries_ = 0;
+  bool stopped_early_ = false;
   std::optional<std::size_t> first_stray_ampersand_;
+  std::optional<std::size_t> first_invalid_reference_;
   xmlParserCtxt* context_ = nullptr;
   std::size_t document_size_ = 0;
-  std::size_t depth_ = 0;
+  std::size_t depth_ = 0;          // open_.size()
+  std::vector<const xmlChar*> open_;  // local names of the open elements, as the document nests them
+  std::string mismatched_end_;      // the name in the end tag libxml2 just reported as mismatched
   std::size_t entry_depth_ = 0;   // depth of the open item/entry, 0 when none
   std::size_t ignore_depth_ = 0;  // depth of an element whose subtree is skipped
   std::size_t author_depth_ = 0;  // depth of an open Atom author
@@ -657,10 +735,17 @@ void FeedReader::run(std::string_view text) {
     if (!budget_.check_time()) stop_over_budget(context.get());
   }
   if (context->instate != XML_PARSER_EOF) xmlParseChunk(context.get(), nullptr, 0, 1);
+  stopped_early_ = feed_.is_feed && context->disableSAX != 0;
   // A parse that stopped early still reports a stray '&' further on.
   while (!escaper.done() && !escaper.first_stray()) escaper.next(kChunk);
   first_stray_ampersand_ = escaper.first_stray();
-  if (entry_) finish_entry();  // an item cut off by the end of a broken document
+  first_invalid_reference_ = escaper.first_invalid_reference();
+  // A field and an item cut off by the end of a broken document keep what they had.
+  if (capture_.active) finish_capture();
+  if (entry_) {
+    if (author_depth_ != 0) finish_atom_author();
+    finish_entry();
+  }
   context_ = nullptr;
   if (!feed_.updated) feed_.updated = feed_pub_date_;
   if (ttl_) {
@@ -678,6 +763,7 @@ void FeedReader::run(std::string_view text) {
 
 void FeedReader::on_error(const xmlError* error) {
   if (error == nullptr || error->level < XML_ERR_ERROR) return;
+  if (error->code == XML_ERR_TAG_NAME_MISMATCH && error->str2 != nullptr) mismatched_end_ = error->str2;
   std::string message = error->message != nullptr ? error->message : "XML error";
   while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();
   note_problem("line " + std::to_string(error->line) + ": " + message);
@@ -732,10 +818,25 @@ xmlEntity* FeedReader::on_get_entity(xmlParserCtxt* context, const xmlChar* name
 
 void FeedReader::on_start(const xmlChar* local_name, const xmlChar* uri, int nb_attributes,
                           const xmlChar** attribute_data) {
+  if (context_->wellFormed == 0) keep_reading_references();
+  open_.push_back(local_name);
   ++depth_;
   if (depth_ > options_.limits.max_depth) return;
   const Attributes attributes{nb_attributes, attribute_data};
+  if ((entry_ || capture_.active || ignore_depth_ != 0) && depth_ > 1 && starts_entry(uri, local_name)) {
+    // An item inside an item, a field or a skipped element: what it is inside
+    // was left open by a broken document, and ends here.
+    if (capture_.active) finish_capture();
+    ignore_depth_ = 0;
+    if (entry_) {
+      if (author_depth_ != 0) finish_atom_author();
+      author_depth_ = 0;
+      finish_entry();
+    }
+  }
   if (capture_.active) {
+    if (base_pushed_.size() <= depth_) base_pushed_.resize(depth_ + 1);
+    base_pushed_[depth_] = 0;
     const std::string_view local = reinterpret_cast<const char*>(local_name);
     if (!capture_.markup) {
       std::string escaped;
@@ -769,16 +870,28 @@ void FeedReader::on_start(const xmlChar* local_name, const xmlChar* uri, int nb_
     bases_.push_back(resolve(bases_.size() - 1, xml_base));
     base_pushed_[depth_] = 1;
   }
-  Ns ns = namespace_of(uri);
   if (depth_ == 1) {
-    detect_root(ns, uri, reinterpret_cast<const char*>(local_name), attributes);
+    detect_root(namespace_of(uri), uri, reinterpret_cast<const char*>(local_name), attributes);
     return;
   }
+  if (!feed_.is_feed || ignore_depth_ != 0) return;
+  dispatch(element_namespace(uri), name_of(local_name), attributes);
+}
+
+Ns FeedReader::element_namespace(const xmlChar* uri) {
+  const Ns ns = namespace_of(uri);
   if (alias_ns_ != Ns::kNone && (uri == nullptr ? alias_uri_.empty() && ns == Ns::kNone
                                                 : ns == Ns::kOther && alias_uri_ == reinterpret_cast<const char*>(uri)))
-    ns = alias_ns_;
-  if (!feed_.is_feed || ignore_depth_ != 0) return;
-  dispatch(ns, name_of(local_name), attributes);
+    return alias_ns_;
+  return ns;
+}
+
+bool FeedReader::starts_entry(const xmlChar* uri, const xmlChar* local) {
+  const Name name = name_of(local);
+  if (name != Name::kItem && name != Name::kEntry) return false;
+  const Ns ns = element_namespace(uri);
+  if (feed_.format == FeedFormat::kAtom) return name == Name::kEntry && (ns == Ns::kAtom10 || ns == Ns::kAtom03);
+  return name == Name::kItem && (ns == Ns::kNone || ns == Ns::kRss10 || ns == Ns::kRss090 || ns == Ns::kRssAlias);
 }
 
 Name FeedReader::name_of(const xmlChar* local) {
@@ -802,7 +915,31 @@ Ns FeedReader::namespace_of(const xmlChar* uri) {
   return ns;
 }
 
+// libxml2's recovery pops the element it has open at any end tag, whatever the
+// tag names: after an unclosed <b> in a description, </description> closes the
+// <b> and every later element sits one level too deep, so the fields after it
+// and the next items were read as part of the description. The reader keeps its
+// own stack and closes what the end tag names (reported with the mismatch just
+// before), or nothing when no open element has that name (a stray </p>).
 void FeedReader::on_end(const xmlChar* local_name) {
+  if (context_->wellFormed == 0) keep_reading_references();
+  std::size_t level = open_.size();
+  if (!mismatched_end_.empty()) {
+    while (level > 0 && mismatched_end_ != reinterpret_cast<const char*>(open_[level - 1])) --level;
+    mismatched_end_.clear();
+  } else if (level > 0 && open_[level - 1] != local_name) {
+    while (level > 0 && std::strcmp(reinterpret_cast<const char*>(open_[level - 1]),
+                                    reinterpret_cast<const char*>(local_name)) != 0)
+      --level;
+  }
+  if (level == 0) return;
+  while (open_.size() >= level) {
+    end_element(open_.back());
+    open_.pop_back();
+  }
+}
+
+void FeedReader::end_element(const xmlChar* local_name) {
   if (depth_ > options_.limits.max_depth) {
     --depth_;
     return;
@@ -824,7 +961,10 @@ void FeedReader::on_end(const xmlChar* local_name) {
   }
   if (entry_depth_ == depth_ && entry_) finish_entry();
   if (ignore_depth_ == depth_) ignore_depth_ = 0;
-  if (author_depth_ == depth_) author_depth_ = 0;
+  if (author_depth_ == depth_) {
+    author_depth_ = 0;
+    if (entry_) finish_atom_author();
+  }
   if (depth_ < base_pushed_.size() && base_pushed_[depth_] != 0) {
     bases_.pop_back();
     base_pushed_[depth_] = 0;
@@ -833,6 +973,7 @@ void FeedReader::on_end(const xmlChar* local_name) {
 }
 
 void FeedReader::on_characters(const xmlChar* text, int length) {
+  if (context_->wellFormed == 0) keep_reading_references();
   if (!capture_.active || depth_ > options_.limits.max_depth) return;
   std::size_t n = static_cast<std::size_t>(length);
   const std::size_t room = options_.limits.max_field_bytes > capture_.buf.size()
@@ -917,14 +1058,8 @@ void FeedReader::dispatch_rss(Name name, const Attributes& attributes) {
   if (entry_) {
     if (name == Name::kTitle) begin_capture(Field::kTitle, TextType::kHtml);
     else if (name == Name::kLink) begin_capture(Field::kLink, TextType::kPlain);
-    else if (name == Name::kDescription)
-      begin_capture(entry_->has_summary_element ? Field::kContent : Field::kSummary, TextType::kHtml);
-    else if (name == Name::kSummary) {
-      // Some feeds carry both: the short <summary> and the full <description>.
-      entry_->has_summary_element = true;
-      entry_->entry.summary.clear();
-      begin_capture(Field::kSummary, TextType::kHtml);
-    } else if (name == Name::kFullitem) begin_capture(Field::kContent, TextType::kHtml);
+    else if (name == Name::kDescription || name == Name::kSummary) begin_summary(TextType::kHtml);
+    else if (name == Name::kFullitem) begin_capture(Field::kContent, TextType::kHtml);
     else if (name == Name::kPubDate) begin_capture(Field::kPublished, TextType::kPlain);
     else if (name == Name::kAuthor) begin_capture(Field::kAuthor, TextType::kPlain);
     else if (name == Name::kCategory) begin_capture(Field::kCategory, TextType::kPlain);
@@ -1008,12 +1143,12 @@ void FeedReader::dispatch_atom(Ns ns, Name name, const Attributes& attributes) {
   if (feed_.format != FeedFormat::kAtom) return;
   if (entry_) {
     if (name == Name::kTitle) begin_capture(Field::kTitle, atom_text_type(ns, attributes));
-    else if (name == Name::kSummary) begin_capture(Field::kSummary, atom_text_type(ns, attributes));
+    else if (name == Name::kSummary) begin_summary(atom_text_type(ns, attributes));
     else if (name == Name::kContent && attributes.get("src").empty())
       begin_capture(Field::kContent, atom_text_type(ns, attributes));
     else if (name == Name::kId) begin_capture(Field::kId, TextType::kPlain);
     else if (name == Name::kUpdated || name == Name::kModified) begin_capture(Field::kUpdated, TextType::kPlain);
-    else if (name == Name::kPublished) begin_capture(Field::kPublishedOverride, TextType::kPlain);
+    else if (name == Name::kPublished) begin_capture(Field::kPublished, TextType::kPlain);
     else if (name == Name::kIssued) begin_capture(Field::kPublished, TextType::kPlain);
     else if (name == Name::kCreated) begin_capture(Field::kFallbackDate, TextType::kPlain);
     else if (name == Name::kCategory) {
@@ -1036,7 +1171,7 @@ void FeedReader::dispatch_extension(Ns ns, Name name, const Attributes& attribut
         else if (name == Name::kCreator || name == Name::kAuthor) begin_capture(Field::kAuthor, TextType::kPlain);
         else if (name == Name::kDate) begin_capture(Field::kUpdated, TextType::kPlain);
         else if (name == Name::kSubject) begin_capture(Field::kCategory, TextType::kPlain);
-        else if (name == Name::kDescription) begin_capture(Field::kSummary, TextType::kHtml);
+        else if (name == Name::kDescription) begin_summary(TextType::kHtml);
         else if (name == Name::kIdentifier) begin_capture(Field::kId, TextType::kPlain);
       } else {
         if (name == Name::kTitle) begin_capture(Field::kFeedTitle, TextType::kHtml);
@@ -1076,7 +1211,7 @@ void FeedReader::dispatch_extension(Ns ns, Name name, const Attributes& attribut
       else if (name == Name::kUpdateFrequency) begin_capture(Field::kFeedSyFrequency, TextType::kPlain);
       return;
     case Ns::kXhtml:
-      if (entry_ && (name == Name::kBody || name == Name::kDiv) && entry_->entry.content_html.empty())
+      if (entry_ && (name == Name::kBody || name == Name::kDiv) && !entry_->entry.given.has(Given::kContent))
         begin_capture(Field::kContent, TextType::kXhtml);
       return;
     case Ns::kItunes:
@@ -1098,6 +1233,26 @@ void FeedReader::begin_capture(Field field, TextType type) {
   capture_.markup = false;
   capture_.truncated = false;
   capture_.buf.clear();
+}
+
+// The first summary-like element of an entry is its summary; a second one is
+// its content when it has none yet (a short <summary> beside the full
+// <description>, in either order), else it replaces the summary.
+void FeedReader::begin_summary(TextType type) {
+  const GivenFields given = entry_->entry.given;
+  begin_capture(given.has(Given::kSummary) && !given.has(Given::kContent) ? Field::kContent : Field::kSummary, type);
+}
+
+// An entry's first Atom author is its author, as "name (email)".
+void FeedReader::finish_atom_author() {
+  EntryState& state = *entry_;
+  if (!state.atom_author_read && (!state.author_name.empty() || !state.author_email.empty())) {
+    state.entry.author = person_text(std::move(state.author_name), std::move(state.author_email));
+    state.entry.given.set(Given::kAuthor);
+    state.atom_author_read = true;
+  }
+  state.author_name.clear();
+  state.author_email.clear();
 }
 
 void FeedReader::finish_capture() {
@@ -1146,22 +1301,27 @@ void FeedReader::assign(Field field, std::string plain, std::string html, bool t
   const auto set_if_empty = [&plain](std::string& target) {
     if (target.empty()) target = std::move(plain);
   };
+  // A single-valued element given twice: the later one wins (a date only when it parses).
+  const auto set_text = [&plain](std::string& target, GivenFields& given, Given which) {
+    target = std::move(plain);
+    given.set(which);
+  };
+  const auto set_date = [&plain](std::optional<core::TimePoint>& target) {
+    if (auto date = parse_date(plain)) target = date;
+  };
   switch (field) {
-    case Field::kFeedTitle: set_if_empty(feed_.title); return;
+    case Field::kFeedTitle: set_text(feed_.title, feed_.given, Given::kTitle); return;
     case Field::kFeedLink:
+      feed_.given.set(Given::kLink);
       if (feed_.link.empty() && !plain.empty()) feed_.link = resolve(base_index, std::move(plain));
       return;
-    case Field::kFeedSubtitle: set_if_empty(feed_.subtitle); return;
+    case Field::kFeedSubtitle: set_text(feed_.subtitle, feed_.given, Given::kSubtitle); return;
     case Field::kFeedLanguage:
       std::replace(plain.begin(), plain.end(), '_', '-');  // "en_US" is a common misspelling of "en-US"
-      set_if_empty(feed_.language);
+      set_text(feed_.language, feed_.given, Given::kLanguage);
       return;
-    case Field::kFeedUpdated:
-      if (!feed_.updated) feed_.updated = parse_date(plain);
-      return;
-    case Field::kFeedPubDate:
-      if (!feed_pub_date_) feed_pub_date_ = parse_date(plain);
-      return;
+    case Field::kFeedUpdated: set_date(feed_.updated); return;
+    case Field::kFeedPubDate: set_date(feed_pub_date_); return;
     case Field::kFeedTtl:
       if (auto minutes = parse_length(plain); minutes && *minutes < (1 << 24))
         ttl_ = std::chrono::minutes{*minutes};
@@ -1176,33 +1336,27 @@ void FeedReader::assign(Field field, std::string plain, std::string html, bool t
   if (!entry_) return;
   Entry& entry = entry_->entry;
   switch (field) {
-    case Field::kTitle: set_if_empty(entry.title); return;
+    case Field::kTitle: set_text(entry.title, entry.given, Given::kTitle); return;
     case Field::kLink:
+      entry.given.set(Given::kLink);
       if (entry.link.empty() && !plain.empty()) entry.link = resolve(base_index, std::move(plain));
       return;
     case Field::kId:
-      if (entry_->guid.empty()) entry_->guid = std::move(plain);
+      if (entry_->guid.empty()) entry_->guid = resolve_id(base_index, std::move(plain));
       return;
-    case Field::kPublished:
-      if (!entry.published) entry.published = parse_date(plain);
-      return;
-    case Field::kPublishedOverride:
-      if (auto date = parse_date(plain)) entry.published = date;
-      return;
-    case Field::kUpdated:
-      if (!entry.updated) entry.updated = parse_date(plain);
-      return;
+    case Field::kPublished: set_date(entry.published); return;
+    case Field::kUpdated: set_date(entry.updated); return;
     case Field::kFallbackDate:
       if (!entry_->fallback_date) entry_->fallback_date = parse_date(plain);
       return;
-    case Field::kAuthor:
-      if (entry.author.empty()) entry.author = author_display(std::move(plain));
-      return;
+    case Field::kAuthor: set_text(entry.author, entry.given, Given::kAuthor); return;
     case Field::kAuthorName: set_if_empty(entry_->author_name); return;
     case Field::kAuthorEmail: set_if_empty(entry_->author_email); return;
-    case Field::kSummary: set_if_empty(entry.summary); return;
+    case Field::kSummary: set_text(entry.summary, entry.given, Given::kSummary); return;
     case Field::kContent:
-      if (entry.content_html.empty() && !html.empty()) {
+      // The first content element is the content, even an empty one.
+      if (!entry.given.has(Given::kContent)) {
+        entry.given.set(Given::kContent);
         entry.content_html = sanitize_html(html, base(base_index));
         entry.content = std::move(plain);
       }
@@ -1243,12 +1397,21 @@ void FeedReader::finish_entry() {
   Entry& entry = state.entry;
   if (!entry.published) entry.published = state.fallback_date;
   if (entry.title.empty()) entry.title = std::move(state.media_title);
+  // An entry with content and no summary element has its content as summary
+  // (feedparser copies it), else a media or iTunes description.
+  if (!entry.given.has(Given::kSummary) && entry.given.has(Given::kContent)) {
+    entry.summary = entry.content;
+    entry.given.set(Given::kSummary);
+  }
   if (entry.summary.empty()) entry.summary = std::move(state.media_description);
   if (entry.author.empty()) entry.author = !state.author_name.empty() ? std::move(state.author_name)
                                            : !state.author_email.empty() ? std::move(state.author_email)
                                            : !state.itunes_author.empty() ? std::move(state.itunes_author)
                                                                           : feed_author_;
-  if (entry.link.empty() && state.guid_is_permalink && feed_.format == FeedFormat::kRss &&
+  // A permalink guid, or an Atom id that is a web address, is the link of an
+  // entry that has none (readers open it).
+  if (entry.link.empty() && state.guid_is_permalink &&
+      (feed_.format == FeedFormat::kRss || feed_.format == FeedFormat::kAtom) &&
       (state.guid.starts_with("http://") || state.guid.starts_with("https://")))
     entry.link = state.guid;
   // Links read before the feed's own link was known are resolved against it now.
@@ -1259,6 +1422,10 @@ void FeedReader::finish_entry() {
   }
   detail::finish_entry(entry, std::move(state.guid), options_);
   ++entry_count_;
+  if (entry_count_ <= skip_entries_) {
+    entry_.reset();
+    return;
+  }
   if (on_entry_ != nullptr) {
     (*on_entry_)(entry);
   } else {
@@ -1266,6 +1433,89 @@ void FeedReader::finish_entry() {
     feed_.entries.push_back(std::move(entry));
   }
   entry_.reset();
+}
+
+// The document with what stops libxml2 for good mended: a '<' that starts no
+// tag becomes "&lt;", an end tag that closes no open element is dropped, and
+// elements left open inside one that ends are closed right before its end tag,
+// so that libxml2 sees elements nested as the end tags say. Used only for the
+// second reading of a document libxml2 gave up on.
+std::string repair_markup(std::string_view text) {
+  std::string out;
+  out.reserve(text.size() + text.size() / 64);
+  std::vector<std::string_view> open;
+  std::size_t i = 0;
+  const auto copy_through = [&](std::size_t from, std::string_view close) {
+    const std::size_t end = text.find(close, from);
+    const std::size_t stop = end == std::string_view::npos ? text.size() : end + close.size();
+    out.append(text.substr(i, stop - i));
+    i = stop;
+  };
+  while (i < text.size()) {
+    const std::size_t lt = text.find('<', i);
+    if (lt == std::string_view::npos) {
+      out.append(text.substr(i));
+      break;
+    }
+    out.append(text.substr(i, lt - i));
+    i = lt;
+    const std::string_view rest = text.substr(lt);
+    if (rest.starts_with("<!--")) {
+      copy_through(lt + 4, "-->");
+    } else if (rest.starts_with("<![CDATA[")) {
+      copy_through(lt + 9, "]]>");
+    } else if (rest.starts_with("<?")) {
+      copy_through(lt + 2, "?>");
+    } else if (rest.starts_with("<!")) {
+      const std::size_t gt = text.find('>', lt);
+      const std::size_t bracket = text.find('[', lt);
+      copy_through(lt + 2, bracket != std::string_view::npos && (gt == std::string_view::npos || bracket < gt)
+                               ? std::string_view("]>")
+                               : std::string_view(">"));
+    } else if (rest.size() > 2 && rest[1] == '/' && is_name_start(rest[2])) {
+      std::size_t end = 2;
+      while (end < rest.size() && is_name_char(rest[end])) ++end;
+      const std::string_view name = rest.substr(2, end - 2);
+      const std::size_t gt = text.find('>', lt);
+      const std::size_t stop = gt == std::string_view::npos ? text.size() : gt + 1;
+      auto match = std::find(open.rbegin(), open.rend(), name);
+      if (match != open.rend()) {
+        const std::size_t keep = open.size() - 1 - static_cast<std::size_t>(match - open.rbegin());
+        while (open.size() > keep + 1) {
+          out += "</";
+          out += open.back();
+          out += '>';
+          open.pop_back();
+        }
+        open.pop_back();
+        out.append(text.substr(lt, stop - lt));
+      }
+      i = stop;
+    } else if (rest.size() > 1 && is_name_start(rest[1])) {
+      std::size_t end = 1;
+      while (end < rest.size() && is_name_char(rest[end])) ++end;
+      const std::string_view name = rest.substr(1, end - 1);
+      char quote = 0;
+      std::size_t k = lt + end;
+      for (; k < text.size(); ++k) {
+        if (quote != 0) {
+          if (text[k] == quote) quote = 0;
+        } else if (text[k] == '"' || text[k] == '\'') {
+          quote = text[k];
+        } else if (text[k] == '>') {
+          break;
+        }
+      }
+      const std::size_t stop = k < text.size() ? k + 1 : text.size();
+      if (k >= text.size() || text[k - 1] != '/') open.push_back(name);
+      out.append(text.substr(lt, stop - lt));
+      i = stop;
+    } else {
+      out += "&lt;";
+      ++i;
+    }
+  }
+  return out;
 }
 
 }  // namespace
@@ -1329,7 +1579,22 @@ std::string_view format_name(FeedFormat format) {
 
 namespace {
 
-ParsedFeed parse_document(std::string_view bytes, const ParseOptions& options, const EntrySink* on_entry) {
+// Content-Location, resolved against the URL the document was fetched from, is
+// the base of its relative references (RFC 7231 section 3.1.4.2 as feedparser reads it).
+std::string document_base(const ParseOptions& options) {
+  const std::string_view location = detail::trim(options.content_location);
+  if (location.empty()) return options.base_url;
+  if (is_absolute_url(location)) return std::string(location);
+  return is_absolute_url(options.base_url) ? resolve_url(options.base_url, location) : options.base_url;
+}
+
+ParsedFeed parse_document(std::string_view bytes, const ParseOptions& given_options, const EntrySink* on_entry) {
+  ParseOptions located;
+  if (!given_options.content_location.empty()) {
+    located = given_options;
+    located.base_url = document_base(given_options);
+  }
+  const ParseOptions& options = given_options.content_location.empty() ? given_options : located;
   ParsedFeed feed;
   if (bytes.size() > options.limits.max_document_bytes) {
     bytes = bytes.substr(0, options.limits.max_document_bytes);
@@ -1349,6 +1614,26 @@ ParsedFeed parse_document(std::string_view bytes, const ParseOptions& options, c
   } else if (text.front() == '<') {
     FeedReader reader(options, feed, on_entry);
     reader.run(text);
+    if (reader.stopped_early()) {
+      // Read again with the markup repaired; the problem found the first time
+      // stays the reported one, and entries already delivered are not again.
+      const std::string repaired = repair_markup(text);
+      ParsedFeed second;
+      FeedReader again(options, second, on_entry);
+      again.skip_entries(on_entry != nullptr ? reader.entries_delivered() : 0);
+      again.run(repaired);
+      if (on_entry != nullptr || second.entries.size() >= feed.entries.size()) {
+        second.bozo = true;
+        second.bozo_message = std::move(feed.bozo_message);
+        second.encoding = std::move(feed.encoding);
+        second.truncated = second.truncated || feed.truncated;
+        feed = std::move(second);
+      }
+    }
+    if (const auto invalid = reader.first_invalid_reference(); invalid && feed.is_feed && !feed.bozo) {
+      feed.bozo = true;
+      feed.bozo_message = "reference to a character XML forbids at byte " + std::to_string(*invalid);
+    }
     if (const auto stray = reader.first_stray_ampersand(); stray && feed.is_feed && !feed.bozo) {
       feed.bozo = true;
       feed.bozo_message = "unescaped '&' at byte " + std::to_string(*stray);
@@ -1357,6 +1642,11 @@ ParsedFeed parse_document(std::string_view bytes, const ParseOptions& options, c
     feed.bozo = true;
     feed.bozo_message = "not a feed: the document is neither XML nor JSON";
     return feed;
+  }
+  if (feed.language.empty() && !feed.given.has(Given::kLanguage)) {
+    std::string language = fold_whitespace(options.content_language);
+    std::replace(language.begin(), language.end(), '_', '-');
+    feed.language = std::move(language);
   }
   if (!decoded.problem.empty() && feed.is_feed) {
     // An encoding problem is real but secondary to a syntax error found later.

@@ -6,6 +6,8 @@
 // case that starts passing fails the run, so the list cannot go stale.
 #include <gtest/gtest.h>
 
+#include <cstdint>
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -69,6 +71,22 @@ std::optional<std::string> non_empty(const std::string& text) {
   return text;
 }
 
+// The text, or an empty string when the document had an empty element for it.
+std::optional<std::string> present(const std::string& text, GivenFields given, Given field) {
+  if (text.empty() && !given.has(field)) return std::nullopt;
+  return text;
+}
+
+// A quarter of the cases, picked by a hash of the file name, is held out: the
+// parser is tuned on the rest, and the held-out figure shows whether it was
+// fitted to its cases. Their failures are counted, not listed, unless
+// FCD_CONFORMANCE_SHOW_HELD_OUT is set.
+bool held_out(std::string_view file) {
+  std::uint32_t hash = 2166136261u;  // FNV-1a
+  for (const char c : file) hash = (hash ^ static_cast<unsigned char>(c)) * 16777619u;
+  return hash % 4 == 0;
+}
+
 // Our value for one of the core paths; nullopt when absent. `text_like` is set
 // for text constructs, whose feedparser value is HTML and ours is plain text.
 std::optional<std::string> value_at(const ParsedFeed& feed, const std::string& path, bool& text_like,
@@ -76,27 +94,27 @@ std::optional<std::string> value_at(const ParsedFeed& feed, const std::string& p
   text_like = false;
   static const std::regex kEntry(R"(entries\[(\d+)\]\.(.+))");
   std::smatch match;
-  if (path == "feed.title") return text_like = true, non_empty(feed.title);
-  if (path == "feed.link") return non_empty(feed.link);
-  if (path == "feed.subtitle") return text_like = true, non_empty(feed.subtitle);
-  if (path == "feed.language") return non_empty(feed.language);
+  if (path == "feed.title") return text_like = true, present(feed.title, feed.given, Given::kTitle);
+  if (path == "feed.link") return present(feed.link, feed.given, Given::kLink);
+  if (path == "feed.subtitle") return text_like = true, present(feed.subtitle, feed.given, Given::kSubtitle);
+  if (path == "feed.language") return present(feed.language, feed.given, Given::kLanguage);
   if (path == "feed.updated") return date_text(feed.updated);
   if (!std::regex_match(path, match, kEntry)) return std::nullopt;
   const std::size_t index = std::stoul(match[1]);
   if (index >= feed.entries.size()) return std::nullopt;
   const Entry& entry = feed.entries[index];
   const std::string field = match[2];
-  if (field == "title") return text_like = true, non_empty(entry.title);
-  if (field == "link") return non_empty(entry.link);
+  if (field == "title") return text_like = true, present(entry.title, entry.given, Given::kTitle);
+  if (field == "link") return present(entry.link, entry.given, Given::kLink);
   if (field == "id") return non_empty(entry.id);
   if (field == "published") return date_text(entry.published);
   if (field == "updated") return date_text(entry.updated);
-  if (field == "author") return non_empty(entry.author);
-  if (field == "summary") return text_like = true, non_empty(entry.summary);
+  if (field == "author") return present(entry.author, entry.given, Given::kAuthor);
+  if (field == "summary") return text_like = true, present(entry.summary, entry.given, Given::kSummary);
   if (field == "content[0].value") {
     text_like = true;
-    html = non_empty(entry.content_html);
-    return non_empty(entry.content);
+    html = present(entry.content_html, entry.given, Given::kContent);
+    return present(entry.content, entry.given, Given::kContent);
   }
   if (field == "enclosures[0].href")
     return entry.enclosures.empty() ? std::nullopt : non_empty(entry.enclosures[0].url);
@@ -133,10 +151,8 @@ ParseOptions options_for(const json& expectation) {
       std::string lower = name;
       for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
       if (lower == "content-type") options.content_type = value.get<std::string>();
-      if (lower == "content-location")
-        options.base_url = value.get<std::string>().find("://") != std::string::npos
-                               ? value.get<std::string>()
-                               : options.base_url;
+      if (lower == "content-location") options.content_location = value.get<std::string>();
+      if (lower == "content-language") options.content_language = value.get<std::string>();
     }
   }
   return options;
@@ -148,10 +164,14 @@ TEST(FeedConformance, FeedparserCases) {
   const std::set<std::string> disputed = disagreements("feedparser");
   std::size_t passed = 0;
   std::size_t judged = 0;
+  std::size_t held_out_cases = 0;
+  std::size_t held_out_passed = 0;
+  const bool show_held_out = std::getenv("FCD_CONFORMANCE_SHOW_HELD_OUT") != nullptr;
   std::vector<std::string> failures;
   std::vector<std::string> stale;
   for (const json& expectation : cases) {
     const std::string file = expectation["file"];
+    const bool hidden = held_out(file);
     const std::string bytes = read_file(kFeedparser + "/" + file);
     const ParsedFeed feed = parse_feed(bytes, options_for(expectation));
     bool ok = true;
@@ -162,6 +182,10 @@ TEST(FeedConformance, FeedparserCases) {
     }
     for (const json& check : expectation["checks"])
       if (ok && !check_passes(feed, check, why)) ok = false;
+    if (hidden) {
+      ++held_out_cases;
+      if (ok) ++held_out_passed;
+    }
     if (ok) {
       ++passed;
       if (disputed.contains(file)) stale.push_back(file);
@@ -171,10 +195,17 @@ TEST(FeedConformance, FeedparserCases) {
       failures.push_back(file + ": " + why);
     }
   }
-  for (const std::string& failure : failures) std::cout << "  FAIL " << failure << "\n";
+  std::size_t hidden_failures = 0;
+  for (const std::string& failure : failures) {
+    if (held_out(failure.substr(0, failure.find(':'))) && !show_held_out) ++hidden_failures;
+    else std::cout << "  FAIL " << failure << "\n";
+  }
+  if (hidden_failures != 0) std::cout << "  (" << hidden_failures << " held-out failures not listed)\n";
   const double rate = static_cast<double>(passed) / static_cast<double>(cases.size());
   std::cout << "feedparser cases: " << passed << "/" << cases.size() << " pass (" << rate * 100.0 << "%), "
-            << judged << " recorded disagreements, " << failures.size() << " unexplained failures\n";
+            << judged << " recorded disagreements, " << failures.size() << " unexplained failures\n"
+            << "tuning part: " << passed - held_out_passed << "/" << cases.size() - held_out_cases
+            << ", held-out part: " << held_out_passed << "/" << held_out_cases << "\n";
   EXPECT_TRUE(stale.empty()) << "listed as disagreement but passing: " << stale.front();
   EXPECT_GE(rate, 0.98);
 }

@@ -20,7 +20,11 @@ TEST(HtmlToText, StripsTagsDecodesAndFolds) {
 TEST(HtmlToText, BlockAndRawTextElementsAndLongRuns) {
   EXPECT_EQ(html_to_text("<h3>a</h3><li>b</li><blockquote>c</blockquote><noscript>d</noscript><textarea>e</textarea>"
                          "<figcaption>f</figcaption>g<span>h</span><svg><text>i</text></svg><h7>j</h7>k"),
-            "a b c f gh jk");
+            "a b c f ghijk");
+  // Inline SVG and MathML text is text a reader sees; their scripts and styles are not.
+  EXPECT_EQ(html_to_text("<math><mi>x</mi><mo>+</mo><mn>1</mn></math> and <svg><script>s</script><style>t</style>"
+                         "<title>u</title></svg>"),
+            "x+1 and u");
   // Sixteen-byte blocks with markup, control characters and doubled spaces at every offset.
   const std::string words = "abcdefghijklmnopqrstuvwxyz0123456789";
   for (std::size_t at = 0; at < 40; ++at) {
@@ -54,6 +58,20 @@ TEST(SanitizeHtml, KeepsAllowListOnly) {
   EXPECT_EQ(sanitize_html("<b><i>x</b>y"), "<b><i>x</i></b>y");
   EXPECT_EQ(sanitize_html("a < b &amp; c"), "a &lt; b &amp; c");
   EXPECT_EQ(sanitize_html("<iframe src=\"https://evil\">fallback</iframe>after"), "after");
+}
+
+TEST(SanitizeHtml, KeepsTheSafeSvgAndMathMlSubset) {
+  EXPECT_EQ(sanitize_html("<svg viewbox=\"0 0 9 9\" onload=\"x()\"><script>alert(1)</script>"
+                          "<circle cx=\"4\" r=\"3\" fill=\"url(#g)\"/><text>Hi</text></svg>"),
+            "<svg viewBox=\"0 0 9 9\"><circle cx=\"4\" r=\"3\" fill=\"url(#g)\"></circle><text>Hi</text></svg>");
+  // Paint from outside the document, animation and foreign HTML are dropped.
+  EXPECT_EQ(sanitize_html("<svg><rect fill=\"url(javascript:x)\" width=\"2\"/>"
+                          "<animate attributename=\"href\" to=\"javascript:x\"/><foreignobject><b>b</b></foreignobject></svg>"),
+            "<svg><rect width=\"2\"></rect>b</svg>");
+  EXPECT_EQ(sanitize_html("<math display=\"block\" onclick=\"x\"><msup><mi>x</mi><mn>2</mn></msup></math><p>after</p>"),
+            "<math display=\"block\"><msup><mi>x</mi><mn>2</mn></msup></math><p>after</p>");
+  // SVG element names mean nothing outside <svg>.
+  EXPECT_EQ(sanitize_html("<circle r=\"1\">c</circle>"), "c");
 }
 
 TEST(FindFeedLinks, FindsAlternateFeedLinks) {

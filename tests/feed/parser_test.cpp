@@ -105,7 +105,7 @@ TEST(ParseFeed, AtomWithXmlBaseAndTextConstructs) {
   const Entry& second = feed.entries[1];
   EXPECT_EQ(second.title, "A & B <c>");
   EXPECT_EQ(second.summary, "Sum\u00e9");
-  EXPECT_EQ(second.author, "Entry Author");
+  EXPECT_EQ(second.author, "Entry Author (e@example.org)");
   EXPECT_EQ(second.published, utc("2025-08-10T08:00:00Z"));
   EXPECT_EQ(second.updated, utc("2025-08-11T08:00:00Z"));
 }
