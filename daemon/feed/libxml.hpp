@@ -27,7 +27,7 @@ struct DocDeleter {
 };
 using DocPtr = std::unique_ptr<xmlDoc, DocDeleter>;
 
-// The options every document is parsed with (STYLE.md item 13): recover from
+// The options every document is parsed with: recover from
 // ill-formed input, never touch the network, never substitute entities from or
 // load external DTDs, keep libxml2's size limits (no XML_PARSE_HUGE), and ignore
 // the document's encoding declaration because the bytes were already converted
