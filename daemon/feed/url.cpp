@@ -273,11 +273,18 @@ std::optional<std::string> safe_url(std::string_view url) {
     out.push_back(kHex[byte >> 4]);
     out.push_back(kHex[byte & 15]);
   };
+  // Tabs and line breaks go first (as a browser drops them): removed while
+  // encoding, they could join the bytes around them into a C1 character
+  // ("\xC2\n\x9B") that a second pass would then encode.
+  std::string cleaned;
+  cleaned.reserve(url.size());
+  for (const char c : url)
+    if (c != '\t' && c != '\n' && c != '\r') cleaned.push_back(c);
+  url = cleaned;
   std::string out;
   out.reserve(url.size());
   for (std::size_t i = 0; i < url.size(); ++i) {
     const auto byte = static_cast<unsigned char>(url[i]);
-    if (byte == '\t' || byte == '\n' || byte == '\r') continue;
     if (byte <= 0x20 || byte == 0x7F) {
       append_encoded(out, byte);
     } else if (byte == 0xC2 && i + 1 < url.size() && static_cast<unsigned char>(url[i + 1]) >= 0x80 &&

@@ -179,6 +179,8 @@ TEST(SafeUrl, Policy) {
   EXPECT_EQ(safe_url("https://example.com/a b"), "https://example.com/a%20b");
   EXPECT_EQ(safe_url("  http://example.com/\r\nx\t "), "http://example.com/x");
   EXPECT_EQ(safe_url("HTTPS://example.com/"), "HTTPS://example.com/");
+  // A line break between the two bytes of a C1 character: encoded once, so the policy is idempotent.
+  EXPECT_EQ(safe_url("https://example.com/a\xC2\n\x9B"), "https://example.com/a%C2%9B");
   EXPECT_EQ(safe_url("http://example.com/\x1b[31m\x7f"), "http://example.com/%1B[31m%7F");
   EXPECT_EQ(safe_url("http://example.com/\xc2\x9b"), "http://example.com/%C2%9B");
   EXPECT_EQ(safe_url("http://example.com/caf\xc3\xa9"), "http://example.com/caf\xc3\xa9");
