@@ -54,14 +54,8 @@ int run_cluster(const ClusterOptions& options, const GlobalOptions& globals) {
   std::vector<nlohmann::json> ids;                // engine article id - 1 -> the input's id
   std::map<std::string, core::ArticleId> by_key;  // the input's id, serialised -> engine id
   std::vector<core::ArticleId> order;             // one per input line
-  std::unordered_map<core::ArticleId, core::StoryId> story_of;
-  std::unordered_map<core::ArticleId, core::ArticleId> duplicate_of;
+  std::unordered_map<core::ArticleId, cluster::Decision> placement_of;  // each article's last placement
   std::unordered_map<core::StoryId, core::StoryId> merged_into;
-  struct Reason {
-    double score = 0, threshold = 0;
-    std::vector<std::string> matched_terms;
-  };
-  std::unordered_map<core::ArticleId, Reason> reason_of;  // of each article's last placement
   auto apply_events = [&merged_into](const std::vector<cluster::StoryEvent>& events) {
     for (const auto& e : events)
       if (e.kind == cluster::StoryEvent::Kind::kMerged) merged_into[e.story] = e.merged_into;
@@ -98,13 +92,9 @@ int run_cluster(const ClusterOptions& options, const GlobalOptions& globals) {
                                  published);
     }
     const cluster::Decision decision = engine.add(article);
-    story_of[article.id] = decision.story;
-    reason_of[article.id] = {decision.score, decision.threshold, decision.matched_terms};
-    if (decision.duplicate_of)
-      duplicate_of[article.id] = *decision.duplicate_of;
-    else
-      duplicate_of.erase(article.id);
     apply_events(decision.events);
+    cluster::Decision& placement = placement_of[article.id] = decision;
+    placement.events.clear();
     order.push_back(article.id);
   }
   apply_events(engine.merge_pass());
@@ -116,13 +106,13 @@ int run_cluster(const ClusterOptions& options, const GlobalOptions& globals) {
   for (core::ArticleId id : order) {
     nlohmann::json out;
     out["id"] = ids[static_cast<std::size_t>(id - 1)];
-    out["story"] = final_story(story_of.at(id));
-    auto dup = duplicate_of.find(id);
-    out["duplicate_of"] = dup == duplicate_of.end() ? nlohmann::json(nullptr) : ids[static_cast<std::size_t>(dup->second - 1)];
-    const Reason& reason = reason_of.at(id);
-    out["score"] = reason.score;
-    out["threshold"] = reason.threshold;
-    out["matched_terms"] = reason.matched_terms;
+    const cluster::Decision& placement = placement_of.at(id);
+    out["story"] = final_story(placement.story);
+    out["duplicate_of"] = placement.duplicate_of ? ids[static_cast<std::size_t>(*placement.duplicate_of - 1)]
+                                                 : nlohmann::json(nullptr);
+    out["score"] = placement.score;
+    out["threshold"] = placement.threshold;
+    out["matched_terms"] = placement.matched_terms;
     std::cout << out.dump() << "\n";
   }
   std::cout.flush();

@@ -1,7 +1,7 @@
 #pragma once
 // Document-frequency priors: how many news stories in a reference corpus use
 // a word, so that an engine that has seen few documents still knows that
-// "says" is common and "Alaska" is not.
+// "report" is common and "Alaska" is not.
 //
 // Learned online alone, a fresh engine's frequencies call every word of its
 // first articles common: after one article, each word it holds is in every
