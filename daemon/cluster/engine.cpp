@@ -995,6 +995,9 @@ struct Engine::State {
       const Seq seq = *found;
       const Slot* other = slot(seq);
       if (other == nullptr || other->body_signature != candidate.body_signature) continue;
+      // A market report that repeats another day's words ("India Gold price
+      // today: Gold rises") is that day's report, not a copy: a new event.
+      if (markets_differ(candidate.instrument, candidate.time, other->instrument, other->time)) continue;
       const double j = text::estimate_jaccard(candidate.signature, other->signature);
       const bool same = candidate.body_signature
                             ? j >= options.duplicate_jaccard
@@ -1021,6 +1024,7 @@ struct Engine::State {
     double score = 0;
     double threshold = 0;
     double margin = -1e9;
+    bool same_report = false;  // a same-day report on the story's market instrument
   };
 
   // Asks for the first lines of a story sum about to be read front to back.
@@ -1117,7 +1121,11 @@ struct Engine::State {
           (corroborated_pair ? options.corroborated_pair_relief : 0.0);
       const bool same_report = same_market_report(candidate.instrument, candidate.time, story);
       const double margin = same_report ? std::max(0.0, s - threshold) : s - threshold;
-      if (margin > choice.margin + 1e-12) choice = Choice{story.id, s, threshold, margin};
+      // A report on an instrument belongs to that instrument's story of the
+      // day, even when its wording matches another story better ("Gold rises
+      // as traders brace for US Nonfarm Payrolls" and the payrolls previews).
+      const bool better = same_report != choice.same_report ? same_report : margin > choice.margin + 1e-12;
+      if (better) choice = Choice{story.id, s, threshold, margin, same_report};
     }
     return choice;
   }

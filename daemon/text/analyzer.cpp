@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <utility>
 
@@ -138,7 +139,8 @@ std::string_view first_instrument(std::string_view text) {
 // What a market report is about when it names no currency pair: the asset
 // its headline leads with ("Gold: Breakout holds – OCBC", "WTI holds firm",
 // "Japanese Yen trades flat"), as the instrument it is quoted as. Currencies
-// are their pair against the dollar in market convention; the crude oil
+// are their pair against the dollar in market convention, or the cross
+// the headline quotes them against (cross_pair); the crude oil
 // benchmarks are one instrument, the dollar against its basket another.
 // Longer names first, so "US Dollar Index" is not read as "US Dollar".
 constexpr std::array<std::pair<std::string_view, std::string_view>, 19> kLeadingAssets = {{
@@ -149,7 +151,50 @@ constexpr std::array<std::pair<std::string_view, std::string_view>, 19> kLeading
     {"Oil", "OIL"}, {"WTI", "OIL"}, {"Yen", "USD/JPY"}, {"DXY", "DXY"},
 }};
 
-std::string_view leading_asset(std::string_view title) {
+// Currencies by the names headlines give them, longer names first, with
+// their ISO codes in the market's quoting order (the base currency of a
+// pair is the one that comes first here): EUR, GBP, AUD, NZD, USD, CAD,
+// CHF, JPY.
+struct CurrencyName {
+  std::string_view name;
+  std::string_view code;
+  int rank;
+};
+constexpr std::array<CurrencyName, 12> kCurrencyNames = {{
+    {"New Zealand Dollar", "NZD", 3}, {"Australian Dollar", "AUD", 2}, {"Canadian Dollar", "CAD", 5},
+    {"British Pound", "GBP", 1}, {"Japanese Yen", "JPY", 7}, {"Swiss Franc", "CHF", 6}, {"US Dollar", "USD", 4},
+    {"Sterling", "GBP", 1}, {"Pound", "GBP", 1}, {"Franc", "CHF", 6}, {"Euro", "EUR", 0}, {"Yen", "JPY", 7},
+}};
+
+// The currency name text starts with, or none.
+const CurrencyName* currency_named_at(std::string_view text) {
+  for (const CurrencyName& c : kCurrencyNames)
+    if (text.starts_with(c.name) &&
+        (text.size() == c.name.size() || !is_ascii_alnum(text[c.name.size()])))
+      return &c;
+  return nullptr;
+}
+
+// The cross pair of a headline that leads with one currency and quotes it
+// "against" another that is not the dollar ("Euro steadies against the
+// British Pound", "Euro holds two-day gains against Yen"): a report on
+// EUR/GBP or EUR/JPY, which the leading word alone would read as EUR/USD.
+// Empty when the headline names no such counter currency.
+std::string cross_pair(std::string_view title, std::string_view leading_name) {
+  const CurrencyName* base = currency_named_at(title);
+  if (base == nullptr || base->name != leading_name) return {};  // not "US Dollar Index"
+  const std::size_t against = title.find(" against ", leading_name.size());
+  if (against == std::string_view::npos) return {};
+  std::string_view rest = title.substr(against + 9);
+  if (rest.starts_with("the ")) rest.remove_prefix(4);
+  const CurrencyName* counter = currency_named_at(rest);
+  if (counter == nullptr || counter->code == "USD" || counter->code == base->code) return {};
+  const CurrencyName* first = base->rank < counter->rank ? base : counter;
+  const CurrencyName* second = first == base ? counter : base;
+  return std::string(first->code) + "/" + std::string(second->code);
+}
+
+std::string leading_asset(std::string_view title) {
   for (const auto& [name, instrument] : kLeadingAssets) {
     if (!title.starts_with(name)) continue;
     const std::string_view rest = title.substr(name.size());
@@ -157,7 +202,8 @@ std::string_view leading_asset(std::string_view title) {
     if (!rest.empty() && (is_ascii_alnum(rest.front()) || rest.front() == '-' || rest.starts_with(" zone") ||
                           rest.starts_with(" Zone")))
       continue;
-    return instrument;
+    std::string cross = cross_pair(title, name);
+    return cross.empty() ? std::string(instrument) : cross;
   }
   return {};
 }
@@ -267,7 +313,7 @@ Analysis Analyzer::analyze(std::string_view title, std::string_view body, Langua
   out.title_shingles = word_shingles(token_hashes, 2);
   process(body, false);
   out.shingles = word_shingles(token_hashes, options_.shingle_words);
-  std::string_view instrument = first_instrument(title);
+  std::string instrument(first_instrument(title));
   if (instrument.empty()) instrument = first_instrument(body);
   if (instrument.empty() && language == Language::kEnglish) instrument = leading_asset(title);
   if (!instrument.empty()) out.instrument = hash64(instrument);

@@ -240,6 +240,36 @@ TEST(Engine, NextDayReportsOnOneInstrumentFoundANewStoryHoweverAlikeTheirWording
   EXPECT_NE(tomorrow.story, today.story);
 }
 
+TEST(Engine, AReportOnAnInstrumentJoinsItsStoryOfTheDayOverAStoryWordedMoreLikeIt) {
+  Engine engine;
+  warm_up(engine, 1000, kT0);
+  const Decision gold = engine.add(article(1, "FXStreet", "Gold Price Forecast: XAU/USD bulls target $4,380",
+                                           "XAU/USD extends its advance as Treasury yields ease.", kT0 + 1h));
+  const std::string preview_text =
+      "Traders brace for the US Nonfarm Payrolls report on Friday, expected to show hiring of 80,000 in July.";
+  const Decision preview =
+      engine.add(article(2, "CNBC", "Traders brace for US Nonfarm Payrolls", preview_text, kT0 + 2h));
+  const Decision preview2 =
+      engine.add(article(3, "Reuters", "What to expect from Friday's US Nonfarm Payrolls", preview_text, kT0 + 3h));
+  ASSERT_EQ(preview2.story, preview.story);
+  const Decision report = engine.add(article(4, "FXStreet", "Gold rises as traders brace for US Nonfarm Payrolls",
+                                             "Traders brace for the US Nonfarm Payrolls report on Friday.", kT0 + 4h));
+  EXPECT_EQ(report.placement, Decision::Placement::kJoined);
+  EXPECT_EQ(report.story, gold.story);
+}
+
+TEST(Engine, AnInstrumentReportRepeatingYesterdaysWordsIsNotACopy) {
+  Engine engine;
+  warm_up(engine, 1000, kT0);
+  const std::string text =
+      "Gold prices rose in India on Thursday, according to data compiled by FXStreet, with the price per gram "
+      "quoted in Indian rupees at the close of local trading and the price per tola quoted alongside it.";
+  const Decision today = engine.add(article(1, "FXStreet", "Gold price today: Gold rises", text, kT0 + 4h));
+  const Decision tomorrow = engine.add(article(2, "FXStreet", "Gold price today: Gold rises", text, kT0 + 28h));
+  EXPECT_FALSE(tomorrow.duplicate_of);
+  EXPECT_NE(tomorrow.story, today.story);
+}
+
 TEST(Engine, AColdEngineJoinsTwoReportsOfOneEvent) {
   // No warm-up: the prior alone tells the engine which words are common.
   Engine engine;

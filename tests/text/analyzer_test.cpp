@@ -91,6 +91,13 @@ TEST(Analyzer, ATitleWithNoCodeNamesTheAssetItLeadsWith) {
   EXPECT_EQ(instrument("WTI holds firm near $77.50"), instrument("Brent: Volatile path as Hormuz risk lingers"));
   // A code in the title or the body says more than the leading word.
   EXPECT_EQ(instrument("Euro steadies against the British Pound", "EUR/GBP holds 0.8580."), hash64("EUR/GBP"));
+  // Quoted against another currency than the dollar: the cross, in the
+  // market's order, whichever side the headline leads with.
+  EXPECT_EQ(instrument("Euro steadies against the British Pound following another rejection"), hash64("EUR/GBP"));
+  EXPECT_EQ(instrument("Euro holds two-day gains against Yen, investors seek clarity"), hash64("EUR/JPY"));
+  EXPECT_EQ(instrument("Japanese Yen weakens against the Euro"), hash64("EUR/JPY"));
+  EXPECT_EQ(instrument("Euro: Rebound against US Dollar faces key cloud barrier – UOB"), hash64("EUR/USD"));
+  EXPECT_EQ(instrument("US Dollar Index gains against the Yen"), hash64("DXY"));
   // Not a leading asset: a longer word, the euro area, an asset named later.
   EXPECT_EQ(instrument("Goldman Sachs lifts its forecast"), 0u);
   EXPECT_EQ(instrument("Euro zone economy still at risk"), 0u);
