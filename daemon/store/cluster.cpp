@@ -16,8 +16,6 @@ namespace fcd::store {
 
 namespace {
 
-constexpr const char* kChannel = "feedclusterd_stories";
-
 std::vector<std::int64_t> to_vector(const std::set<std::int64_t>& ids) { return {ids.begin(), ids.end()}; }
 
 // The columns read_article() expects, in its order. The body only when there
@@ -86,14 +84,17 @@ void prepare_cluster_statements(pqxx::connection& c) {
             " SELECT s.id, s.headline, to_timestamp($2), to_timestamp($2),"
             " ARRAY(SELECT json_array_elements_text(coalesce(s.terms, '[]'::json)))"
             " FROM json_to_recordset($1::json) AS s(id bigint, headline text, terms json)");
-  // Only rows whose headline or terms change are rewritten.
+  // Only rows whose headline or terms change are rewritten; returns which
+  // of the two changed (each is an event).
   c.prepare("story_update",
             "WITH s AS (SELECT s.id, s.headline, CASE WHEN s.terms IS NULL THEN NULL"
             " ELSE ARRAY(SELECT json_array_elements_text(s.terms)) END AS terms"
-            " FROM json_to_recordset($1::json) AS s(id bigint, headline text, terms json))"
+            " FROM json_to_recordset($1::json) AS s(id bigint, headline text, terms json)),"
+            " old AS (SELECT t.id, t.headline, t.top_terms FROM stories t JOIN s ON s.id = t.id)"
             " UPDATE stories t SET headline = coalesce(s.headline, t.headline), top_terms = coalesce(s.terms, t.top_terms)"
-            " FROM s WHERE t.id = s.id"
-            " AND (coalesce(s.headline, t.headline), coalesce(s.terms, t.top_terms)) IS DISTINCT FROM (t.headline, t.top_terms)");
+            " FROM s JOIN old o ON o.id = s.id WHERE t.id = s.id"
+            " AND (coalesce(s.headline, t.headline), coalesce(s.terms, t.top_terms)) IS DISTINCT FROM (t.headline, t.top_terms)"
+            " RETURNING t.id, t.headline IS DISTINCT FROM o.headline, t.top_terms IS DISTINCT FROM o.top_terms");
   c.prepare("story_counts",
             "SELECT id, article_count FROM stories"
             " WHERE id = ANY (ARRAY(SELECT json_array_elements_text($1::json)::bigint))");
@@ -153,41 +154,9 @@ void prepare_cluster_statements(pqxx::connection& c) {
             " LEFT JOIN articles a ON a.story_id = ids.id GROUP BY ids.id");
   c.prepare("cluster_merge_articles", "UPDATE articles SET story_id = $2 WHERE story_id = $1");
   c.prepare("cluster_merge_story", "UPDATE stories SET merged_into = $2 WHERE id = $1 OR merged_into = $1");
-  c.prepare("story_refresh",
-            "WITH ids AS (SELECT DISTINCT value::bigint AS id FROM json_array_elements_text($1::json)),"
-            " counts AS (SELECT ids.id, count(a.id)::int AS n, count(DISTINCT a.source_id)::int AS sources,"
-            " min(a.first_seen_at) AS first_seen, max(a.first_seen_at) AS last_seen"
-            " FROM ids LEFT JOIN articles a ON a.story_id = ids.id GROUP BY ids.id)"
-            " UPDATE stories s SET article_count = counts.n, source_count = counts.sources,"
-            " first_seen = least(s.first_seen, coalesce(counts.first_seen, s.first_seen)),"
-            " last_updated = greatest(s.last_updated, coalesce(counts.last_seen, s.last_updated))"
-            " FROM counts WHERE s.id = counts.id");
-  // Stories merged into an emptied one go with it: they hold no articles.
-  c.prepare("story_delete_empty",
-            "WITH RECURSIVE doomed AS ("
-            " SELECT id FROM stories WHERE article_count = 0 AND merged_into IS NULL"
-            " AND id = ANY (ARRAY(SELECT json_array_elements_text($1::json)::bigint))"
-            " UNION SELECT s.id FROM stories s JOIN doomed d ON s.merged_into = d.id)"
-            " DELETE FROM stories WHERE id IN (SELECT id FROM doomed) RETURNING id");
-  c.prepare("story_events_insert",
-            "INSERT INTO story_events (story_id, event, at, article_count, merged_into)"
-            " SELECT e.story_id, e.event, to_timestamp($2), e.article_count, e.merged_into"
-            " FROM json_to_recordset($1::json) AS e(story_id bigint, event text, article_count int,"
-            " merged_into bigint)");
-  // pg_notify inside the transaction: PostgreSQL delivers it on commit only.
-  c.prepare("story_notify",
-            std::string{"SELECT pg_notify('"} + kChannel + "', e::text) FROM json_array_elements($1::json) AS e");
-  c.prepare("story_quiet",
-            "INSERT INTO story_events (story_id, event, at, article_count)"
-            " SELECT s.id, 'quiet', to_timestamp($1), s.article_count FROM stories s"
-            " WHERE s.merged_into IS NULL AND s.article_count > 0"
-            " AND s.last_updated < to_timestamp($1) - make_interval(secs => $2)"
-            " AND s.last_updated >= to_timestamp($1) - make_interval(secs => $2 * 2)"
-            " AND NOT EXISTS (SELECT 1 FROM story_events e WHERE e.story_id = s.id AND e.event = 'quiet'"
-            " AND e.at >= s.last_updated)");
   c.prepare("read_latest_stories",
             "SELECT story_id, headline, extract(epoch FROM first_seen)::bigint,"
-            " extract(epoch FROM last_updated)::bigint, article_count, source_count, to_json(top_terms)::text"
+            " floor(extract(epoch FROM last_updated))::bigint, article_count, source_count, to_json(top_terms)::text"
             " FROM latest_stories ORDER BY last_updated DESC, story_id DESC LIMIT $1");
   c.prepare("read_story_coverage",
             "SELECT article_id, source_id, source_title, source_url, title, url,"
@@ -276,7 +245,12 @@ ClusterWriteResult Store::write_cluster_batch(const ClusterBatch& batch, core::T
       }
       tx.exec_prepared("story_insert", dump_json(inserts), epoch(now));
     }
-    if (!updates.empty()) tx.exec_prepared("story_update", dump_json(updates));
+    std::set<core::StoryId> retitled, reworded;
+    if (!updates.empty())
+      for (const auto& r : tx.exec_prepared("story_update", dump_json(updates))) {
+        if (r[1].as<bool>()) retitled.insert(r[0].as<std::int64_t>());
+        if (r[2].as<bool>()) reworded.insert(r[0].as<std::int64_t>());
+      }
     for (const auto& s : batch.stories) result.story_ids.emplace_back(s.key, ids[s.key]);
     auto story_of = [&ids](std::int64_t key) {
       auto it = ids.find(key);
@@ -312,14 +286,24 @@ ClusterWriteResult Store::write_cluster_batch(const ClusterBatch& batch, core::T
     // loses every article this way is merged into where most of them went,
     // so links to its id keep leading to its coverage.
     std::map<core::StoryId, std::map<core::StoryId, int>> moved_to;
+    // Stories that gain a member (new, or moved in) and that lose one (moved
+    // away): re-placing an article in its own story changes neither.
+    std::set<core::StoryId> joined, left;
     if (!new_story.empty()) {
       std::vector<std::int64_t> article_ids;
       for (const auto& [article, story] : new_story) article_ids.push_back(article);
+      std::map<core::ArticleId, core::StoryId> old_story_of;
       for (const auto& r : tx.exec_prepared("cluster_old_stories", to_json_array(article_ids))) {
         const auto old_story = r[1].as<std::int64_t>();
+        old_story_of[r[0].as<std::int64_t>()] = old_story;
         touched.insert(old_story);
         const auto now_in = new_story.at(r[0].as<std::int64_t>());
         if (now_in != old_story) ++moved_to[old_story][now_in];
+      }
+      for (const auto& [article, story] : new_story) {
+        const auto old = old_story_of.find(article);
+        if (old == old_story_of.end() || old->second != story) joined.insert(story);
+        if (old != old_story_of.end() && old->second != story) left.insert(old->second);
       }
     }
     touched.insert(gaining.begin(), gaining.end());
@@ -374,29 +358,37 @@ ClusterWriteResult Store::write_cluster_batch(const ClusterBatch& batch, core::T
       tx.exec_prepared("cluster_merge_articles", from, into);
       tx.exec_prepared("cluster_merge_story", from, into);
     }
-    refresh_stories(tx, recount);
+    std::set<core::StoryId> gone;
+    const auto deleted = refresh_stories(tx, recount);
+    for (const auto& d : deleted) gone.insert(d.id);
 
-    std::map<core::StoryId, int> after;
-    for (const auto& r : tx.exec_prepared("story_counts", to_json_array(to_vector(touched))))
-      after[r[0].as<std::int64_t>()] = r[1].as<int>();
-    for (const auto id : created) result.events.push_back({id, StoryEventKind::kCreated, after[id], std::nullopt});
-    for (const auto id : gaining)
-      if (!created.count(id) && after.count(id) && after[id] > before[id])
-        result.events.push_back({id, StoryEventKind::kGrew, after[id], std::nullopt});
+    // Every change the views show is an event; a story merged away or gone in
+    // this batch has only that event. Counts are the stories' (-1: read them).
+    std::set<core::StoryId> merged_from;
+    for (const auto& [from, into] : merges) merged_from.insert(from);
+    auto& events = result.events;
+    auto add = [&events](core::StoryId id, StoryEventKind kind) {
+      events.push_back({0, id, kind, -1, std::nullopt, "", std::nullopt});
+    };
+    auto changed = [&](core::StoryId id) { return !created.count(id) && !merged_from.count(id) && !gone.count(id); };
+    for (const auto id : created)
+      if (!gone.count(id)) add(id, StoryEventKind::kCreated);
+    for (const auto& [from, into] : merges) joined.insert(into);
+    for (const auto id : joined)
+      if (changed(id)) add(id, StoryEventKind::kGrew);
+    for (const auto id : left)
+      if (changed(id)) add(id, StoryEventKind::kShrank);
+    for (const auto id : retitled)
+      if (changed(id)) add(id, StoryEventKind::kHeadlineChanged);
+    for (const auto id : reworded)
+      if (changed(id) && !retitled.count(id) && !joined.count(id) && !left.count(id))
+        add(id, StoryEventKind::kTermsChanged);
     for (const auto& [from, into] : merges)
-      result.events.push_back({from, StoryEventKind::kMerged, before[from], into});
-
-    if (!result.events.empty()) {
-      nlohmann::json events = nlohmann::json::array();
-      for (const auto& e : result.events)
-        events.push_back({{"story_id", e.story_id},
-                          {"event", to_string(e.kind)},
-                          {"article_count", e.article_count},
-                          {"merged_into", e.merged_into ? nlohmann::json(*e.merged_into) : nlohmann::json(nullptr)}});
-      const auto payload = events.dump();
-      tx.exec_prepared("story_events_insert", payload, epoch(now));
-      tx.exec_prepared("story_notify", payload);
-    }
+      events.push_back({0, from, StoryEventKind::kMerged, before[from], into, "", std::nullopt});
+    for (const auto& d : deleted)
+      if (!created.count(d.id))
+        events.push_back({0, d.id, StoryEventKind::kDeleted, 0, std::nullopt, d.headline, DeleteCause::kEmptied});
+    record_story_events(tx, events, change_time(now));
     tx.commit();
     return result;
   });
@@ -470,15 +462,6 @@ void Store::ping() {
   });
 }
 
-int Store::mark_quiet_stories(core::TimePoint now, core::Duration quiet_after) {
-  return impl_->run("mark quiet stories", [&](pqxx::connection& c) {
-    pqxx::work tx(c);
-    const auto n = tx.exec_prepared("story_quiet", epoch(now), static_cast<double>(quiet_after.count())).affected_rows();
-    tx.commit();
-    return static_cast<int>(n);
-  });
-}
-
 RetentionResult Store::delete_articles_before(core::TimePoint cutoff, std::size_t batch_size) {
   return impl_->run("delete old articles", [&](pqxx::connection& c) {
     RetentionResult result;
@@ -488,7 +471,8 @@ RetentionResult Store::delete_articles_before(core::TimePoint cutoff, std::size_
     result.articles_deleted = static_cast<std::int64_t>(rows.size());
     for (const auto& r : rows)
       if (!r[0].is_null()) stories.insert(r[0].as<std::int64_t>());
-    result.stories_deleted = refresh_stories(tx, to_vector(stories));
+    result.stories_deleted = record_deletions(tx, to_vector(stories), DeleteCause::kRetention,
+                                              std::chrono::time_point_cast<core::Duration>(core::Clock::now()));
     tx.commit();
     return result;
   });

@@ -75,7 +75,7 @@ void prepare_ingest_statements(pqxx::connection& c) {
   // conditioned on the lease: when it is no longer ours, the statement
   // changes nothing and returns no 'L' row.
   //   $1-$14 as kStateAssignments  $15 items (json)  $16 future tolerance (s)
-  //   $17 drift window start
+  //   $17 drift window start  $18 change time (events)  $19 kChangeFeedLockKey
   c.prepare(
       "ingest_poll",
       std::string{"WITH lease AS (SELECT id, "} + kNoFlushWait +
@@ -124,7 +124,7 @@ void prepare_ingest_statements(pqxx::connection& c) {
           " sort_at = CASE WHEN p.published IS NULL OR p.published > a.first_seen_at + make_interval(secs => $16)"
           " THEN a.first_seen_at ELSE p.published END"
           " FROM picked p WHERE a.id = p.id"
-          " RETURNING a.id, p.old_guid, p.guid AS new_guid, p.old_url, p.url AS new_url),"
+          " RETURNING a.id, p.old_guid, p.guid AS new_guid, p.old_url, p.url AS new_url, a.story_id),"
           // A changed text gets a new change_seq and is offered to the
           // clusterer again; other changes (links, author, dates) are updated
           // without re-clustering. Unchanged items are left out before the
@@ -160,14 +160,32 @@ void prepare_ingest_statements(pqxx::connection& c) {
           " IS DISTINCT FROM (EXCLUDED.url, EXCLUDED.canonical_url, EXCLUDED.title, EXCLUDED.summary,"
           " EXCLUDED.content, EXCLUDED.content_html, EXCLUDED.author, EXCLUDED.published_at,"
           " EXCLUDED.language)"
-          " RETURNING a.id, a.xmax = 0 AS inserted),"
+          " RETURNING a.id, a.xmax = 0 AS inserted, a.story_id),"
+          // An article edited in place (or taken over by identity drift) is a
+          // change of its story: an 'article_updated' event per story, its
+          // last_updated moved, one NOTIFY. The change-feed lock is taken
+          // after the story rows (see kChangeFeedLockKey), and only when
+          // there is an event: bumped runs first because feed_lock reads it.
+          " touched AS (SELECT DISTINCT story_id FROM (SELECT story_id FROM up WHERE NOT inserted"
+          " UNION ALL SELECT story_id FROM drift) t WHERE story_id IS NOT NULL),"
+          " bumped AS (UPDATE stories s SET last_updated = greatest(s.last_updated, to_timestamp($18))"
+          " FROM touched t WHERE s.id = t.story_id RETURNING s.id, s.headline, s.article_count),"
+          " feed_lock AS MATERIALIZED (SELECT 1 AS held FROM"
+          " (SELECT pg_advisory_xact_lock($19) FROM (SELECT 1 FROM bumped LIMIT 1) b) l),"
+          " recorded AS (INSERT INTO story_events (story_id, event, at, article_count, headline)"
+          " SELECT b.id, 'article_updated', to_timestamp($18), b.article_count, b.headline"
+          " FROM bumped b CROSS JOIN feed_lock ORDER BY b.id RETURNING id),"
+          " notified AS (SELECT pg_notify('" + std::string{kStoriesChannel} +
+          "', json_build_object('first_id', min(id), 'last_id', max(id), 'count', count(*))::text)"
+          " FROM recorded HAVING count(*) > 0),"
           " state AS (UPDATE sources s SET " +
           kStateAssignments +
           ", drift_count = s.drift_count + (SELECT count(*) FROM drift)"
           " FROM lease WHERE s.id = lease.id RETURNING s.id)"
           " SELECT 'L' AS kind, id, NULL::text, NULL::text, NULL::text, NULL::text FROM state"
           " UNION ALL SELECT 'D', id, old_guid, new_guid, old_url, new_url FROM drift"
-          " UNION ALL SELECT CASE WHEN inserted THEN 'I' ELSE 'U' END, id, NULL, NULL, NULL, NULL FROM up");
+          " UNION ALL SELECT CASE WHEN inserted THEN 'I' ELSE 'U' END, id, NULL, NULL, NULL, NULL FROM up"
+          " UNION ALL SELECT 'N', 0, NULL, NULL, NULL, NULL FROM notified");
 
   // A poll without items (304, the same body, an error): the fetch state
   // alone. The whole ingest statement would still open articles and its
@@ -243,7 +261,8 @@ IngestReport Store::commit_poll(core::SourceId source, const std::vector<Article
     const pqxx::result rows =
         batch.empty() ? exec_with_state("poll_state")
                       : exec_with_state("ingest_poll", json, static_cast<double>(impl_->options.future_tolerance.count()),
-                                        epoch(now - impl_->options.drift_window));
+                                        epoch(now - impl_->options.drift_window), change_time(now),
+                                        kChangeFeedLockKey);
     bool leased = false;
     std::unordered_set<std::int64_t> updated;
     for (const auto& r : rows) {

@@ -214,7 +214,8 @@ RemoveResult Store::remove_source(const std::string& url) {
     for (const auto& r : tx.exec_prepared("source_story_ids", existing->id)) stories.push_back(r[0].as<std::int64_t>());
     result.articles_deleted = tx.exec_prepared("source_delete_articles", existing->id).affected_rows();
     tx.exec_prepared("source_delete", existing->id);
-    result.stories_deleted = refresh_stories(tx, stories);
+    result.stories_deleted = record_deletions(tx, stories, DeleteCause::kSourceRemoved,
+                                              std::chrono::time_point_cast<core::Duration>(core::Clock::now()));
     tx.commit();
     return result;
   });

@@ -40,13 +40,6 @@ std::string to_json_array(const std::vector<std::string>& values) {
 
 std::string to_json_array(const std::vector<std::int64_t>& values) { return nlohmann::json(values).dump(); }
 
-std::int64_t refresh_stories(pqxx::work& tx, const std::vector<std::int64_t>& story_ids) {
-  if (story_ids.empty()) return 0;
-  const std::string ids = to_json_array(story_ids);
-  tx.exec_prepared("story_refresh", ids);
-  return static_cast<std::int64_t>(tx.exec_prepared("story_delete_empty", ids).size());
-}
-
 const char* to_string(SourceOrigin origin) {
   switch (origin) {
     case SourceOrigin::kConfig: return "config";
@@ -77,10 +70,23 @@ const char* to_string(StoryEventKind kind) {
   switch (kind) {
     case StoryEventKind::kCreated: return "created";
     case StoryEventKind::kGrew: return "grew";
+    case StoryEventKind::kShrank: return "shrank";
     case StoryEventKind::kMerged: return "merged";
-    case StoryEventKind::kQuiet: return "quiet";
+    case StoryEventKind::kHeadlineChanged: return "headline_changed";
+    case StoryEventKind::kTermsChanged: return "terms_changed";
+    case StoryEventKind::kArticleUpdated: return "article_updated";
+    case StoryEventKind::kDeleted: return "deleted";
   }
   return "created";
+}
+
+const char* to_string(DeleteCause cause) {
+  switch (cause) {
+    case DeleteCause::kSourceRemoved: return "source_removed";
+    case DeleteCause::kRetention: return "retention";
+    case DeleteCause::kEmptied: return "emptied";
+  }
+  return "emptied";
 }
 
 const char* to_string(SetAsideStage stage) {
@@ -168,6 +174,7 @@ void Store::Impl::open() {
     prepare_source_statements(*conn);
     prepare_ingest_statements(*conn);
     prepare_cluster_statements(*conn);
+    prepare_event_statements(*conn);
     pqxx::nontransaction tx(*conn);
     tx.exec_params("SELECT set_config('application_name', $1, false)",
                    ("feedclusterd " + options.instance_id).substr(0, 63));

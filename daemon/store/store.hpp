@@ -93,8 +93,9 @@ class Store {
   // not re-enable it); enabled=true clears that and a 'gone' (410) disabling.
   // False when the URL is unknown.
   bool set_source_enabled(const std::string& url, bool enabled);
-  // Deletes the source AND its articles; stories left empty are deleted, the
-  // counts of the others recomputed; copies elsewhere lose their duplicate_of.
+  // Deletes the source AND its articles; stories left empty are deleted (a
+  // 'deleted' event each, cause source_removed), the counts of the others
+  // recomputed ('shrank'); copies elsewhere lose their duplicate_of.
   // To keep the articles, disable the source instead.
   RemoveResult remove_source(const std::string& url);
 
@@ -136,6 +137,9 @@ class Store {
   // outcome.gone disables the source (disabled_by 'gone'); outcome.new_url
   // moves it (the old URL appended to url_history) unless another source has
   // that URL; the body hash and pending redirect are stored as given.
+  // An item of a story changed in place (any stored field, or its identity
+  // drifted) records an 'article_updated' event for that story and moves its
+  // last_updated, in the same transaction.
   IngestReport commit_poll(core::SourceId source, const std::vector<ArticleInput>& items,
                            const FetchOutcome& outcome, core::TimePoint now);
 
@@ -166,10 +170,13 @@ class Store {
   // Writes the clusterer's decisions in one transaction: new stories, article
   // memberships (story, duplicate_of, level, score, terms), merges; a story
   // left with no article by re-placed ones is merged into the story that took
-  // most of them; recomputes the touched stories' counts; records story_events and sends
-  // NOTIFY feedclusterd_stories '<json>' per created/grew/merged event (delivered
-  // on commit). Throws NotClustererError unless the clusterer lock is held.
-  // A membership's score is stored as storable_score(score).
+  // most of them; recomputes the touched stories' counts; records an event
+  // per visible change (created, grew, shrank, merged, headline_changed,
+  // terms_changed, deleted) stamped change_time(now), moves those stories'
+  // last_updated, and sends one NOTIFY feedclusterd_stories with the batch's
+  // event ids (delivered on commit). Throws NotClustererError unless the
+  // clusterer lock is held. A membership's score is stored as
+  // storable_score(score).
   ClusterWriteResult write_cluster_batch(const ClusterBatch& batch, core::TimePoint now);
   // Sets these articles aside (cluster_set_aside, with their reason and this
   // binary's version): each is no longer pending unless its text changed
@@ -183,9 +190,6 @@ class Store {
   int requeue_set_aside_of_other_versions();
   // How many articles wait for the clusterer and how many are set aside.
   ClusteringBacklog clustering_backlog();
-  // Records a 'quiet' event for live stories not updated since now - quiet_after
-  // (once per quiet period). Returns how many.
-  int mark_quiet_stories(core::TimePoint now, core::Duration quiet_after);
 
   // ---- Reading (for the CLI; apps use the SQL views) -----------------------
   // The live stories with the newest activity first (the latest_stories view).
@@ -197,7 +201,8 @@ class Store {
 
   // ---- Retention ----------------------------------------------------------
   // Deletes up to batch_size articles first seen before cutoff, and stories
-  // this leaves empty; recomputes the others' counts. One small transaction:
+  // this leaves empty ('deleted' events, cause retention); recomputes the
+  // others' counts ('shrank'). One small transaction:
   // call repeatedly (off the hot path) until articles_deleted == 0.
   RetentionResult delete_articles_before(core::TimePoint cutoff, std::size_t batch_size);
 

@@ -18,6 +18,14 @@ namespace fcd::store {
 // Advisory lock keys ("fcd" + a number), distinct from any other application's.
 inline constexpr std::int64_t kMigrationLockKey = 0x0066636400000001;
 inline constexpr std::int64_t kClustererLockKey = 0x0066636400000002;
+// Taken (transaction-level) by every transaction right before it inserts
+// story_events, and held to its commit: event ids are then assigned in commit
+// order, so a reader that saw id N never sees a smaller id appear later.
+// Always the last lock such a transaction takes (the stories it names are
+// locked before), so it cannot close a deadlock cycle.
+inline constexpr std::int64_t kChangeFeedLockKey = 0x0066636400000003;
+// The channel of the change feed's notifications.
+inline constexpr const char* kStoriesChannel = "feedclusterd_stories";
 
 struct Store::Impl {
   StoreOptions options;
@@ -56,11 +64,39 @@ std::string to_json_array(const std::vector<std::int64_t>& values);
 void prepare_source_statements(pqxx::connection& c);
 void prepare_ingest_statements(pqxx::connection& c);
 void prepare_cluster_statements(pqxx::connection& c);
+void prepare_event_statements(pqxx::connection& c);
+
+// The time a change is stamped with (story_events.at, stories.last_updated),
+// as to_timestamp() takes it: seconds with microseconds. The daemon's clock
+// counts seconds (core::TimePoint), which gave every story of a first import
+// the same last_updated; a now within the present second is refined with the
+// present microseconds, any other now (a simulated clock) is kept as given.
+double change_time(core::TimePoint now);
+
+struct DeletedStory {
+  core::StoryId id = 0;
+  std::string headline;  // its last one
+};
 
 // Recomputes counts and first/last times of the given stories, then deletes
-// those left without articles (and stories merged into them). Returns how
-// many stories were deleted.
-std::int64_t refresh_stories(pqxx::work& tx, const std::vector<std::int64_t>& story_ids);
+// those left without articles (and stories merged into them). Returns the
+// deleted stories.
+std::vector<DeletedStory> refresh_stories(pqxx::work& tx, const std::vector<std::int64_t>& story_ids);
+
+// After articles of these stories were deleted (every one lost at least one):
+// refreshes them (refresh_stories) and records 'deleted' (with cause) for the
+// stories gone and 'shrank' for the others, stamped now. Returns how many
+// stories were deleted.
+std::int64_t record_deletions(pqxx::work& tx, const std::vector<std::int64_t>& story_ids, DeleteCause cause,
+                              core::TimePoint now);
+
+// Inserts events in the given order under kChangeFeedLockKey, stamped at
+// (a change_time), moves last_updated of the stories still there to at (every
+// event is a visible change), and sends one NOTIFY on kStoriesChannel for the
+// batch: {"first_id": N, "last_id": M, "count": K} (delivered on commit). An
+// empty headline or a negative article_count is filled in from the story.
+// Sets each event's id, headline and article_count as stored.
+void record_story_events(pqxx::work& tx, std::vector<StoryEvent>& events, double at);
 
 template <class F>
 auto Store::Impl::run(const char* context, F&& f) -> decltype(f(std::declval<pqxx::connection&>())) {

@@ -221,19 +221,38 @@ struct ClusterBatch {
   std::vector<MergeWrite> merges;
 };
 
-enum class StoryEventKind { kCreated, kGrew, kMerged, kQuiet };
+// What happened to a story (story_events.event). Every change the views show
+// is one of these.
+enum class StoryEventKind {
+  kCreated,
+  kGrew,             // articles joined it
+  kShrank,           // articles left it (moved away, deleted)
+  kMerged,           // merged into merged_into
+  kHeadlineChanged,
+  kTermsChanged,     // top_terms changed and nothing else did
+  kArticleUpdated,   // an article of it was edited in place
+  kDeleted,          // gone; cause says why
+};
 const char* to_string(StoryEventKind kind);
 
+// Why a story was deleted.
+enum class DeleteCause { kSourceRemoved, kRetention, kEmptied };
+const char* to_string(DeleteCause cause);
+
+// One row of story_events.
 struct StoryEvent {
+  std::int64_t id = 0;  // assigned in commit order
   core::StoryId story_id = 0;
   StoryEventKind kind = StoryEventKind::kCreated;
-  int article_count = 0;
+  int article_count = 0;  // after the event (for kMerged: before it)
   std::optional<core::StoryId> merged_into;
+  std::string headline;  // after the event (for kDeleted: the last one)
+  std::optional<DeleteCause> cause;  // kDeleted only
 };
 
 struct ClusterWriteResult {
   std::vector<std::pair<std::int64_t, core::StoryId>> story_ids;  // key -> id, every StoryWrite
-  std::vector<StoryEvent> events;  // recorded in story_events and NOTIFY'd
+  std::vector<StoryEvent> events;  // recorded in story_events (in id order) and NOTIFY'd
 };
 
 // Where placing an article failed: in the engine, or storing its placement.

@@ -102,9 +102,10 @@ TEST_F(ClusterTest, DecisionsBuildStoriesRecordEventsAndNotify) {
 
   listen_conn.await_notification(5, 0);
   ASSERT_EQ(listener.payloads.size(), 1u);
-  EXPECT_EQ(listener.payloads[0]["story_id"], story);
-  EXPECT_EQ(listener.payloads[0]["event"], "created");
-  EXPECT_EQ(listener.payloads[0]["article_count"], 3);
+  EXPECT_EQ(listener.payloads[0]["first_id"], result.events[0].id);
+  EXPECT_EQ(listener.payloads[0]["last_id"], result.events[0].id);
+  EXPECT_EQ(listener.payloads[0]["count"], 1);
+  EXPECT_EQ(result.events[0].headline, "Quake hits city");
 
   // A new article joins: the story grew.
   ingest("https://a.example/feed", {"a3"}, kT0 + core::Duration{600});
@@ -120,7 +121,8 @@ TEST_F(ClusterTest, DecisionsBuildStoriesRecordEventsAndNotify) {
   EXPECT_EQ(db_->scalar("SELECT headline FROM stories WHERE id = " + s), "Quake hits city");
   listen_conn.await_notification(5, 0);
   ASSERT_EQ(listener.payloads.size(), 2u);
-  EXPECT_EQ(listener.payloads[1]["event"], "grew");
+  EXPECT_EQ(listener.payloads[1]["first_id"], grown.events[0].id);
+  EXPECT_EQ(db_->scalar("SELECT event FROM story_events WHERE id = " + std::to_string(grown.events[0].id)), "grew");
 }
 
 TEST_F(ClusterTest, ArticleChangedAfterReadStaysPending) {
@@ -179,19 +181,6 @@ TEST_F(ClusterTest, ClustererLockIsTakenOverWhenTheHolderDies) {
   b->release_clusterer_lock();
   EXPECT_FALSE(b->holds_clusterer_lock());
   EXPECT_TRUE(store_->try_acquire_clusterer_lock());
-}
-
-TEST_F(ClusterTest, QuietStoriesAreMarkedOnce) {
-  ingest("https://a.example/feed", {"a1"}, kT0);
-  ASSERT_TRUE(store_->try_acquire_clusterer_lock());
-  const auto pending = store_->pending_articles(0, 10);
-  ClusterBatch batch;
-  batch.stories.push_back({1, std::nullopt, "A", std::nullopt});
-  batch.memberships.push_back(member(pending.at(0), 1, DedupLevel::kSeed, 1.0));
-  store_->write_cluster_batch(batch, kT0);
-  EXPECT_EQ(store_->mark_quiet_stories(kT0 + core::Duration{3600}, core::Duration{86400}), 0);
-  EXPECT_EQ(store_->mark_quiet_stories(kT0 + core::Duration{90000}, core::Duration{86400}), 1);
-  EXPECT_EQ(store_->mark_quiet_stories(kT0 + core::Duration{95000}, core::Duration{86400}), 0);
 }
 
 TEST_F(ClusterTest, RetentionDeletesOldArticlesInBatchesAndEmptyStories) {
