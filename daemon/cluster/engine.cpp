@@ -11,12 +11,12 @@
 #include <string_view>
 #include <unordered_map>
 
-#include "cluster/url.hpp"
 #include "core/ascii.hpp"
 #include "text/flat_map.hpp"
 #include "text/language.hpp"
 #include "text/minhash.hpp"
 #include "text/tfidf.hpp"
+#include "url/url.hpp"
 
 namespace fcd::cluster {
 
@@ -874,7 +874,7 @@ struct Engine::State {
   // labels-first-time-20-years-american-diet"); the words the title lacks
   // count as a body's would. Only single words: the title's phrases stand.
   void add_slug_words(text::Analysis& analysis, std::string_view url, std::string_view title) {
-    const std::string slug = words_not_in(url_slug_words(url), title);
+    const std::string slug = words_not_in(url::slug_words(url), title);
     if (slug.empty()) return;
     const bool title_truncated = is_truncated(title);
     const text::Analysis slug_analysis = analyzer.analyze(slug, "", analysis.language);
@@ -1148,7 +1148,10 @@ struct Engine::State {
     Slot incoming;
     incoming.id = article.id;
     incoming.time = t;
-    const std::string canonical = canonical_url(article.canonical_url.empty() ? article.url : article.canonical_url);
+    // The daemon hands over the stored canonical URL; only a caller without one
+    // (a corpus, a benchmark) leaves it to be derived here.
+    const std::string canonical =
+        article.canonical_url.empty() ? url::canonicalize(article.url).value_or("") : article.canonical_url;
     incoming.url_key = canonical.empty() ? 0 : text::hash64(canonical) | 1;
     incoming.body_signature = v.analysis.shingles.size() >= options.duplicate_min_shingles &&
                               !article.text.empty();

@@ -30,7 +30,7 @@ struct Article {
   core::ArticleId id = 0;
   std::string source;         // source name or id; used to prefer originals and for counts
   std::string url;
-  std::string canonical_url;  // from the parser when it has one; else derived from url
+  std::string canonical_url;  // url::canonicalize(url), trusted as given; empty: derived from url
   std::string title;
   std::string text;           // summary or plain-text body
   std::optional<core::TimePoint> published;  // missing: the newest time seen so far

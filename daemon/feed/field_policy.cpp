@@ -3,15 +3,15 @@
 #include <algorithm>
 
 #include "feed/text_util.hpp"
-#include "feed/url.hpp"
+#include "url/url.hpp"
 
 namespace fcd::feed::detail {
 
 void apply_field_policy(Entry& entry, std::string& guid) {
-  make_url_safe(entry.link);
-  make_url_safe(entry.thumbnail);
+  url::make_safe(entry.link);
+  url::make_safe(entry.thumbnail);
   for (Enclosure& enclosure : entry.enclosures) {
-    make_url_safe(enclosure.url);
+    url::make_safe(enclosure.url);
     remove_control_characters(enclosure.type);
   }
   std::erase_if(entry.enclosures, [](const Enclosure& enclosure) { return enclosure.url.empty(); });
@@ -21,7 +21,7 @@ void apply_field_policy(Entry& entry, std::string& guid) {
 }
 
 void apply_field_policy(ParsedFeed& feed) {
-  make_url_safe(feed.link);
+  url::make_safe(feed.link);
   for (std::string* text : {&feed.title, &feed.subtitle, &feed.language, &feed.version, &feed.bozo_message})
     remove_control_characters(*text);
 }

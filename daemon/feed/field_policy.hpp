@@ -1,6 +1,6 @@
 #pragma once
 // What every field passes on its way out of the parser, whatever the format:
-// URL-valued fields through safe_url (feed/url.hpp), plain-text fields without
+// URL-valued fields through url::safe (url/url.hpp), plain-text fields without
 // control characters (feed/text_util.hpp). Private to fcd_feed; pure.
 #include <string>
 

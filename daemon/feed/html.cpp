@@ -17,7 +17,7 @@
 #include "core/ascii.hpp"
 #include "feed/internal.hpp"
 #include "feed/text_util.hpp"
-#include "feed/url.hpp"
+#include "url/url.hpp"
 
 namespace fcd::feed {
 
@@ -545,7 +545,7 @@ std::optional<std::string> safe_url(std::string_view raw, std::string_view base)
   cleaned.reserve(raw.size());
   for (char c : raw)
     if (static_cast<unsigned char>(c) > 0x20 && c != 0x7F) cleaned.push_back(c);
-  std::string resolved = base.empty() ? cleaned : resolve_url(base, cleaned);
+  std::string resolved = base.empty() ? cleaned : url::resolve(base, cleaned);
   const std::size_t colon = resolved.find(':');
   const std::size_t delimiter = resolved.find_first_of("/?#");
   if (colon != std::string::npos && (delimiter == std::string::npos || colon < delimiter)) {
@@ -770,8 +770,8 @@ std::vector<FeedLink> find_feed_links(std::string_view html, std::string_view ba
         (media != "application/rss+xml" && media != "application/atom+xml" && media != "application/feed+json"))
       continue;
     link.type = media;
-    if (is_absolute_url(base_url)) link.url = resolve_url(base_url, link.url);
-    std::optional<std::string> safe = safe_url(link.url);  // the URL policy of every parsed field
+    if (url::is_absolute(base_url)) link.url = url::resolve(base_url, link.url);
+    std::optional<std::string> safe = url::safe(link.url);  // the URL policy of every parsed field
     if (!safe) continue;
     link.url = std::move(*safe);
     detail::remove_control_characters(link.title);

@@ -9,7 +9,7 @@
 #include "feed/html.hpp"
 #include "feed/internal.hpp"
 #include "feed/text_util.hpp"
-#include "feed/url.hpp"
+#include "url/url.hpp"
 
 namespace fcd::feed::detail {
 
@@ -226,7 +226,7 @@ void parse_json_feed(std::string_view text, const ParseOptions& options, ParsedF
     feed.bozo_message = "JSON Feed without a version";
   }
   feed.title = fold_whitespace(string_at(document, "title"));
-  feed.link = resolve_url(options.base_url, string_at(document, "home_page_url"));
+  feed.link = url::resolve(options.base_url, string_at(document, "home_page_url"));
   feed.subtitle = fold_whitespace(string_at(document, "description"));
   feed.language = string_at(document, "language");
   if (const std::string author = author_name(document); !author.empty() && feed.title.empty()) feed.title = author;
@@ -243,7 +243,7 @@ void parse_json_feed(std::string_view text, const ParseOptions& options, ParsedF
     entry.title = html_to_text(string_at(item, "title"));
     std::string url = string_at(item, "url");
     if (url.empty()) url = string_at(item, "external_url");
-    if (!url.empty()) entry.link = base.empty() ? url : resolve_url(base, url);
+    if (!url.empty()) entry.link = base.empty() ? url : url::resolve(base, url);
     entry.published = parse_date(string_at(item, "date_published"));
     entry.updated = parse_date(string_at(item, "date_modified"));
     entry.author = author_name(item);
@@ -269,7 +269,7 @@ void parse_json_feed(std::string_view text, const ParseOptions& options, ParsedF
         Enclosure enclosure;
         enclosure.url = string_at(attachment, "url");
         if (enclosure.url.empty()) continue;
-        if (!base.empty()) enclosure.url = resolve_url(base, enclosure.url);
+        if (!base.empty()) enclosure.url = url::resolve(base, enclosure.url);
         enclosure.type = string_at(attachment, "mime_type");
         if (const auto size = attachment.find("size_in_bytes"); size != attachment.end() && size->is_number_unsigned())
           enclosure.length = static_cast<std::int64_t>(size->get<std::uint64_t>() & 0x7FFFFFFFFFFFFFFFULL);
@@ -277,7 +277,7 @@ void parse_json_feed(std::string_view text, const ParseOptions& options, ParsedF
       }
     }
     if (std::string image = string_at(item, "image"); !image.empty())
-      entry.thumbnail = base.empty() ? image : resolve_url(base, image);
+      entry.thumbnail = base.empty() ? image : url::resolve(base, image);
     finish_entry(entry, fold_whitespace(string_at(item, "id")), options);
     ++entry_count;
     if (on_entry != nullptr) (*on_entry)(entry);

@@ -6,7 +6,7 @@
 #include "feed/html.hpp"
 #include "feed/libxml.hpp"
 #include "feed/text_util.hpp"
-#include "feed/url.hpp"
+#include "url/url.hpp"
 
 namespace fcd::feed {
 
@@ -32,7 +32,7 @@ std::string attribute(xmlNode* node, const char* name) {
 // The URL as the feed parser's URL policy leaves it; empty when refused.
 std::string checked_url(std::string_view url) {
   if (url.size() > kMaxUrlBytes) return {};
-  return safe_url(url).value_or(std::string{});
+  return url::safe(url).value_or(std::string{});
 }
 
 // An entity declaration in a subscription list serves no purpose but

@@ -20,8 +20,8 @@ struct OpmlParseResult {
   std::string error;  // why the document was not read, when !ok
   std::string title;  // head/title
   std::vector<OpmlFeed> feeds;
-  // Outlines left out because their xmlUrl failed the URL policy (feed/url.hpp:
-  // safe_url) or was longer than 4096 bytes.
+  // Outlines left out because their xmlUrl failed the URL policy (url/url.hpp:
+  // url::safe) or was longer than 4096 bytes.
   std::size_t refused_urls = 0;
 };
 

@@ -23,7 +23,7 @@
 #include "feed/libxml.hpp"
 #include "feed/parse_budget.hpp"
 #include "feed/text_util.hpp"
-#include "feed/url.hpp"
+#include "url/url.hpp"
 
 namespace fcd::feed {
 
@@ -575,16 +575,16 @@ class FeedReader {
   bool charge_entity(xmlParserCtxt* current, const xmlEntity& entity);
   void stop_over_budget(xmlParserCtxt* current);
   const std::string& base(std::size_t index) const {
-    return bases_[index].empty() && is_absolute_url(feed_.link) ? feed_.link : bases_[index];
+    return bases_[index].empty() && url::is_absolute(feed_.link) ? feed_.link : bases_[index];
   }
   std::string resolve(std::size_t base_index, std::string_view url) const {
     const std::string& b = base(base_index);
-    return b.empty() ? std::string(detail::trim(url)) : resolve_url(b, url);
+    return b.empty() ? std::string(detail::trim(url)) : url::resolve(b, url);
   }
   // A trimmed absolute URL, what nearly every link is, resolves to itself: kept
   // without a copy.
   std::string resolve(std::size_t base_index, std::string&& url) const {
-    if (detail::trim(url).size() == url.size() && is_absolute_url(url)) return std::move(url);
+    if (detail::trim(url).size() == url.size() && url::is_absolute(url)) return std::move(url);
     return resolve(base_index, std::string_view(url));
   }
   // A relative id that is a path ("/2010/post", "p/1") resolves as feedparser
@@ -596,9 +596,9 @@ class FeedReader {
     const std::string& b = bases_[base_index];
     const std::string_view trimmed = detail::trim(id);
     if (b.empty() || !entry_->guid_is_permalink || trimmed.find('/') == std::string_view::npos ||
-        is_absolute_url(trimmed))
+        url::is_absolute(trimmed))
       return id;
-    return resolve_url(b, trimmed);
+    return url::resolve(b, trimmed);
   }
   void detect_root(Ns ns, const xmlChar* uri, std::string_view local, const Attributes& attributes);
   Name name_of(const xmlChar* local);
@@ -1415,10 +1415,10 @@ void FeedReader::finish_entry() {
       (state.guid.starts_with("http://") || state.guid.starts_with("https://")))
     entry.link = state.guid;
   // Links read before the feed's own link was known are resolved against it now.
-  if (options_.base_url.empty() && is_absolute_url(feed_.link)) {
-    if (!entry.link.empty() && !is_absolute_url(entry.link)) entry.link = resolve_url(feed_.link, entry.link);
+  if (options_.base_url.empty() && url::is_absolute(feed_.link)) {
+    if (!entry.link.empty() && !url::is_absolute(entry.link)) entry.link = url::resolve(feed_.link, entry.link);
     for (Enclosure& enclosure : entry.enclosures)
-      if (!is_absolute_url(enclosure.url)) enclosure.url = resolve_url(feed_.link, enclosure.url);
+      if (!url::is_absolute(enclosure.url)) enclosure.url = url::resolve(feed_.link, enclosure.url);
   }
   detail::finish_entry(entry, std::move(state.guid), options_);
   ++entry_count_;
@@ -1545,7 +1545,7 @@ void finish_entry(Entry& entry, std::string guid, const ParseOptions& options) {
   if (const std::string_view trimmed = trim(guid); !trimmed.empty()) {
     entry.id = trimmed.size() == guid.size() ? std::move(guid) : std::string(trimmed);
   } else if (!entry.link.empty()) {
-    entry.id = canonicalize_url(entry.link).value_or(entry.link);
+    entry.id = url::canonicalize(entry.link).value_or(entry.link);
   } else {
     // Same title, date and text on the next poll give the same id.
     XXH64_state_t* state = XXH64_createState();
@@ -1584,8 +1584,8 @@ namespace {
 std::string document_base(const ParseOptions& options) {
   const std::string_view location = detail::trim(options.content_location);
   if (location.empty()) return options.base_url;
-  if (is_absolute_url(location)) return std::string(location);
-  return is_absolute_url(options.base_url) ? resolve_url(options.base_url, location) : options.base_url;
+  if (url::is_absolute(location)) return std::string(location);
+  return url::is_absolute(options.base_url) ? url::resolve(options.base_url, location) : options.base_url;
 }
 
 ParsedFeed parse_document(std::string_view bytes, const ParseOptions& given_options, const EntrySink* on_entry) {

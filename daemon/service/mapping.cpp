@@ -5,7 +5,7 @@
 
 #include "core/ascii.hpp"
 #include "feed/discovery.hpp"
-#include "feed/url.hpp"
+#include "url/url.hpp"
 
 namespace fcd::service {
 
@@ -105,7 +105,7 @@ std::vector<store::ArticleInput> articles_from_feed(const feed::ParsedFeed& feed
     article.guid = entry.id;
     if (!entry.link.empty()) {
       article.url = entry.link;
-      article.canonical_url = feed::canonicalize_url(entry.link);
+      article.canonical_url = url::canonicalize(entry.link);
     }
     article.title = entry.title;
     article.summary = entry.summary;

@@ -96,8 +96,8 @@ TEST(Engine, AnUpdatedArticleIsRePlacedNotAddedTwice) {
 TEST(Engine, CanonicalUrlMatchIsADuplicateOfTheEarliestCopy) {
   Engine engine;
   const Decision a = engine.add(article(1, "Example", "Summit set", "short", kT0, "https://www.example.com/summit"));
-  const Decision b = engine.add(article(2, "Example AMP", "Summit set for Friday", "different words entirely",
-                                        kT0 + 1h, "http://m.example.com/summit/amp?utm_source=rss"));
+  const Decision b = engine.add(article(2, "Example RSS", "Summit set for Friday", "different words entirely",
+                                        kT0 + 1h, "https://WWW.Example.com:443/summit?utm_source=rss#top"));
   EXPECT_EQ(b.placement, Decision::Placement::kDuplicate);
   ASSERT_TRUE(b.duplicate_of.has_value());
   EXPECT_EQ(*b.duplicate_of, 1);

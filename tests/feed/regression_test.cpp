@@ -10,7 +10,7 @@
 #include "feed/feed.hpp"
 #include "feed/html.hpp"
 #include "feed/opml.hpp"
-#include "feed/url.hpp"
+#include "url/url.hpp"
 #include "test_util.hpp"
 
 namespace fcd::feed {
@@ -61,12 +61,12 @@ TEST(Regressions, EveryInputThroughEveryEntryPoint) {
       EXPECT_EQ(parse_date(core::format_rfc3339(*date)), date) << relative;
     }
     const std::size_t split = head.find('\n');
-    const std::string resolved = resolve_url(split == std::string_view::npos ? std::string_view{} : head.substr(0, split),
+    const std::string resolved = url::resolve(split == std::string_view::npos ? std::string_view{} : head.substr(0, split),
                                              split == std::string_view::npos ? head : head.substr(split + 1));
-    if (const auto canonical = canonicalize_url(resolved)) {
-      EXPECT_EQ(canonicalize_url(*canonical), canonical) << relative;
+    if (const auto canonical = url::canonicalize(resolved)) {
+      EXPECT_EQ(url::canonicalize(*canonical), canonical) << relative;
     }
-    resolve_url(options.base_url, head);
+    url::resolve(options.base_url, head);
     const std::string clean = sanitize_html(head, options.base_url);
     EXPECT_EQ(sanitize_html(clean, options.base_url), clean) << relative << ": sanitising twice changed the output";
     html_to_text(head);

@@ -10,7 +10,7 @@
 #include "feed/feed.hpp"
 #include "feed/opml.hpp"
 #include "feed/text_util.hpp"
-#include "feed/url.hpp"
+#include "url/url.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   static constexpr const char* kContentTypes[] = {
@@ -29,7 +29,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   // form (http(s) or scheme-less, no control characters), text has no
   // control characters.
   const auto check_url = [](const std::string& url) {
-    if (!url.empty() && fcd::feed::safe_url(url) != url) __builtin_trap();
+    if (!url.empty() && fcd::url::safe(url) != url) __builtin_trap();
   };
   const auto check_text = [](const std::string& text) {
     if (fcd::feed::detail::has_control_characters(text)) __builtin_trap();

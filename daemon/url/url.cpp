@@ -1,17 +1,17 @@
-#include "feed/url.hpp"
+#include "url/url.hpp"
 
 #include <algorithm>
 #include <array>
 #include <vector>
 
-#include "feed/text_util.hpp"
+#include "core/ascii.hpp"
 
-namespace fcd::feed {
+namespace fcd::url {
 
 namespace {
 
 // The five parts of RFC 3986 appendix B; "has_*" distinguishes empty from absent.
-struct UrlParts {
+struct Parts {
   std::string scheme;
   bool has_authority = false;
   std::string authority;
@@ -23,22 +23,19 @@ struct UrlParts {
 };
 
 std::size_t scheme_length(std::string_view text) {
-  if (text.empty() || !((text[0] >= 'a' && text[0] <= 'z') || (text[0] >= 'A' && text[0] <= 'Z')))
-    return 0;
+  if (text.empty() || !core::is_ascii_alpha(text[0])) return 0;
   for (std::size_t i = 1; i < text.size(); ++i) {
     const char c = text[i];
     if (c == ':') return i;
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                    c == '+' || c == '-' || c == '.';
-    if (!ok) return 0;
+    if (!core::is_ascii_alnum(c) && c != '+' && c != '-' && c != '.') return 0;
   }
   return 0;
 }
 
-UrlParts split(std::string_view text) {
-  UrlParts parts;
+Parts split(std::string_view text) {
+  Parts parts;
   if (const std::size_t n = scheme_length(text); n > 0) {
-    parts.scheme = detail::to_lower(text.substr(0, n));
+    parts.scheme = core::to_lower(text.substr(0, n));
     text.remove_prefix(n + 1);
   }
   if (const std::size_t hash = text.find('#'); hash != std::string_view::npos) {
@@ -62,7 +59,7 @@ UrlParts split(std::string_view text) {
   return parts;
 }
 
-std::string join(const UrlParts& parts) {
+std::string join(const Parts& parts) {
   std::string out;
   if (!parts.scheme.empty()) {
     out += parts.scheme;
@@ -117,7 +114,7 @@ std::string remove_dot_segments(std::string_view input) {
   return out;
 }
 
-std::string merge_paths(const UrlParts& base, std::string_view ref_path) {
+std::string merge_paths(const Parts& base, std::string_view ref_path) {
   if (base.has_authority && base.path.empty()) {
     std::string path(1, '/');
     path += ref_path;
@@ -128,27 +125,35 @@ std::string merge_paths(const UrlParts& base, std::string_view ref_path) {
   return base.path.substr(0, slash + 1) + std::string(ref_path);
 }
 
-bool is_tracking_parameter(std::string_view name) {
-  static constexpr std::array<std::string_view, 12> kNames = {
-      "fbclid", "gclid", "gclsrc", "dclid", "msclkid", "mc_cid",
-      "mc_eid", "yclid", "igshid", "_hsenc", "_hsmi",  "mkt_tok"};
-  if (name.size() > 4 && detail::iequals(name.substr(0, 4), "utm_")) return true;
-  for (std::string_view tracking : kNames)
-    if (detail::iequals(name, tracking)) return true;
-  return false;
+bool is_page_word(std::string_view word) {
+  static constexpr std::array<std::string_view, 16> kPageWords{
+      "html", "htm",  "shtml", "php",     "asp",     "aspx",     "ece",   "cms",
+      "jsp",  "news", "story", "stories", "article", "articles", "index", "default"};
+  return std::find(kPageWords.begin(), kPageWords.end(), word) != kPageWords.end();
 }
 
 }  // namespace
 
-bool is_absolute_url(std::string_view text) { return scheme_length(detail::trim(text)) > 0; }
+bool is_tracking_parameter(std::string_view name) {
+  static constexpr std::array<std::string_view, 20> kNames = {
+      "fbclid", "gclid",   "gclsrc", "dclid", "msclkid", "yclid", "igshid", "mc_cid", "mc_eid", "_hsenc",
+      "_hsmi",  "mkt_tok", "ref",    "mod",   "cmpid",   "ocid",  "taid",   "smid",   "amp",    "outputtype"};
+  if (name.size() > 4 && core::iequals(name.substr(0, 4), "utm_")) return true;
+  if (name.size() > 3 && core::iequals(name.substr(0, 3), "ns_")) return true;
+  for (std::string_view tracking : kNames)
+    if (core::iequals(name, tracking)) return true;
+  return false;
+}
 
-std::string resolve_url(std::string_view base, std::string_view ref) {
-  ref = detail::trim(ref);
-  base = detail::trim(base);
-  if (scheme_length(ref) > 0 || !is_absolute_url(base)) return std::string(ref);
-  const UrlParts b = split(base);
-  const UrlParts r = split(ref);
-  UrlParts t;
+bool is_absolute(std::string_view text) { return scheme_length(core::trim(text)) > 0; }
+
+std::string resolve(std::string_view base, std::string_view ref) {
+  ref = core::trim(ref);
+  base = core::trim(base);
+  if (scheme_length(ref) > 0 || !is_absolute(base)) return std::string(ref);
+  const Parts b = split(base);
+  const Parts r = split(ref);
+  Parts t;
   t.scheme = b.scheme;
   if (r.has_authority) {
     t.has_authority = true;
@@ -165,7 +170,7 @@ std::string resolve_url(std::string_view base, std::string_view ref) {
       t.query = r.has_query ? r.query : b.query;
     } else {
       t.path = remove_dot_segments(r.path.front() == '/' ? std::string_view(r.path)
-                                                          : std::string_view(merge_paths(b, r.path)));
+                                                         : std::string_view(merge_paths(b, r.path)));
       t.has_query = r.has_query;
       t.query = r.query;
     }
@@ -175,10 +180,10 @@ std::string resolve_url(std::string_view base, std::string_view ref) {
   return join(t);
 }
 
-std::optional<std::string> canonicalize_url(std::string_view text) {
-  text = detail::trim(text);
+std::optional<std::string> canonicalize(std::string_view text) {
+  text = core::trim(text);
   if (scheme_length(text) == 0) return std::nullopt;
-  UrlParts parts = split(text);
+  Parts parts = split(text);
   if (!parts.has_authority || parts.authority.empty()) return std::nullopt;
   if (parts.authority.back() == '@') return std::nullopt;
   parts.has_fragment = false;
@@ -191,17 +196,16 @@ std::optional<std::string> canonicalize_url(std::string_view text) {
   const std::string host_port = authority.substr(host_start);
   // A colon inside an IPv6 literal ("[::1]:8080") is not the port separator.
   const std::size_t bracket = host_port.front() == '[' ? host_port.find(']') : 0;
-  const std::size_t port_colon =
-      bracket == std::string::npos ? std::string::npos : host_port.find(':', bracket);
+  const std::size_t port_colon = bracket == std::string::npos ? std::string::npos : host_port.find(':', bracket);
   std::string host = host_port.substr(0, port_colon);
   std::string port = port_colon == std::string::npos ? "" : host_port.substr(port_colon + 1);
-  host = detail::to_lower(host);
+  host = core::to_lower(host);
   while (!host.empty() && host.back() == '.') host.pop_back();
   if (host.empty()) return std::nullopt;
   for (char c : host)
     if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7F) return std::nullopt;  // not a host name
-  const bool default_port = port.empty() || (parts.scheme == "http" && port == "80") ||
-                            (parts.scheme == "https" && port == "443");
+  const bool default_port =
+      port.empty() || (parts.scheme == "http" && port == "80") || (parts.scheme == "https" && port == "443");
   authority.resize(host_start);
   authority += host;
   if (!default_port) {
@@ -250,7 +254,7 @@ std::optional<std::string> canonicalize_url(std::string_view text) {
   return out;
 }
 
-void make_url_safe(std::string& url) {
+void make_safe(std::string& url) {
   const std::string_view text = url;
   const std::size_t scheme = text.starts_with("https://") ? 8 : text.starts_with("http://") ? 7 : 0;
   const auto needs_work = [](char c) {
@@ -260,10 +264,10 @@ void make_url_safe(std::string& url) {
   if (scheme != 0 && text.size() > scheme && text[scheme] != '/' && text[scheme] != '?' && text[scheme] != '#' &&
       std::none_of(text.begin(), text.end(), needs_work))
     return;
-  url = safe_url(text).value_or(std::string{});
+  url = safe(text).value_or(std::string{});
 }
 
-std::optional<std::string> safe_url(std::string_view url) {
+std::optional<std::string> safe(std::string_view url) {
   const auto is_c0_or_space = [](char c) { return static_cast<unsigned char>(c) <= 0x20; };
   while (!url.empty() && is_c0_or_space(url.front())) url.remove_prefix(1);
   while (!url.empty() && is_c0_or_space(url.back())) url.remove_suffix(1);
@@ -304,7 +308,7 @@ std::optional<std::string> safe_url(std::string_view url) {
     if (colon != std::string::npos && colon < out.find_first_of("/?#")) return std::nullopt;
     return out;
   }
-  const std::string name = detail::to_lower(std::string_view(out).substr(0, scheme));
+  const std::string name = core::to_lower(std::string_view(out).substr(0, scheme));
   if (name != "http" && name != "https") return std::nullopt;
   const std::string_view rest = std::string_view(out).substr(scheme + 1);
   if (!rest.starts_with("//") || rest.size() == 2 || rest[2] == '/' || rest[2] == '?' || rest[2] == '#')
@@ -312,4 +316,44 @@ std::optional<std::string> safe_url(std::string_view url) {
   return out;
 }
 
-}  // namespace fcd::feed
+std::string slug_words(std::string_view url) {
+  const std::size_t scheme_end = url.find("://");
+  if (scheme_end == std::string_view::npos) return "";
+  url.remove_prefix(scheme_end + 3);
+  // The UCI data escapes the query mark ("\?").
+  url = url.substr(0, std::min({url.find('?'), url.find('#'), url.find('\\')}));
+  const std::size_t path_start = url.find('/');
+  if (path_start == std::string_view::npos) return "";
+  url.remove_prefix(path_start + 1);
+
+  std::string best;
+  std::size_t best_separators = 0;
+  while (!url.empty()) {
+    const std::string_view segment = url.substr(0, std::min(url.find('/'), url.size()));
+    url.remove_prefix(std::min(segment.size() + 1, url.size()));
+    std::string words;
+    std::size_t separators = 0;
+    std::size_t start = 0;
+    for (std::size_t i = 0; i <= segment.size(); ++i) {
+      const bool end = i == segment.size();
+      const char c = end ? '-' : segment[i];
+      if (c != '-' && c != '_' && c != '+' && c != '.') continue;
+      if (!end && c != '.') ++separators;
+      const std::string word = core::to_lower(segment.substr(start, i - start));
+      start = i + 1;
+      const bool letters = !word.empty() && std::all_of(word.begin(), word.end(), [](char ch) {
+        return (ch >= 'a' && ch <= 'z') || static_cast<unsigned char>(ch) >= 0x80;
+      });
+      if (!letters || is_page_word(word)) continue;
+      if (!words.empty()) words.push_back(' ');
+      words += word;
+    }
+    if (separators >= 2 && separators > best_separators) {
+      best_separators = separators;
+      best = std::move(words);
+    }
+  }
+  return best;
+}
+
+}  // namespace fcd::url
