@@ -114,6 +114,9 @@ std::vector<store::ArticleInput> articles_from_feed(const feed::ParsedFeed& feed
     if (!entry.author.empty()) article.author = entry.author;
     article.published_at = entry.published ? entry.published : entry.updated;
     if (!feed.language.empty()) article.language = feed.language;
+    for (const auto& enclosure : entry.enclosures)
+      article.enclosures.push_back({enclosure.url, enclosure.type, enclosure.length});
+    if (!entry.thumbnail.empty()) article.image = entry.thumbnail;
     articles.push_back(std::move(article));
   }
   return articles;

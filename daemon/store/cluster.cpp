@@ -102,11 +102,16 @@ void prepare_cluster_statements(pqxx::connection& c) {
             "SELECT id, story_id FROM articles"
             " WHERE id = ANY (ARRAY(SELECT json_array_elements_text($1::json)::bigint)) AND story_id IS NOT NULL");
   // An article changed again since it was read keeps cluster_pending, so its
-  // newer text is offered once more.
+  // newer text is offered once more. A placement the views show differently
+  // moves the article's change cursor.
   c.prepare("cluster_membership",
             "UPDATE articles a SET story_id = m.story_id, duplicate_of = m.duplicate_of,"
             " dedup_level = m.level, cluster_score = m.score,"
             " matched_terms = ARRAY(SELECT json_array_elements_text(m.terms)),"
+            " visible_seq = CASE WHEN (a.story_id, a.duplicate_of, a.dedup_level, a.cluster_score, a.matched_terms)"
+            " IS DISTINCT FROM (m.story_id, m.duplicate_of, m.level, m.score,"
+            " ARRAY(SELECT json_array_elements_text(m.terms))) THEN nextval('article_visible_seq')"
+            " ELSE a.visible_seq END,"
             " clustered_at = to_timestamp($2), cluster_pending = (a.change_seq <> m.change_seq)"
             " FROM json_to_recordset($1::json) AS m(article_id bigint, change_seq bigint, story_id bigint,"
             " duplicate_of bigint, level text, score real, terms json)"
@@ -138,21 +143,27 @@ void prepare_cluster_statements(pqxx::connection& c) {
   // articles not in that story yet): a source counts when no member had it.
   c.prepare("story_advance",
             "WITH j AS (SELECT * FROM json_to_recordset($1::json) AS j(article_id bigint, story_id bigint)),"
-            " joiners AS (SELECT j.story_id, a.source_id, a.first_seen_at FROM j JOIN articles a ON a.id = j.article_id"
+            " joiners AS (SELECT j.story_id, a.source_id, a.first_seen_at,"
+            " CASE WHEN a.published_at = a.sort_at THEN a.published_at END AS published"
+            " FROM j JOIN articles a ON a.id = j.article_id"
             " WHERE a.story_id IS DISTINCT FROM j.story_id),"
             " per_story AS (SELECT story_id, count(*)::int AS n, min(first_seen_at) AS first_seen,"
-            " max(first_seen_at) AS last_seen FROM joiners GROUP BY story_id),"
+            " max(first_seen_at) AS last_seen, min(published) AS published_first, max(published) AS published_last"
+            " FROM joiners GROUP BY story_id),"
             " new_sources AS (SELECT p.story_id, count(*)::int AS n FROM (SELECT DISTINCT story_id, source_id FROM joiners) p"
             " WHERE NOT EXISTS (SELECT 1 FROM articles a WHERE a.story_id = p.story_id AND a.source_id = p.source_id)"
             " GROUP BY p.story_id)"
             " UPDATE stories s SET article_count = s.article_count + ps.n,"
             " source_count = s.source_count + coalesce(ns.n, 0),"
-            " first_seen = least(s.first_seen, ps.first_seen), last_updated = greatest(s.last_updated, ps.last_seen)"
+            " first_seen = least(s.first_seen, ps.first_seen), last_updated = greatest(s.last_updated, ps.last_seen),"
+            " published_first = least(s.published_first, ps.published_first),"
+            " published_last = greatest(s.published_last, ps.published_last)"
             " FROM per_story ps LEFT JOIN new_sources ns ON ns.story_id = ps.story_id WHERE s.id = ps.story_id");
   c.prepare("story_live_members",
             "SELECT ids.id, count(a.id) FROM (SELECT json_array_elements_text($1::json)::bigint AS id) ids"
             " LEFT JOIN articles a ON a.story_id = ids.id GROUP BY ids.id");
-  c.prepare("cluster_merge_articles", "UPDATE articles SET story_id = $2 WHERE story_id = $1");
+  c.prepare("cluster_merge_articles",
+            "UPDATE articles SET story_id = $2, visible_seq = nextval('article_visible_seq') WHERE story_id = $1");
   c.prepare("cluster_merge_story", "UPDATE stories SET merged_into = $2 WHERE id = $1 OR merged_into = $1");
   c.prepare("read_latest_stories",
             "SELECT story_id, headline, extract(epoch FROM first_seen)::bigint,"
@@ -164,10 +175,8 @@ void prepare_cluster_statements(pqxx::connection& c) {
             " duplicate_of, dedup_level FROM story_coverage WHERE story_id = $1 ORDER BY sort_at, article_id");
   // No ORDER BY: the BRIN scan stops after $2 rows instead of sorting every
   // expired row on each batch.
-  c.prepare("retention_delete",
-            "WITH doomed AS (SELECT id FROM articles WHERE first_seen_at < to_timestamp($1) LIMIT $2"
-            " FOR UPDATE SKIP LOCKED)"
-            " DELETE FROM articles a USING doomed d WHERE a.id = d.id RETURNING a.story_id");
+  c.prepare("retention_doomed",
+            "SELECT id FROM articles WHERE first_seen_at < to_timestamp($1) LIMIT $2 FOR UPDATE SKIP LOCKED");
 }
 
 std::vector<PendingArticle> Store::pending_articles(std::int64_t after_seq, std::size_t limit) {
@@ -213,6 +222,7 @@ ClusterWriteResult Store::write_cluster_batch(const ClusterBatch& batch, core::T
   return impl_->run("write cluster decisions", [&](pqxx::connection& c) {
     ClusterWriteResult result;
     pqxx::work tx(c);
+    tx.exec_prepared("change_feed_lock", kChangeFeedLockKey);
 
     std::map<std::int64_t, core::StoryId> ids;
     std::set<core::StoryId> created;
@@ -466,13 +476,14 @@ RetentionResult Store::delete_articles_before(core::TimePoint cutoff, std::size_
   return impl_->run("delete old articles", [&](pqxx::connection& c) {
     RetentionResult result;
     pqxx::work tx(c);
-    std::set<std::int64_t> stories;
-    const auto rows = tx.exec_prepared("retention_delete", epoch(cutoff), static_cast<std::int64_t>(batch_size));
-    result.articles_deleted = static_cast<std::int64_t>(rows.size());
-    for (const auto& r : rows)
-      if (!r[0].is_null()) stories.insert(r[0].as<std::int64_t>());
-    result.stories_deleted = record_deletions(tx, to_vector(stories), DeleteCause::kRetention,
-                                              std::chrono::time_point_cast<core::Duration>(core::Clock::now()));
+    tx.exec_prepared("change_feed_lock", kChangeFeedLockKey);
+    std::vector<std::int64_t> doomed;
+    for (const auto& r : tx.exec_prepared("retention_doomed", epoch(cutoff), static_cast<std::int64_t>(batch_size)))
+      doomed.push_back(r[0].as<std::int64_t>());
+    const auto now = std::chrono::time_point_cast<core::Duration>(core::Clock::now());
+    const auto stories = delete_articles(tx, doomed, DeleteCause::kRetention, now);
+    result.articles_deleted = static_cast<std::int64_t>(doomed.size());
+    result.stories_deleted = record_deletions(tx, stories, DeleteCause::kRetention, now);
     tx.commit();
     return result;
   });

@@ -13,9 +13,12 @@ void prepare_event_statements(pqxx::connection& c) {
   c.prepare("story_refresh",
             "WITH ids AS (SELECT DISTINCT value::bigint AS id FROM json_array_elements_text($1::json)),"
             " counts AS (SELECT ids.id, count(a.id)::int AS n, count(DISTINCT a.source_id)::int AS sources,"
-            " min(a.first_seen_at) AS first_seen, max(a.first_seen_at) AS last_seen"
+            " min(a.first_seen_at) AS first_seen, max(a.first_seen_at) AS last_seen,"
+            " min(a.published_at) FILTER (WHERE a.published_at = a.sort_at) AS published_first,"
+            " max(a.published_at) FILTER (WHERE a.published_at = a.sort_at) AS published_last"
             " FROM ids LEFT JOIN articles a ON a.story_id = ids.id GROUP BY ids.id)"
             " UPDATE stories s SET article_count = counts.n, source_count = counts.sources,"
+            " published_first = counts.published_first, published_last = counts.published_last,"
             " first_seen = least(s.first_seen, coalesce(counts.first_seen, s.first_seen)),"
             " last_updated = greatest(s.last_updated, coalesce(counts.last_seen, s.last_updated))"
             " FROM counts WHERE s.id = counts.id");
@@ -27,6 +30,18 @@ void prepare_event_statements(pqxx::connection& c) {
             " UNION SELECT s.id FROM stories s JOIN doomed d ON s.merged_into = d.id)"
             " DELETE FROM stories WHERE id IN (SELECT id FROM doomed) RETURNING id, headline");
   c.prepare("change_feed_lock", "SELECT pg_advisory_xact_lock($1)");
+  // Copies of deleted articles lose their duplicate_of (the foreign key would
+  // do it without moving their change cursor).
+  c.prepare("articles_orphan_copies",
+            "UPDATE articles SET duplicate_of = NULL, visible_seq = nextval('article_visible_seq')"
+            " WHERE duplicate_of IN (SELECT json_array_elements_text($1::json)::bigint)"
+            " AND id NOT IN (SELECT json_array_elements_text($1::json)::bigint)");
+  c.prepare("articles_delete",
+            "WITH gone AS (DELETE FROM articles WHERE id IN (SELECT json_array_elements_text($1::json)::bigint)"
+            " RETURNING id, source_id, story_id),"
+            " tombs AS (INSERT INTO article_tombstones (article_id, source_id, story_id, deleted_at, cause)"
+            " SELECT id, source_id, story_id, to_timestamp($2), $3 FROM gone ORDER BY id)"
+            " SELECT DISTINCT story_id FROM gone WHERE story_id IS NOT NULL");
   // Ids follow the order of ord (one INSERT, under the change-feed lock: no
   // other writer takes ids in between).
   c.prepare("story_events_record",
@@ -50,6 +65,17 @@ double change_time(core::TimePoint now) {
   const auto given = std::chrono::time_point_cast<microseconds>(now);
   const auto at = present >= given && present - given < std::chrono::seconds{1} ? present : given;
   return static_cast<double>(at.time_since_epoch().count()) / 1e6;
+}
+
+std::vector<std::int64_t> delete_articles(pqxx::work& tx, const std::vector<std::int64_t>& article_ids,
+                                          DeleteCause cause, core::TimePoint now) {
+  if (article_ids.empty()) return {};
+  const std::string ids = to_json_array(article_ids);
+  tx.exec_prepared("articles_orphan_copies", ids);
+  std::vector<std::int64_t> stories;
+  for (const auto& r : tx.exec_prepared("articles_delete", ids, change_time(now), std::string{to_string(cause)}))
+    stories.push_back(r[0].as<std::int64_t>());
+  return stories;
 }
 
 std::vector<DeletedStory> refresh_stories(pqxx::work& tx, const std::vector<std::int64_t>& story_ids) {

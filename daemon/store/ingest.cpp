@@ -15,7 +15,8 @@ namespace {
 // batch size, with no value ever spliced into SQL.
 constexpr const char* kItemColumns =
     "ord int, guid text, url text, canonical_url text, title text, summary text, content text,"
-    " content_html text, author text, published bigint, language text, simhash bigint";
+    " content_html text, author text, published bigint, language text, simhash bigint, enclosures json,"
+    " image text";
 
 std::string without_nul(const std::string& s) {
   if (s.find('\0') == std::string::npos) return s;
@@ -29,6 +30,15 @@ std::string without_nul(const std::string& s) {
 nlohmann::json optional_text(const std::optional<std::string>& s) {
   if (!s) return nullptr;
   return without_nul(*s);
+}
+
+nlohmann::json enclosures_json(const std::vector<ArticleEnclosure>& enclosures) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& e : enclosures)
+    out.push_back({{"url", without_nul(e.url)},
+                   {"type", without_nul(e.type)},
+                   {"length", e.length ? nlohmann::json(*e.length) : nlohmann::json(nullptr)}});
+  return out;
 }
 
 // The source's new fetch state, written by both statements below; it
@@ -83,7 +93,8 @@ void prepare_ingest_statements(pqxx::connection& c) {
           " incoming AS MATERIALIZED ("
           " SELECT i.ord, i.guid, i.url, i.canonical_url, coalesce(i.title, '') AS title,"
           " coalesce(i.summary, '') AS summary, coalesce(i.content, '') AS content, i.content_html, i.author,"
-          " to_timestamp(i.published) AS published, i.language, i.simhash"
+          " to_timestamp(i.published) AS published, i.language, i.simhash,"
+          " coalesce(i.enclosures::jsonb, '[]'::jsonb) AS enclosures, i.image"
           " FROM json_to_recordset($15::json) AS i(" +
           kItemColumns +
           ") WHERE EXISTS (SELECT 1 FROM lease)),"
@@ -91,9 +102,9 @@ void prepare_ingest_statements(pqxx::connection& c) {
           // whether the item is unchanged (then it is not written at all).
           " known AS MATERIALIZED ("
           " SELECT n.guid, (e.url, e.canonical_url, e.title, e.summary, e.content, e.content_html, e.author,"
-          " e.published_at, e.language)"
+          " e.published_at, e.language, e.enclosures, e.image)"
           " IS NOT DISTINCT FROM (n.url, n.canonical_url, n.title, n.summary, n.content, n.content_html,"
-          " n.author, n.published, n.language) AS unchanged"
+          " n.author, n.published, n.language, n.enclosures, n.image) AS unchanged"
           " FROM incoming n JOIN articles e ON e.source_id = $1 AND e.guid = n.guid),"
           // Identity drift: an incoming guid the source has never used, whose
           // text fingerprint and URL path match a recent stored item whose own
@@ -109,6 +120,13 @@ void prepare_ingest_statements(pqxx::connection& c) {
           " FROM incoming n"
           " WHERE EXISTS (SELECT 1 FROM articles x WHERE x.source_id = $1)"
           " AND NOT EXISTS (SELECT 1 FROM known k WHERE k.guid = n.guid)),"
+          // Anything to write takes the change-feed lock first (see
+          // kChangeFeedLockKey): articles' visible_seq and story_events ids
+          // are then assigned in commit order. A poll that changes nothing
+          // does not take it.
+          " feed_lock AS MATERIALIZED (SELECT 1 AS held FROM (SELECT pg_advisory_xact_lock($19) FROM"
+          " (SELECT 1 FROM incoming n WHERE NOT EXISTS (SELECT 1 FROM known k WHERE k.guid = n.guid AND k.unchanged)"
+          " LIMIT 1) w) l),"
           " candidates AS ("
           " SELECT DISTINCT ON (a.id) a.id, a.guid AS old_guid, a.url AS old_url, n.*"
           " FROM fresh n"
@@ -120,10 +138,12 @@ void prepare_ingest_statements(pqxx::connection& c) {
           " drift AS ("
           " UPDATE articles a SET guid = p.guid, url = p.url, canonical_url = p.canonical_url,"
           " content_html = p.content_html, author = p.author, published_at = p.published, language = p.language,"
+          " enclosures = p.enclosures, image = p.image,"
           " simhash = coalesce(p.simhash, a.simhash), updated_at = to_timestamp($3),"
+          " visible_seq = nextval('article_visible_seq'),"
           " sort_at = CASE WHEN p.published IS NULL OR p.published > a.first_seen_at + make_interval(secs => $16)"
           " THEN a.first_seen_at ELSE p.published END"
-          " FROM picked p WHERE a.id = p.id"
+          " FROM picked p CROSS JOIN feed_lock WHERE a.id = p.id"
           " RETURNING a.id, p.old_guid, p.guid AS new_guid, p.old_url, p.url AS new_url, a.story_id),"
           // A changed text gets a new change_seq and is offered to the
           // clusterer again; other changes (links, author, dates) are updated
@@ -134,19 +154,22 @@ void prepare_ingest_statements(pqxx::connection& c) {
           // WHERE of DO UPDATE stays for a row that changed since the read.
           " up AS ("
           " INSERT INTO articles AS a (source_id, guid, url, canonical_url, title, summary, content,"
-          " content_html, author, published_at, first_seen_at, updated_at, sort_at, language, simhash)"
+          " content_html, author, published_at, first_seen_at, updated_at, sort_at, language, simhash,"
+          " enclosures, image)"
           " SELECT $1, n.guid, n.url, n.canonical_url, n.title, n.summary, n.content, n.content_html, n.author,"
           " n.published, to_timestamp($3), to_timestamp($3),"
           " CASE WHEN n.published IS NULL OR n.published > to_timestamp($3) + make_interval(secs => $16)"
-          " THEN to_timestamp($3) ELSE n.published END, n.language, n.simhash"
-          " FROM incoming n WHERE NOT EXISTS (SELECT 1 FROM picked p WHERE p.guid = n.guid)"
+          " THEN to_timestamp($3) ELSE n.published END, n.language, n.simhash, n.enclosures, n.image"
+          " FROM incoming n CROSS JOIN feed_lock WHERE NOT EXISTS (SELECT 1 FROM picked p WHERE p.guid = n.guid)"
           " AND NOT EXISTS (SELECT 1 FROM known k WHERE k.guid = n.guid AND k.unchanged)"
           " ORDER BY n.ord"
           " ON CONFLICT (source_id, guid) DO UPDATE SET"
           " url = EXCLUDED.url, canonical_url = EXCLUDED.canonical_url, title = EXCLUDED.title,"
           " summary = EXCLUDED.summary, content = EXCLUDED.content, content_html = EXCLUDED.content_html,"
           " author = EXCLUDED.author, published_at = EXCLUDED.published_at, language = EXCLUDED.language,"
+          " enclosures = EXCLUDED.enclosures, image = EXCLUDED.image,"
           " simhash = coalesce(EXCLUDED.simhash, a.simhash), updated_at = EXCLUDED.updated_at,"
+          " visible_seq = nextval('article_visible_seq'),"
           " sort_at = CASE WHEN EXCLUDED.published_at IS NULL"
           " OR EXCLUDED.published_at > a.first_seen_at + make_interval(secs => $16)"
           " THEN a.first_seen_at ELSE EXCLUDED.published_at END,"
@@ -156,25 +179,22 @@ void prepare_ingest_statements(pqxx::connection& c) {
           " cluster_pending = a.cluster_pending OR (a.title, a.summary, a.content)"
           " IS DISTINCT FROM (EXCLUDED.title, EXCLUDED.summary, EXCLUDED.content)"
           " WHERE (a.url, a.canonical_url, a.title, a.summary, a.content, a.content_html, a.author,"
-          " a.published_at, a.language)"
+          " a.published_at, a.language, a.enclosures, a.image)"
           " IS DISTINCT FROM (EXCLUDED.url, EXCLUDED.canonical_url, EXCLUDED.title, EXCLUDED.summary,"
           " EXCLUDED.content, EXCLUDED.content_html, EXCLUDED.author, EXCLUDED.published_at,"
-          " EXCLUDED.language)"
+          " EXCLUDED.language, EXCLUDED.enclosures, EXCLUDED.image)"
           " RETURNING a.id, a.xmax = 0 AS inserted, a.story_id),"
           // An article edited in place (or taken over by identity drift) is a
           // change of its story: an 'article_updated' event per story, its
-          // last_updated moved, one NOTIFY. The change-feed lock is taken
-          // after the story rows (see kChangeFeedLockKey), and only when
-          // there is an event: bumped runs first because feed_lock reads it.
+          // last_updated moved, one NOTIFY (under the change-feed lock, taken
+          // since something was written).
           " touched AS (SELECT DISTINCT story_id FROM (SELECT story_id FROM up WHERE NOT inserted"
           " UNION ALL SELECT story_id FROM drift) t WHERE story_id IS NOT NULL),"
           " bumped AS (UPDATE stories s SET last_updated = greatest(s.last_updated, to_timestamp($18))"
           " FROM touched t WHERE s.id = t.story_id RETURNING s.id, s.headline, s.article_count),"
-          " feed_lock AS MATERIALIZED (SELECT 1 AS held FROM"
-          " (SELECT pg_advisory_xact_lock($19) FROM (SELECT 1 FROM bumped LIMIT 1) b) l),"
           " recorded AS (INSERT INTO story_events (story_id, event, at, article_count, headline)"
           " SELECT b.id, 'article_updated', to_timestamp($18), b.article_count, b.headline"
-          " FROM bumped b CROSS JOIN feed_lock ORDER BY b.id RETURNING id),"
+          " FROM bumped b ORDER BY b.id RETURNING id),"
           " notified AS (SELECT pg_notify('" + std::string{kStoriesChannel} +
           "', json_build_object('first_id', min(id), 'last_id', max(id), 'count', count(*))::text)"
           " FROM recorded HAVING count(*) > 0),"
@@ -225,7 +245,9 @@ IngestReport Store::commit_poll(core::SourceId source, const std::vector<Article
                          {"author", optional_text(item.author)},
                          {"published", nullptr},
                          {"language", optional_text(item.language)},
-                         {"simhash", nullptr}};
+                         {"simhash", nullptr},
+                         {"enclosures", enclosures_json(item.enclosures)},
+                         {"image", optional_text(item.image)}};
       if (item.published_at) row["published"] = epoch(*item.published_at);
       if (item.simhash) row["simhash"] = *item.simhash;
       batch.push_back(std::move(row));

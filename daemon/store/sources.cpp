@@ -80,9 +80,7 @@ void prepare_source_statements(pqxx::connection& c) {
   c.prepare("source_user_enable",
             "UPDATE sources SET enabled = $2, disabled_by = CASE WHEN $2 THEN NULL ELSE 'user' END,"
             " updated_at = now() WHERE url = $1 RETURNING id");
-  c.prepare("source_story_ids",
-            "SELECT DISTINCT story_id FROM articles WHERE source_id = $1 AND story_id IS NOT NULL");
-  c.prepare("source_delete_articles", "DELETE FROM articles WHERE source_id = $1");
+  c.prepare("source_article_ids", "SELECT id FROM articles WHERE source_id = $1 ORDER BY id");
   c.prepare("source_delete", "DELETE FROM sources WHERE id = $1");
   // The due scan locks candidates with SKIP LOCKED; under READ COMMITTED a row
   // another claimer just leased is re-checked against the WHERE clause after
@@ -210,12 +208,14 @@ RemoveResult Store::remove_source(const std::string& url) {
     auto existing = find_source(tx, url);
     if (!existing) return result;
     result.found = true;
-    std::vector<std::int64_t> stories;
-    for (const auto& r : tx.exec_prepared("source_story_ids", existing->id)) stories.push_back(r[0].as<std::int64_t>());
-    result.articles_deleted = tx.exec_prepared("source_delete_articles", existing->id).affected_rows();
+    tx.exec_prepared("change_feed_lock", kChangeFeedLockKey);
+    std::vector<std::int64_t> articles;
+    for (const auto& r : tx.exec_prepared("source_article_ids", existing->id)) articles.push_back(r[0].as<std::int64_t>());
+    const auto now = std::chrono::time_point_cast<core::Duration>(core::Clock::now());
+    const auto stories = delete_articles(tx, articles, DeleteCause::kSourceRemoved, now);
+    result.articles_deleted = static_cast<std::int64_t>(articles.size());
     tx.exec_prepared("source_delete", existing->id);
-    result.stories_deleted = record_deletions(tx, stories, DeleteCause::kSourceRemoved,
-                                              std::chrono::time_point_cast<core::Duration>(core::Clock::now()));
+    result.stories_deleted = record_deletions(tx, stories, DeleteCause::kSourceRemoved, now);
     tx.commit();
     return result;
   });

@@ -18,11 +18,12 @@ namespace fcd::store {
 // Advisory lock keys ("fcd" + a number), distinct from any other application's.
 inline constexpr std::int64_t kMigrationLockKey = 0x0066636400000001;
 inline constexpr std::int64_t kClustererLockKey = 0x0066636400000002;
-// Taken (transaction-level) by every transaction right before it inserts
-// story_events, and held to its commit: event ids are then assigned in commit
-// order, so a reader that saw id N never sees a smaller id appear later.
-// Always the last lock such a transaction takes (the stories it names are
-// locked before), so it cannot close a deadlock cycle.
+// Taken (transaction-level) by every transaction that writes articles or
+// story_events, before it locks any article or story row, and held to its
+// commit: story_events ids and articles' visible_seq are then assigned in
+// commit order, so a reader that saw N never sees a smaller one appear later.
+// Taken first (after at most the polled source's row), it cannot close a
+// deadlock cycle: no holder of it waits for a row another waiter holds.
 inline constexpr std::int64_t kChangeFeedLockKey = 0x0066636400000003;
 // The channel of the change feed's notifications.
 inline constexpr const char* kStoriesChannel = "feedclusterd_stories";
@@ -78,6 +79,12 @@ struct DeletedStory {
   std::string headline;  // its last one
 };
 
+// Deletes these articles (their copies lose duplicate_of, each leaves a
+// tombstone with its cause), under the change-feed lock the caller took.
+// Returns the stories they were in.
+std::vector<std::int64_t> delete_articles(pqxx::work& tx, const std::vector<std::int64_t>& article_ids,
+                                          DeleteCause cause, core::TimePoint now);
+
 // Recomputes counts and first/last times of the given stories, then deletes
 // those left without articles (and stories merged into them). Returns the
 // deleted stories.
@@ -90,7 +97,8 @@ std::vector<DeletedStory> refresh_stories(pqxx::work& tx, const std::vector<std:
 std::int64_t record_deletions(pqxx::work& tx, const std::vector<std::int64_t>& story_ids, DeleteCause cause,
                               core::TimePoint now);
 
-// Inserts events in the given order under kChangeFeedLockKey, stamped at
+// Inserts events in the given order under kChangeFeedLockKey (taken here if
+// the caller has not yet), stamped at
 // (a change_time), moves last_updated of the stories still there to at (every
 // event is a visible change), and sends one NOTIFY on kStoriesChannel for the
 // batch: {"first_id": N, "last_id": M, "count": K} (delivered on commit). An

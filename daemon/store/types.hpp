@@ -104,6 +104,13 @@ struct ClaimedSource {
   core::TimePoint lease_expires_at;
 };
 
+// A file attached to an item (RSS enclosure, Atom enclosure link).
+struct ArticleEnclosure {
+  std::string url;
+  std::string type;                    // empty when not given
+  std::optional<std::int64_t> length;  // bytes, when given
+};
+
 // One parsed item, ready to store. Strings are UTF-8; NUL characters are
 // dropped (PostgreSQL text cannot hold them).
 struct ArticleInput {
@@ -118,6 +125,8 @@ struct ArticleInput {
   std::optional<core::TimePoint> published_at;
   std::optional<std::string> language;
   std::optional<std::int64_t> simhash;
+  std::vector<ArticleEnclosure> enclosures;
+  std::optional<std::string> image;  // the item's image URL (media:thumbnail)
 };
 
 // The source's fetch state after a poll, committed with the poll's articles.

@@ -101,6 +101,20 @@ TEST(Mapping, EntriesBecomeArticlesWithCanonicalUrls) {
   EXPECT_FALSE(articles[1].guid.empty());
 }
 
+TEST(Mapping, EnclosuresAndImageAreKept) {
+  const auto feed = feed::parse_feed(R"(<rss version="2.0" xmlns:media="http://search.yahoo.com/mrss/"><channel>
+<item><guid>g1</guid><title>Pod</title><link>https://example.com/p</link>
+<enclosure url="https://example.com/p.mp3" type="audio/mpeg" length="1234"/>
+<media:thumbnail url="https://example.com/p.jpg"/></item></channel></rss>)");
+  const auto articles = articles_from_feed(feed);
+  ASSERT_EQ(articles.size(), 1u);
+  ASSERT_EQ(articles[0].enclosures.size(), 1u);
+  EXPECT_EQ(articles[0].enclosures[0].url, "https://example.com/p.mp3");
+  EXPECT_EQ(articles[0].enclosures[0].type, "audio/mpeg");
+  EXPECT_EQ(articles[0].enclosures[0].length, 1234);
+  EXPECT_EQ(articles[0].image, "https://example.com/p.jpg");
+}
+
 TEST(Mapping, ClusterArticlesUseTheClampedSortTime) {
   store::PendingArticle pending;
   pending.id = 7;

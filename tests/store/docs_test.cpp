@@ -44,6 +44,7 @@ class DocsTest : public StoreTest {
           a.content = "An earthquake struck the city centre on Monday.";
           a.url = "https://a.example/" + std::to_string(items.size());
           a.published_at = now - core::Duration{600};
+          a.language = "en";
           items.push_back(a);
         }
       } else {

@@ -1,0 +1,170 @@
+// The article side of the public views: content and media, the article change
+// cursor with tombstones, publication spans, originals by publication time,
+// and search stemmed by the article's language.
+#include <gtest/gtest.h>
+
+#include "test_database.hpp"
+
+namespace fcd::store::test {
+namespace {
+
+const core::TimePoint kT0{core::Duration{1'750'000'000}};
+
+class ArticleViewsTest : public StoreTest {
+ protected:
+  void SetUp() override {
+    StoreTest::SetUp();
+    store_->upsert_sources({{"https://a.example/feed", "A", {}, {}, {}}, {"https://b.example/feed", "B", {}, {}, {}}},
+                           SourceOrigin::kCli);
+    ASSERT_TRUE(store_->try_acquire_clusterer_lock());
+  }
+  void poll(const std::string& url, const std::vector<ArticleInput>& items, core::TimePoint now) {
+    db_->exec("UPDATE sources SET next_poll_at = NULL, lease_owner = NULL, lease_expires_at = NULL");
+    auto claimed = store_->claim_source(url, now, core::Duration{60});
+    ASSERT_TRUE(claimed.has_value());
+    FetchOutcome o;
+    o.next_poll_at = now + core::Duration{600};
+    store_->commit_poll(claimed->id, items, o, now);
+  }
+  static ArticleInput item(const std::string& guid, const std::string& title,
+                           std::optional<core::TimePoint> published = std::nullopt) {
+    ArticleInput a;
+    a.guid = guid;
+    a.title = title;
+    a.url = "https://x.example/" + guid;
+    a.published_at = published;
+    return a;
+  }
+  std::string id(const std::string& guid) { return db_->scalar("SELECT id FROM articles WHERE guid = '" + guid + "'"); }
+  std::int64_t cursor(const std::string& guid) {
+    return std::stoll(db_->scalar("SELECT change_seq FROM article_search WHERE guid = '" + guid + "'"));
+  }
+  // Places the guids in one new story; returns its id.
+  core::StoryId place(const std::vector<std::string>& guids, std::optional<std::string> duplicate_root = {}) {
+    ClusterBatch batch;
+    batch.stories.push_back({1, std::nullopt, "Story", std::nullopt});
+    for (const auto& p : store_->pending_articles(0, 100)) {
+      bool wanted = false;
+      for (const auto& g : guids) wanted = wanted || std::to_string(p.id) == id(g);
+      if (!wanted) continue;
+      MembershipWrite m;
+      m.article_id = p.id;
+      m.change_seq = p.change_seq;
+      m.story_key = 1;
+      if (duplicate_root && std::to_string(p.id) != id(*duplicate_root)) m.duplicate_of = std::stoll(id(*duplicate_root));
+      batch.memberships.push_back(m);
+    }
+    return store_->write_cluster_batch(batch, kT0 + core::Duration{3600}).story_ids.at(0).second;
+  }
+};
+
+TEST_F(ArticleViewsTest, ArticlesCarryTheirContentMediaAuthorAndLanguage) {
+  auto a = item("g1", "Pod");
+  a.content = "Plain text.";
+  a.content_html = "<p>Plain <b>text</b>.</p>";
+  a.author = "Ann";
+  a.language = "en-GB";
+  a.image = "https://x.example/g1.jpg";
+  a.enclosures = {{"https://x.example/g1.mp3", "audio/mpeg", 1234}, {"https://x.example/g1.ogg", "", std::nullopt}};
+  poll("https://a.example/feed", {a}, kT0);
+  EXPECT_EQ(db_->scalar("SELECT concat_ws('|', content, content_html, author, language, image, enclosures::text)"
+                        " FROM article_search"),
+            "Plain text.|<p>Plain <b>text</b>.</p>|Ann|en-GB|https://x.example/g1.jpg|"
+            "[{\"url\": \"https://x.example/g1.mp3\", \"type\": \"audio/mpeg\", \"length\": 1234},"
+            " {\"url\": \"https://x.example/g1.ogg\", \"type\": \"\", \"length\": null}]");
+
+  // A new enclosure alone is an edit: stored, and the cursor moves.
+  const auto before = cursor("g1");
+  a.enclosures.pop_back();
+  poll("https://a.example/feed", {a}, kT0 + core::Duration{60});
+  EXPECT_EQ(db_->scalar("SELECT jsonb_array_length(enclosures) FROM article_search"), "1");
+  EXPECT_GT(cursor("g1"), before);
+}
+
+TEST_F(ArticleViewsTest, TheChangeCursorCoversEditsPlacementsAndDeletions) {
+  poll("https://a.example/feed", {item("a1", "One"), item("a2", "Two")}, kT0);
+  poll("https://b.example/feed", {item("b1", "Copy of one")}, kT0);
+  const auto start = std::to_string(std::stoll(db_->scalar("SELECT max(change_seq) FROM article_changes")));
+  const auto since = [&](const std::string& from) {
+    return db_->scalar(
+        "SELECT string_agg(a.guid || ':' || c.deleted, ',' ORDER BY c.change_seq) FROM article_changes c"
+        " LEFT JOIN articles a ON a.id = c.article_id WHERE c.change_seq > " + from);
+  };
+  EXPECT_EQ(since("0"), "a1:false,a2:false,b1:false");
+
+  // An unchanged poll moves nothing; an edit moves its article.
+  poll("https://a.example/feed", {item("a1", "One"), item("a2", "Two")}, kT0 + core::Duration{60});
+  EXPECT_EQ(since(start), "");
+  poll("https://a.example/feed", {item("a1", "One"), item("a2", "Two, edited")}, kT0 + core::Duration{120});
+  EXPECT_EQ(since(start), "a2:false");
+
+  // Placing them is a change the views show.
+  const auto mark = db_->scalar("SELECT max(change_seq) FROM article_changes");
+  place({"a1", "a2", "b1"}, "a1");
+  EXPECT_EQ(db_->scalar("SELECT string_agg(guid, ',' ORDER BY guid) FROM article_search WHERE change_seq > " + mark),
+            "a1,a2,b1");
+
+  // Removing source a: its articles leave tombstones, and b1, a copy of a1,
+  // loses duplicate_of with a new cursor.
+  const auto before_removal = db_->scalar("SELECT max(change_seq) FROM article_changes");
+  const auto a1 = id("a1"), a2 = id("a2");
+  store_->remove_source("https://a.example/feed");
+  EXPECT_EQ(db_->scalar("SELECT string_agg(article_id || ':' || deleted || ':' || coalesce(cause, '-'), ','"
+                        " ORDER BY change_seq) FROM article_changes WHERE change_seq > " + before_removal),
+            id("b1") + ":false:-," + a1 + ":true:source_removed," + a2 + ":true:source_removed");
+  EXPECT_EQ(db_->scalar("SELECT duplicate_of IS NULL FROM article_search WHERE guid = 'b1'"), "t");
+}
+
+TEST_F(ArticleViewsTest, StoriesHaveAPublishedSpanThatIgnoresTheFuture) {
+  poll("https://a.example/feed",
+       {item("early", "Early", kT0 - core::Duration{7200}), item("late", "Late", kT0 - core::Duration{600}),
+        item("future", "Future", kT0 + core::Duration{86400}), item("undated", "Undated")},
+       kT0);
+  const auto story = std::to_string(place({"early", "late", "future", "undated"}));
+  EXPECT_EQ(db_->scalar("SELECT extract(epoch FROM published_first)::bigint || '/' ||"
+                        " extract(epoch FROM published_last)::bigint FROM latest_stories WHERE story_id = " + story),
+            std::to_string((kT0 - core::Duration{7200}).time_since_epoch().count()) + "/" +
+                std::to_string((kT0 - core::Duration{600}).time_since_epoch().count()));
+}
+
+// The original is the earliest published (first seen breaks ties); a
+// publication time in the future or long before first seen does not count.
+TEST_F(ArticleViewsTest, TheOriginalIsTheEarliestPublished) {
+  poll("https://a.example/feed", {item("first-seen", "Quake", kT0 - core::Duration{60})}, kT0);
+  poll("https://b.example/feed",
+       {item("published-before", "Quake!", kT0 - core::Duration{64}),
+        item("claims-1970", "Quake?", core::TimePoint{core::Duration{0}}),
+        item("claims-tomorrow", "Quake.", kT0 + core::Duration{86400})},
+       kT0 + core::Duration{30});
+  const auto story = std::to_string(place({"first-seen", "published-before", "claims-1970", "claims-tomorrow"},
+                                          std::string{"first-seen"}));
+  EXPECT_EQ(db_->scalar("SELECT string_agg(title, ',') FROM story_coverage WHERE story_id = " + story +
+                        " AND is_original"),
+            "Quake!");
+  EXPECT_EQ(db_->scalar("SELECT count(DISTINCT original_article_id) || ':' || min(original_article_id)"
+                        " FROM story_coverage WHERE story_id = " + story),
+            "1:" + id("published-before"))
+      << "the copies' original is the earliest published of the copy group, not the clusterer's first";
+}
+
+TEST_F(ArticleViewsTest, SearchStemsByTheArticlesLanguage) {
+  auto english = item("en", "Bananas are cheaper this week");
+  english.language = "en-US";
+  auto german = item("de", "Die Häuser am Fluss");
+  german.language = "de";
+  auto unknown = item("xx", "Bananas in an unknown language");
+  poll("https://a.example/feed", {english, german, unknown}, kT0);
+  const auto found = [&](const std::string& query, const std::string& language) {
+    return db_->scalar("SELECT string_agg(guid, ',' ORDER BY guid) FROM article_search"
+                       " WHERE search @@ feedclusterd_search_query('" + query + "'" +
+                       (language.empty() ? "" : ", '" + language + "'") + ")");
+  };
+  EXPECT_EQ(found("banana", ""), "en");
+  EXPECT_EQ(found("bananas", ""), "en,xx");
+  EXPECT_EQ(found("banana", "en"), "en");
+  EXPECT_EQ(found("haus", "de"), "de");
+  EXPECT_EQ(found("weeks", "en"), "en");
+}
+
+}  // namespace
+}  // namespace fcd::store::test
