@@ -5,7 +5,7 @@
 #include <string_view>
 #include <vector>
 
-#include "feed/date.hpp"
+#include "core/time.hpp"
 #include "feed/html.hpp"
 #include "feed/internal.hpp"
 #include "feed/text_util.hpp"
@@ -244,8 +244,8 @@ void parse_json_feed(std::string_view text, const ParseOptions& options, ParsedF
     std::string url = string_at(item, "url");
     if (url.empty()) url = string_at(item, "external_url");
     if (!url.empty()) entry.link = base.empty() ? url : url::resolve(base, url);
-    entry.published = parse_date(string_at(item, "date_published"));
-    entry.updated = parse_date(string_at(item, "date_modified"));
+    entry.published = core::parse_date(string_at(item, "date_published"));
+    entry.updated = core::parse_date(string_at(item, "date_modified"));
     entry.author = author_name(item);
     if (entry.author.empty()) entry.author = author_name(document);
     entry.summary = fold_whitespace(string_at(item, "summary"));

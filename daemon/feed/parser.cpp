@@ -14,7 +14,7 @@
 #include <unordered_map>
 #include <xxhash.h>
 
-#include "feed/date.hpp"
+#include "core/time.hpp"
 #include "feed/encoding.hpp"
 #include "feed/feed.hpp"
 #include "feed/field_policy.hpp"
@@ -1307,7 +1307,7 @@ void FeedReader::assign(Field field, std::string plain, std::string html, bool t
     given.set(which);
   };
   const auto set_date = [&plain](std::optional<core::TimePoint>& target) {
-    if (auto date = parse_date(plain)) target = date;
+    if (auto date = core::parse_date(plain)) target = date;
   };
   switch (field) {
     case Field::kFeedTitle: set_text(feed_.title, feed_.given, Given::kTitle); return;
@@ -1347,7 +1347,7 @@ void FeedReader::assign(Field field, std::string plain, std::string html, bool t
     case Field::kPublished: set_date(entry.published); return;
     case Field::kUpdated: set_date(entry.updated); return;
     case Field::kFallbackDate:
-      if (!entry_->fallback_date) entry_->fallback_date = parse_date(plain);
+      if (!entry_->fallback_date) entry_->fallback_date = core::parse_date(plain);
       return;
     case Field::kAuthor: set_text(entry.author, entry.given, Given::kAuthor); return;
     case Field::kAuthorName: set_if_empty(entry_->author_name); return;

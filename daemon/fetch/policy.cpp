@@ -1,35 +1,18 @@
 #include "fetch/policy.hpp"
 
 #include <algorithm>
-#include <array>
-#include <cctype>
 #include <charconv>
 #include <cmath>
 #include <vector>
 
 #include "core/ascii.hpp"
+#include "core/time.hpp"
 
 namespace fcd::fetch {
 
 namespace {
 
 using std::chrono::seconds;
-
-std::optional<int> to_int(std::string_view text) {
-  int value = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc{} || end != text.data() + text.size()) return std::nullopt;
-  return value;
-}
-
-std::optional<unsigned> to_month(std::string_view text) {
-  static constexpr std::array<std::string_view, 12> kMonths = {"jan", "feb", "mar", "apr", "may", "jun",
-                                                               "jul", "aug", "sep", "oct", "nov", "dec"};
-  if (text.size() != 3) return std::nullopt;
-  for (unsigned i = 0; i < kMonths.size(); ++i)
-    if (core::iequals(kMonths[i], text)) return i + 1;
-  return std::nullopt;
-}
 
 core::Duration scale(core::Duration d, double factor) {
   return core::Duration{static_cast<core::Duration::rep>(std::llround(static_cast<double>(d.count()) * factor))};
@@ -41,53 +24,17 @@ core::Duration jittered_up(core::Duration d, double jitter, double jitter01) {
 
 }  // namespace
 
-std::optional<core::TimePoint> parse_http_date(std::string_view text) {
-  std::vector<std::string_view> tokens;
-  std::size_t pos = 0;
-  while (pos < text.size()) {
-    while (pos < text.size() && (text[pos] == ' ' || text[pos] == ',' || text[pos] == '-')) ++pos;
-    const std::size_t start = pos;
-    while (pos < text.size() && text[pos] != ' ' && text[pos] != ',' && text[pos] != '-') ++pos;
-    if (pos > start) tokens.push_back(text.substr(start, pos - start));
-  }
-  if (tokens.size() < 5) return std::nullopt;
-  std::optional<int> day, year;
-  std::optional<unsigned> month;
-  std::string_view time;
-  if (to_month(tokens[1])) {  // asctime: Sun Nov  6 08:49:37 1994
-    month = to_month(tokens[1]);
-    day = to_int(tokens[2]);
-    time = tokens[3];
-    year = to_int(tokens[4]);
-  } else {  // IMF-fixdate or RFC 850, ending in GMT
-    if (tokens.size() != 6 || tokens[5] != "GMT") return std::nullopt;
-    day = to_int(tokens[1]);
-    month = to_month(tokens[2]);
-    year = to_int(tokens[3]);
-    time = tokens[4];
-    if (year && tokens[3].size() == 2) *year += *year < 70 ? 2000 : 1900;
-  }
-  if (!day || !month || !year || time.size() != 8 || time[2] != ':' || time[5] != ':') return std::nullopt;
-  const auto hour = to_int(time.substr(0, 2)), minute = to_int(time.substr(3, 2)), second = to_int(time.substr(6, 2));
-  if (!hour || !minute || !second || *hour > 23 || *minute > 59 || *second > 60) return std::nullopt;
-  const std::chrono::year_month_day ymd{std::chrono::year{*year}, std::chrono::month{*month},
-                                        std::chrono::day{static_cast<unsigned>(*day)}};
-  if (!ymd.ok()) return std::nullopt;
-  return core::TimePoint{std::chrono::sys_days{ymd}} + std::chrono::hours{*hour} + std::chrono::minutes{*minute} +
-         seconds{*second};
-}
-
 std::optional<core::TimePoint> parse_retry_after(std::string_view value, core::TimePoint now) {
   while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
   while (!value.empty() && value.back() == ' ') value.remove_suffix(1);
   if (value.empty()) return std::nullopt;
-  if (std::isdigit(static_cast<unsigned char>(value.front()))) {
+  if (core::is_ascii_digit(value.front())) {
     long long delay = 0;
     auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), delay);
     if (ec != std::errc{} || end != value.data() + value.size()) return std::nullopt;
     return now + seconds{std::min<long long>(delay, 10LL * 365 * 86400)};
   }
-  const auto date = parse_http_date(value);
+  const auto date = core::parse_http_date(value);
   if (!date) return std::nullopt;
   return std::max(*date, now);
 }

@@ -16,12 +16,8 @@
 
 namespace fcd::fetch {
 
-// RFC 9110 HTTP-date in all three historic forms ("Sun, 06 Nov 1994 08:49:37
-// GMT", "Sunday, 06-Nov-94 08:49:37 GMT", "Sun Nov  6 08:49:37 1994");
-// nullopt when malformed.
-std::optional<core::TimePoint> parse_http_date(std::string_view text);
-
-// Retry-After as delay-seconds or an HTTP-date; a date in the past means now.
+// Retry-After as delay-seconds or an HTTP-date (core::parse_http_date); a date
+// in the past means now.
 std::optional<core::TimePoint> parse_retry_after(std::string_view value, core::TimePoint now);
 
 struct BackoffOptions {

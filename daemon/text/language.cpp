@@ -3,9 +3,10 @@
 #include <cld2/public/compact_lang_det.h>
 
 #include <array>
-#include <cctype>
 #include <string>
 #include <utility>
+
+#include "core/ascii.hpp"
 
 namespace fcd::text {
 
@@ -31,7 +32,7 @@ Language language_from_code(std::string_view code) {
   std::string primary;
   for (char c : code) {
     if (c == '-' || c == '_') break;
-    primary.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+    primary.push_back(core::ascii_lower(c));
   }
   for (const auto& [name, language] : kCodes)
     if (primary == name) return language;

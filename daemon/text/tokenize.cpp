@@ -4,6 +4,7 @@
 #include <unicode/uscript.h>
 #include <unicode/utf8.h>
 
+#include "core/ascii.hpp"
 #include "text/normalize.hpp"
 
 namespace fcd::text {
@@ -41,9 +42,10 @@ bool is_cjk(UChar32 c) {
 
 // ASCII answers without ICU: most news text is ASCII, and the ICU property
 // lookups per code point were a third of tokenising.
-bool is_ascii_alpha(UChar32 c) { return (c | 0x20) >= 'a' && (c | 0x20) <= 'z'; }
-bool is_ascii_digit(UChar32 c) { return c >= '0' && c <= '9'; }
-bool is_ascii_alnum(UChar32 c) { return is_ascii_alpha(c) || is_ascii_digit(c); }
+using core::is_ascii_alnum;
+using core::is_ascii_alpha;
+using core::is_ascii_digit;
+
 bool is_alpha(UChar32 c) { return c < 0x80 ? is_ascii_alpha(c) : u_isalpha(c) != 0; }
 bool is_digit(UChar32 c) { return c < 0x80 ? is_ascii_digit(c) : u_isdigit(c) != 0; }
 bool is_upper(UChar32 c) { return c < 0x80 ? c >= 'A' && c <= 'Z' : u_isupper(c) != 0; }

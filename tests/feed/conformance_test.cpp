@@ -17,7 +17,6 @@
 #include <string>
 
 #include "core/time.hpp"
-#include "feed/date.hpp"
 #include "feed/feed.hpp"
 #include "feed/html.hpp"
 #include "support/test_data.hpp"
@@ -218,7 +217,7 @@ TEST(FeedConformance, DateVectors) {
   std::size_t judged = 0;
   for (const json& vector : vectors) {
     const std::string input = vector["input"];
-    const auto parsed = parse_date(input);
+    const auto parsed = core::parse_date(input);
     const std::optional<std::string> got = parsed ? std::optional(core::format_rfc3339(*parsed)) : std::nullopt;
     const std::optional<std::string> want =
         vector["expected"].is_null() ? std::nullopt : std::optional(vector["expected"].get<std::string>());

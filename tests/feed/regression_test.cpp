@@ -5,7 +5,7 @@
 
 #include <filesystem>
 
-#include "feed/date.hpp"
+#include "core/time.hpp"
 #include "feed/discovery.hpp"
 #include "feed/feed.hpp"
 #include "feed/html.hpp"
@@ -57,8 +57,8 @@ TEST(Regressions, EveryInputThroughEveryEntryPoint) {
     const std::string_view head = std::string_view(bytes).substr(0, 4096);
     // The fuzzers' own invariants: dates survive a format/parse round trip and
     // canonical URLs are fixed points.
-    if (const auto date = parse_date(head.substr(0, 128))) {
-      EXPECT_EQ(parse_date(core::format_rfc3339(*date)), date) << relative;
+    if (const auto date = core::parse_date(head.substr(0, 128))) {
+      EXPECT_EQ(core::parse_date(core::format_rfc3339(*date)), date) << relative;
     }
     const std::size_t split = head.find('\n');
     const std::string resolved = url::resolve(split == std::string_view::npos ? std::string_view{} : head.substr(0, split),

@@ -1,4 +1,4 @@
-#include "feed/date.hpp"
+#include "core/time.hpp"
 
 #include <array>
 #include <chrono>
@@ -6,14 +6,11 @@
 #include <string>
 #include <vector>
 
-#include "feed/text_util.hpp"
+#include "core/ascii.hpp"
 
-namespace fcd::feed {
+namespace fcd::core {
 
 namespace {
-
-using detail::ascii_lower;
-using detail::iequals;
 
 struct Fields {
   int year = -1;
@@ -26,15 +23,12 @@ struct Fields {
   int offset_minutes = 0;  // east of UTC
 };
 
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
-bool is_letter(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
-
 // Reads exactly n digits at text[pos]; -1 when they are not all digits.
 int digits(std::string_view text, std::size_t pos, std::size_t n) {
   if (n > 9 || pos + n > text.size()) return -1;  // more would overflow int
   int value = 0;
   for (std::size_t i = pos; i < pos + n; ++i) {
-    if (!is_digit(text[i])) return -1;
+    if (!is_ascii_digit(text[i])) return -1;
     value = value * 10 + (text[i] - '0');
   }
   return value;
@@ -42,7 +36,7 @@ int digits(std::string_view text, std::size_t pos, std::size_t n) {
 
 std::size_t count_digits(std::string_view text, std::size_t pos) {
   std::size_t n = 0;
-  while (pos + n < text.size() && is_digit(text[pos + n])) ++n;
+  while (pos + n < text.size() && is_ascii_digit(text[pos + n])) ++n;
   return n;
 }
 
@@ -52,7 +46,7 @@ int widen_year(int year, std::size_t written_digits) {
   return year < 50 ? 2000 + year : 1900 + year;
 }
 
-std::optional<core::TimePoint> to_time_point(const Fields& f) {
+std::optional<TimePoint> to_time_point(const Fields& f) {
   if (f.year < 0 || f.year > 9999) return std::nullopt;
   if (f.hour > 24 || f.minute > 59 || f.second > 60) return std::nullopt;
   if (f.hour == 24 && (f.minute != 0 || f.second != 0)) return std::nullopt;
@@ -63,19 +57,18 @@ std::optional<core::TimePoint> to_time_point(const Fields& f) {
     if (f.ordinal < 1 || f.ordinal > length) return std::nullopt;
     days = std::chrono::sys_days{y / std::chrono::January / 1} + std::chrono::days{f.ordinal - 1};
   } else {
-    const std::chrono::year_month_day ymd{std::chrono::year{f.year},
-                                          std::chrono::month(static_cast<unsigned>(f.month)),
+    const std::chrono::year_month_day ymd{std::chrono::year{f.year}, std::chrono::month(static_cast<unsigned>(f.month)),
                                           std::chrono::day(static_cast<unsigned>(f.day))};
     if (f.month < 1 || f.day < 1 || !ymd.ok()) return std::nullopt;
     days = std::chrono::sys_days{ymd};
   }
-  const core::TimePoint t = core::TimePoint{days} + std::chrono::hours{f.hour} + std::chrono::minutes{f.minute} +
-                           std::chrono::seconds{f.second} - std::chrono::minutes{f.offset_minutes};
+  const TimePoint t = TimePoint{days} + std::chrono::hours{f.hour} + std::chrono::minutes{f.minute} +
+                      std::chrono::seconds{f.second} - std::chrono::minutes{f.offset_minutes};
   // Only years 1..9999 after the zone shift: what RFC 3339 can write back.
   static constexpr std::chrono::year_month_day kFirst{std::chrono::year{1}, std::chrono::January, std::chrono::day{1}};
-  static constexpr std::chrono::year_month_day kLast{std::chrono::year{10000}, std::chrono::January, std::chrono::day{1}};
-  if (t < core::TimePoint{std::chrono::sys_days{kFirst}} || t >= core::TimePoint{std::chrono::sys_days{kLast}})
-    return std::nullopt;
+  static constexpr std::chrono::year_month_day kLast{std::chrono::year{10000}, std::chrono::January,
+                                                     std::chrono::day{1}};
+  if (t < TimePoint{std::chrono::sys_days{kFirst}} || t >= TimePoint{std::chrono::sys_days{kLast}}) return std::nullopt;
   return t;
 }
 
@@ -105,13 +98,12 @@ struct NamedZone {
 };
 
 constexpr std::array<NamedZone, 42> kZones = {{
-    {"UT", 0},    {"UTC", 0},   {"GMT", 0},   {"Z", 0},     {"WET", 0},   {"EST", -5},
-    {"EDT", -4},  {"CST", -6},  {"CDT", -5},  {"MST", -7},  {"MDT", -6},  {"PST", -8},
-    {"PDT", -7},  {"ET", -5},   {"CT", -6},   {"MT", -7},   {"PT", -8},   {"AT", -4},
-    {"AST", -4},  {"ADT", -3},  {"HST", -10}, {"AKST", -9}, {"AKDT", -8}, {"MET", 1},
-    {"MEST", 2},  {"MEZ", 1},   {"MESZ", 2},  {"CET", 1},   {"CEST", 2},  {"BST", 1},
-    {"WEST", 1},  {"EET", 2},   {"EEST", 3},  {"MSK", 3},   {"JST", 9},   {"KST", 9},
-    {"HKT", 8},   {"SGT", 8},   {"AEST", 10}, {"AEDT", 11}, {"NZST", 12}, {"NZDT", 13},
+    {"UT", 0},    {"UTC", 0},   {"GMT", 0},  {"Z", 0},     {"WET", 0},   {"EST", -5},  {"EDT", -4},
+    {"CST", -6},  {"CDT", -5},  {"MST", -7}, {"MDT", -6},  {"PST", -8},  {"PDT", -7},  {"ET", -5},
+    {"CT", -6},   {"MT", -7},   {"PT", -8},  {"AT", -4},   {"AST", -4},  {"ADT", -3},  {"HST", -10},
+    {"AKST", -9}, {"AKDT", -8}, {"MET", 1},  {"MEST", 2},  {"MEZ", 1},   {"MESZ", 2},  {"CET", 1},
+    {"CEST", 2},  {"BST", 1},   {"WEST", 1}, {"EET", 2},   {"EEST", 3},  {"MSK", 3},   {"JST", 9},
+    {"KST", 9},   {"HKT", 8},   {"SGT", 8},  {"AEST", 10}, {"AEDT", 11}, {"NZST", 12}, {"NZDT", 13},
 }};
 
 // Named zones, "Etc/GMT", military letters (RFC 1123's A-I, K-Z), "GMT+01:00".
@@ -120,7 +112,7 @@ std::optional<int> zone_offset(std::string_view text) {
   if (iequals(text, "Etc/GMT") || iequals(text, "Etc/UTC")) return 0;
   for (const NamedZone& zone : kZones)
     if (iequals(text, zone.name)) return zone.hours * 60;
-  if (text.size() == 1 && is_letter(text[0])) {
+  if (text.size() == 1 && is_ascii_alpha(text[0])) {
     const char c = static_cast<char>(text[0] & ~0x20);
     if (c >= 'A' && c <= 'I') return (c - 'A' + 1) * 60;
     if (c >= 'K' && c <= 'M') return (c - 'K' + 10) * 60;
@@ -170,7 +162,7 @@ bool parse_clock(std::string_view text, Fields& f) {
 }
 
 // ISO 8601 / RFC 3339 / W3C-DTF and their common variants. The whole text must match.
-std::optional<core::TimePoint> parse_iso(std::string_view text) {
+std::optional<TimePoint> parse_iso(std::string_view text) {
   Fields f;
   std::size_t pos = 0;
   const std::size_t n = count_digits(text, 0);
@@ -240,7 +232,7 @@ std::optional<core::TimePoint> parse_iso(std::string_view text) {
     ++pos;
     while (pos < text.size() && text[pos] == ' ') ++pos;
     const std::size_t start = pos;
-    while (pos < text.size() && (is_digit(text[pos]) || text[pos] == ':' || text[pos] == '.')) ++pos;
+    while (pos < text.size() && (is_ascii_digit(text[pos]) || text[pos] == ':' || text[pos] == '.')) ++pos;
     std::string_view clock = text.substr(start, pos - start);
     if (clock.find(':') == std::string_view::npos) {
       // Basic format: HHMM or HHMMSS.
@@ -263,10 +255,10 @@ std::optional<core::TimePoint> parse_iso(std::string_view text) {
   return to_time_point(f);
 }
 
-constexpr std::array<std::string_view, 12> kMonths = {"january", "february", "march",     "april",
-                                                      "may",     "june",     "july",      "august",
-                                                      "september", "october", "november", "december"};
-constexpr std::array<std::string_view, 7> kWeekdays = {"monday", "tuesday", "wednesday", "thursday",
+constexpr std::array<std::string_view, 12> kMonths = {"january",   "february", "march",    "april",
+                                                      "may",       "june",     "july",     "august",
+                                                      "september", "october",  "november", "december"};
+constexpr std::array<std::string_view, 7> kWeekdays = {"monday", "tuesday",  "wednesday", "thursday",
                                                        "friday", "saturday", "sunday"};
 
 // A word that is a month name or its abbreviation of at least three letters
@@ -307,8 +299,7 @@ bool parse_compound_date(std::string_view token, Fields& f) {
     if (part.empty()) return false;
   const bool numeric_middle = count_digits(parts[1], 0) == parts[1].size();
   if (numeric_middle && parts[0].size() == 4 && count_digits(parts[0], 0) == 4) {
-    if (parts[1].size() > 2 || parts[2].size() > 2 || count_digits(parts[2], 0) != parts[2].size())
-      return false;
+    if (parts[1].size() > 2 || parts[2].size() > 2 || count_digits(parts[2], 0) != parts[2].size()) return false;
     f.year = digits(parts[0], 0, 4);
     f.month = digits(parts[1], 0, parts[1].size());
     f.day = digits(parts[2], 0, parts[2].size());
@@ -317,8 +308,8 @@ bool parse_compound_date(std::string_view token, Fields& f) {
   const int month = month_number(parts[1]);
   const std::size_t day_digits = count_digits(parts[0], 0);
   const std::size_t year_digits = count_digits(parts[2], 0);
-  if (month == 0 || day_digits != parts[0].size() || day_digits > 2 ||
-      year_digits != parts[2].size() || (year_digits != 2 && year_digits != 4))
+  if (month == 0 || day_digits != parts[0].size() || day_digits > 2 || year_digits != parts[2].size() ||
+      (year_digits != 2 && year_digits != 4))
     return false;
   f.day = digits(parts[0], 0, day_digits);
   f.month = month;
@@ -353,15 +344,16 @@ std::optional<Fields> read_rfc1123(std::string_view text) {
   return f;
 }
 
-// RFC 822/2822/1123/850, asctime and similar word-and-number forms.
-std::optional<core::TimePoint> parse_words(std::string_view text) {
+// RFC 822/2822/1123/850, asctime and similar word-and-number forms. With
+// zones == false, text naming a zone is refused.
+std::optional<TimePoint> parse_words(std::string_view text, bool zones = true) {
   Fields f;
   bool have_time = false;
   bool have_zone = false;
   int pm = -1;  // -1 none, 0 AM, 1 PM
   std::size_t pos = 0;
   while (pos < text.size()) {
-    while (pos < text.size() && (detail::is_space(text[pos]) || text[pos] == ',')) ++pos;
+    while (pos < text.size() && (is_space(text[pos]) || text[pos] == ',')) ++pos;
     if (pos >= text.size()) break;
     if (text[pos] == '(') {
       // RFC 822 comment, e.g. "-0400 (EDT)".
@@ -371,12 +363,12 @@ std::optional<core::TimePoint> parse_words(std::string_view text) {
       continue;
     }
     const std::size_t start = pos;
-    while (pos < text.size() && !detail::is_space(text[pos]) && text[pos] != ',') ++pos;
+    while (pos < text.size() && !is_space(text[pos]) && text[pos] != ',') ++pos;
     std::string_view token = text.substr(start, pos - start);
     // A trailing "." after a weekday or month abbreviation ("Sept.").
-    if (token.size() > 1 && token.back() == '.' && is_letter(token[0])) token.remove_suffix(1);
+    if (token.size() > 1 && token.back() == '.' && is_ascii_alpha(token[0])) token.remove_suffix(1);
 
-    if (is_digit(token[0]) && token.find(':') != std::string_view::npos) {
+    if (is_ascii_digit(token[0]) && token.find(':') != std::string_view::npos) {
       if (have_time) return std::nullopt;
       std::string_view clock = token;
       std::size_t zone_at = clock.find_first_of("+-Zz");
@@ -398,7 +390,7 @@ std::optional<core::TimePoint> parse_words(std::string_view text) {
       have_zone = true;
       continue;
     }
-    if (is_digit(token[0])) {
+    if (is_ascii_digit(token[0])) {
       const std::size_t n = count_digits(token, 0);
       if (n != token.size()) {
         if (f.day >= 0 || f.year >= 0 || !parse_compound_date(token, f)) return std::nullopt;
@@ -430,7 +422,7 @@ std::optional<core::TimePoint> parse_words(std::string_view text) {
     }
     return std::nullopt;
   }
-  if (f.year < 0 || f.month < 0 || f.day < 0) return std::nullopt;
+  if (f.year < 0 || f.month < 0 || f.day < 0 || (have_zone && !zones)) return std::nullopt;
   if (pm >= 0) {
     if (!have_time || f.hour < 1 || f.hour > 12) return std::nullopt;
     if (f.hour == 12) f.hour = 0;
@@ -441,14 +433,48 @@ std::optional<core::TimePoint> parse_words(std::string_view text) {
 
 }  // namespace
 
-std::optional<core::TimePoint> parse_date(std::string_view text) {
-  text = detail::trim(text);
+std::optional<TimePoint> parse_date(std::string_view text) {
+  text = trim(text);
   if (text.empty() || text.size() > 128) return std::nullopt;
-  if (is_digit(text[0]) || text[0] == '-') {
+  if (is_ascii_digit(text[0]) || text[0] == '-') {
     if (auto iso = parse_iso(text)) return iso;
   }
   if (const std::optional<Fields> f = read_rfc1123(text)) return to_time_point(*f);
   return parse_words(text);
 }
 
-}  // namespace fcd::feed
+std::optional<TimePoint> parse_http_date(std::string_view text) {
+  text = trim(text);
+  if (text.empty() || text.size() > 128) return std::nullopt;
+  // IMF-fixdate and RFC 850 end in "GMT"; asctime names no zone.
+  if (text.ends_with(" GMT")) return parse_words(text);
+  return parse_words(text, false);
+}
+
+std::optional<TimePoint> parse_rfc3339(std::string_view text) {
+  // YYYY-MM-DDTHH:MM:SS[.fff](Z|+HH:MM|-HH:MM), checked for shape here and read
+  // by the ISO reader.
+  static constexpr std::string_view kShape = "dddd-dd-ddTdd:dd:dd";
+  if (text.size() < kShape.size() + 1) return std::nullopt;
+  for (std::size_t i = 0; i < kShape.size(); ++i) {
+    const char c = text[i];
+    const bool ok = kShape[i] == 'd'   ? is_ascii_digit(c)
+                    : kShape[i] == 'T' ? c == 'T' || c == 't' || c == ' '
+                                       : c == kShape[i];
+    if (!ok) return std::nullopt;
+  }
+  std::size_t pos = kShape.size();
+  if (text[pos] == '.') {
+    const std::size_t fraction = count_digits(text, pos + 1);
+    if (fraction == 0) return std::nullopt;
+    pos += 1 + fraction;
+  }
+  const std::string_view zone = text.substr(pos);
+  const bool utc = zone == "Z" || zone == "z";
+  const bool offset = zone.size() == 6 && (zone[0] == '+' || zone[0] == '-') && is_ascii_digit(zone[1]) &&
+                      is_ascii_digit(zone[2]) && zone[3] == ':' && is_ascii_digit(zone[4]) && is_ascii_digit(zone[5]);
+  if ((!utc && !offset) || digits(text, 11, 2) > 23) return std::nullopt;
+  return parse_iso(text);
+}
+
+}  // namespace fcd::core
