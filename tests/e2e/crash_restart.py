@@ -6,29 +6,20 @@ once. Prints the counts: items expected, stored, duplicated, lost.
 
 Usage: crash_restart.py FEEDCLUSTERD_BINARY [KILLS]   (FEEDCLUSTERD_TEST_DATABASE_URL set)
 """
-import functools
-import http.server
-import os
 import pathlib
 import random
 import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-import uuid
+
+from e2e_support import LOOPBACK_FETCH, FeedServer, daemon_env, psql, scratch_database, test_database_url, write_config
 
 BINARY = sys.argv[1]
 KILLS = int(sys.argv[2]) if len(sys.argv) > 2 else 6
-BASE_URL = os.environ.get("FEEDCLUSTERD_TEST_DATABASE_URL")
-if not BASE_URL:
-    sys.exit("FEEDCLUSTERD_TEST_DATABASE_URL is not set (scripts/test sets it)")
+BASE_URL = test_database_url()
 FEEDS, ITEMS = 40, 150
-
-
-def psql(url, sql):
-    return subprocess.run(["psql", url, "-Atqc", sql], check=True, capture_output=True, text=True).stdout.strip()
 
 
 def write_feeds(directory, rng):
@@ -45,30 +36,23 @@ def write_feeds(directory, rng):
             f'<?xml version="1.0"?><rss version="2.0"><channel><title>Feed {f}</title>{"".join(items)}</channel></rss>')
 
 
-class QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-
 def main():
+    with scratch_database(BASE_URL, "fcd_crash") as db_url:
+        return run(db_url)
+
+
+def run(db_url):
     rng = random.Random(20261122)
     work = pathlib.Path(tempfile.mkdtemp(prefix="fcd-crash-"))
     feeds = work / "feeds"
     feeds.mkdir()
     write_feeds(feeds, rng)
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(feeds)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-
-    database = "fcd_crash_" + uuid.uuid4().hex[:10]
-    psql(BASE_URL, f"CREATE DATABASE {database}")
-    db_url = BASE_URL.rsplit("/", 1)[0] + "/" + database
+    server = FeedServer(feeds)
     config = work / "config.toml"
-    lines = ["[http]", 'listen = ""', "[fetch]", "requests_per_minute_per_host = 100000", "max_per_host = 8",
-             "[polling]", 'lease_duration = "30s"']
-    for f in range(FEEDS):
-        lines += ["[[sources]]", f'url = "http://127.0.0.1:{server.server_address[1]}/feed{f}.xml"']
-    config.write_text("\n".join(lines) + "\n")
-    env = dict(os.environ, FEEDCLUSTERD_DATABASE_URL=db_url)
+    write_config(config, ["[http]", 'listen = ""', *LOOPBACK_FETCH, "max_per_host = 8",
+                          "[polling]", 'lease_duration = "30s"'],
+                 [server.url(f"feed{f}.xml") for f in range(FEEDS)])
+    env = daemon_env(db_url)
     log = open(work / "daemon.log", "w")
     try:
         # Migrated first: a kill before the daemon's own migration had created
@@ -104,7 +88,6 @@ def main():
     finally:
         log.close()
         server.shutdown()
-        psql(BASE_URL, f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
 
 
 if __name__ == "__main__":

@@ -9,86 +9,41 @@ lease left behind.
 
 Usage: daemon_e2e.py FEEDCLUSTERD_BINARY FEEDS_DIR   (FEEDCLUSTERD_TEST_DATABASE_URL set)
 """
-import functools
-import http.server
-import os
 import pathlib
 import signal
 import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import urllib.request
-import uuid
+
+from e2e_support import (LOOPBACK_FETCH, FeedServer, daemon_env, fail, free_port, psql, scratch_database,
+                         test_database_url, wait_for, write_config)
 
 BINARY, FEEDS = sys.argv[1], pathlib.Path(sys.argv[2])
-BASE_URL = os.environ.get("FEEDCLUSTERD_TEST_DATABASE_URL")
-if not BASE_URL:
-    sys.exit("FEEDCLUSTERD_TEST_DATABASE_URL is not set (scripts/test sets it)")
-
-
-def fail(message):
-    print("FAIL:", message, flush=True)
-    sys.exit(1)
-
-
-def psql(url, sql):
-    out = subprocess.run(["psql", url, "-Atqc", sql], check=True, capture_output=True, text=True)
-    return out.stdout.strip()
-
-
-def wait_for(what, predicate, timeout):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.2)
-    fail(f"timed out after {timeout}s waiting for {what}")
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-
-def serve(directory):
-    handler = functools.partial(QuietHandler, directory=str(directory))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server
+BASE_URL = test_database_url()
 
 
 def main():
+    with scratch_database(BASE_URL, "fcd_e2e") as db_url:
+        run(db_url)
+
+
+def run(db_url):
     work = pathlib.Path(tempfile.mkdtemp(prefix="fcd-e2e-"))
     feeds = sorted(FEEDS.glob("*.xml"))
     first, added = feeds[:-1], feeds[-1]
-    server = serve(FEEDS)
-    feed_url = lambda path: f"http://127.0.0.1:{server.server_address[1]}/{path.name}"
-
-    database = "fcd_e2e_" + uuid.uuid4().hex[:10]
-    psql(BASE_URL, f"CREATE DATABASE {database}")
-    db_url = BASE_URL.rsplit("/", 1)[0] + "/" + database
+    server = FeedServer(FEEDS)
     http_port = free_port()
     config = work / "config.toml"
+    settings = ["[log]", 'level = "info"', "[http]", f'listen = "127.0.0.1:{http_port}"',
+                *LOOPBACK_FETCH, "max_per_host = 8", "[service]", 'shutdown_timeout = "5s"']
 
-    def write_config(sources):
-        lines = ["[log]", 'level = "info"', "[http]", f'listen = "127.0.0.1:{http_port}"',
-                 "[fetch]", "requests_per_minute_per_host = 100000", "max_per_host = 8",
-                 "[service]", 'shutdown_timeout = "5s"']
-        for path in sources:
-            lines += ["[[sources]]", f'url = "{feed_url(path)}"']
-        config.write_text("\n".join(lines) + "\n")
+    def write_sources(paths):
+        write_config(config, settings, [server.url(path.name) for path in paths])
 
-    write_config(first)
+    write_sources(first)
     notify_path = str(work / "notify.sock")
     notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
     notify.bind(notify_path)
@@ -103,7 +58,7 @@ def main():
             pass
         return messages
 
-    env = dict(os.environ, FEEDCLUSTERD_DATABASE_URL=db_url, NOTIFY_SOCKET=notify_path)
+    env = daemon_env(db_url, NOTIFY_SOCKET=notify_path)
     log = open(work / "daemon.log", "w")
     daemon = subprocess.Popen([BINARY, "--config", str(config), "run"], env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
@@ -129,10 +84,10 @@ def main():
             fail(f"/healthz answered {health.status}")
         print("metrics and health answer", flush=True)
 
-        write_config(feeds)
+        write_sources(feeds)
         daemon.send_signal(signal.SIGHUP)
         wait_for("the added source polled",
-                 lambda: psql(db_url, f"SELECT count(*) FROM sources WHERE url = '{feed_url(added)}'"
+                 lambda: psql(db_url, f"SELECT count(*) FROM sources WHERE url = '{server.url(added.name)}'"
                                       " AND last_polled_at IS NOT NULL") == "1", 60)
         wait_for("RELOADING=1", lambda: any("RELOADING=1" in m for m in drain_notify()), 10)
         print("reload polled the added source", flush=True)
@@ -159,7 +114,6 @@ def main():
         if daemon.returncode not in (0, None):
             sys.stdout.write((work / "daemon.log").read_text()[-4000:])
         server.shutdown()
-        psql(BASE_URL, f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
 
 
 if __name__ == "__main__":

@@ -30,9 +30,7 @@ was polled when and how much a refused body cost the server.
 
 Run alone for manual poking: hostile_server.py [--tls]   (prints the URLs, ^C stops)
 """
-import gzip
 import http.server
-import os
 import pathlib
 import re
 import socket

@@ -29,15 +29,13 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 import hostile_server  # noqa: E402
+from e2e_support import daemon_env, psql, scratch_database, test_database_url  # noqa: E402
 
 BINARY = sys.argv[1]
-BASE_URL = os.environ.get("FEEDCLUSTERD_TEST_DATABASE_URL")
-if not BASE_URL:
-    sys.exit("FEEDCLUSTERD_TEST_DATABASE_URL is not set (scripts/test sets it)")
+BASE_URL = test_database_url()
 
 HEALTHY = 6
 HEALTHY_INTERVAL = 10   # seconds, the shortest the config allows
@@ -61,10 +59,6 @@ REFUSED = {
     "html": "html",
     "billion-laughs": "",
 }
-
-
-def psql(url, sql):
-    return subprocess.run(["psql", url, "-Atqc", sql], check=True, capture_output=True, text=True).stdout.strip()
 
 
 def vm_rss_mb(pid):
@@ -91,6 +85,11 @@ class RssSampler(threading.Thread):
 
 
 def main():
+    with scratch_database(BASE_URL, "fcd_hostile") as db_url:
+        return run(db_url)
+
+
+def run(db_url):
     work = pathlib.Path(tempfile.mkdtemp(prefix="fcd-hostile-"))
     failures = []
 
@@ -100,10 +99,7 @@ def main():
             failures.append(message)
 
     server = hostile_server.HostileServer(tls=True, workdir=work).start()
-    database = "fcd_hostile_" + uuid.uuid4().hex[:10]
-    psql(BASE_URL, f"CREATE DATABASE {database}")
-    db_url = BASE_URL.rsplit("/", 1)[0] + "/" + database
-    env = dict(os.environ, FEEDCLUSTERD_DATABASE_URL=db_url)
+    env = daemon_env(db_url)
 
     healthy = {n: server.url(f"/healthy/{n}.xml") for n in range(HEALTHY)}
     hostile = {name: server.url(f"/{name}.xml") for name in hostile_server.HOSTILE}
@@ -233,10 +229,6 @@ def main():
         if failures:
             print("---- daemon log (tail)")
             text = log_path.read_text(); at = text.find("==ERROR: "); print(text[at:at + 12000] if at >= 0 else text[-6000:])
-        try:
-            psql(BASE_URL, f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
-        except subprocess.CalledProcessError as e:
-            print("could not drop the test database:", e.stderr)
     if failures:
         print(f"FAIL: {len(failures)} check(s) failed; kept {work}")
         return 1

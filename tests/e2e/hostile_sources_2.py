@@ -33,12 +33,11 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
+
+from e2e_support import daemon_env, psql, scratch_database, test_database_url
 
 BINARY = sys.argv[1]
-BASE_URL = os.environ.get("FEEDCLUSTERD_TEST_DATABASE_URL")
-if not BASE_URL:
-    sys.exit("FEEDCLUSTERD_TEST_DATABASE_URL is not set (scripts/test sets it)")
+BASE_URL = test_database_url()
 POLL_TIMEOUT = 150  # seconds per poll-once run, under ASan on a loaded 2-core box
 RSS_LIMIT_MB = int(os.environ.get("FCD_HOSTILE_RSS_LIMIT_MB", "500"))
 
@@ -108,11 +107,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.wfile.write(body)
 
 
-def psql(url, sql):
-    return subprocess.run(["psql", url, "-Atqc", sql], check=True, capture_output=True, text=True).stdout.strip()
-
-
 def main():
+    with scratch_database(BASE_URL, "fcd_hostile2") as db_url:
+        return run(db_url)
+
+
+def run(db_url):
     work = pathlib.Path(tempfile.mkdtemp(prefix="fcd-hostile2-"))
     failures = []
 
@@ -126,10 +126,7 @@ def main():
     threading.Thread(target=server.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{server.server_address[1]}"
     paths = list(DOCUMENTS) + ["/controls.xml"]
-    database = "fcd_hostile2_" + uuid.uuid4().hex[:10]
-    psql(BASE_URL, f"CREATE DATABASE {database}")
-    db_url = BASE_URL.rsplit("/", 1)[0] + "/" + database
-    env = dict(os.environ, FEEDCLUSTERD_DATABASE_URL=db_url)
+    env = daemon_env(db_url)
     config = work / "config.toml"
     lines = ["[log]", 'level = "debug"', 'format = "text"', "[http]", 'listen = ""',
              "[fetch]", "requests_per_minute_per_host = 100000", "max_per_host = 16", "[cluster]", "enabled = false"]
@@ -188,10 +185,6 @@ def main():
     finally:
         server.shutdown()
         (work / "daemon.log").write_bytes(log_text)
-        try:
-            psql(BASE_URL, f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
-        except subprocess.CalledProcessError as e:
-            print("could not drop the test database:", e.stderr)
     if failures:
         print(f"FAIL: {len(failures)} check(s) failed; kept {work}")
         return 1

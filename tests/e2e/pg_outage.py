@@ -26,6 +26,7 @@ import time
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 import hostile_server  # noqa: E402
+from e2e_support import LOOPBACK_FETCH, daemon_env, psql, write_config  # noqa: E402
 
 BINARY = sys.argv[1]
 OUTAGE = float(sys.argv[2]) if len(sys.argv) > 2 else 30.0
@@ -96,11 +97,6 @@ class Postgres:
             return ""
 
 
-def psql(url, sql):
-    return subprocess.run(["psql", url, "-Atqc", sql], check=True, capture_output=True, text=True,
-                          timeout=30).stdout.strip()
-
-
 def main():
     work = pathlib.Path(tempfile.mkdtemp(prefix="fcd-pg-outage-"))
     os.chmod(work, 0o755)  # the postgres user must reach its directory inside
@@ -122,13 +118,10 @@ def main():
         print(f"PostgreSQL on 127.0.0.1:{postgres.port}", flush=True)
         urls = [server.url(f"/healthy/{n}.xml") for n in range(FEEDS)]
         config = work / "config.toml"
-        lines = ["[log]", 'level = "info"', "[http]", 'listen = ""',
-                 "[fetch]", "requests_per_minute_per_host = 100000", "max_per_host = 8",
-                 "[polling]", 'lease_duration = "30s"', "[service]", 'shutdown_timeout = "5s"']
-        for url in urls:
-            lines += ["[[sources]]", f'url = "{url}"', f'interval = "{INTERVAL}s"']
-        config.write_text("\n".join(lines) + "\n")
-        env = dict(os.environ, FEEDCLUSTERD_DATABASE_URL=postgres.url)
+        write_config(config, ["[log]", 'level = "info"', "[http]", 'listen = ""', *LOOPBACK_FETCH, "max_per_host = 8",
+                              "[polling]", 'lease_duration = "30s"', "[service]", 'shutdown_timeout = "5s"'],
+                     urls, [f'interval = "{INTERVAL}s"'])
+        env = daemon_env(postgres.url)
         # A libpqxx 6.4 leak on lost connections would fail the exit check under ASan (see lsan.supp).
         suppressions = pathlib.Path(__file__).resolve().parent / "lsan.supp"
         env["LSAN_OPTIONS"] = ":".join(filter(None, [os.environ.get("LSAN_OPTIONS"), f"suppressions={suppressions}"]))

@@ -1,0 +1,105 @@
+"""What the end-to-end scripts share: the test PostgreSQL and a scratch database
+on it, a loopback HTTP server for feed files, the config file, waiting, and
+reporting a failure. Only 127.0.0.1 is ever served or connected to.
+"""
+import contextlib
+import functools
+import http.server
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+
+# Every test source is on 127.0.0.1: the per-host politeness limits would
+# only slow the tests down.
+LOOPBACK_FETCH = ["[fetch]", "requests_per_minute_per_host = 100000"]
+
+
+def test_database_url():
+    """The server URL scripts/test and CI export; the script exits without it."""
+    url = os.environ.get("FEEDCLUSTERD_TEST_DATABASE_URL")
+    if not url:
+        sys.exit("FEEDCLUSTERD_TEST_DATABASE_URL is not set (scripts/test sets it)")
+    return url
+
+
+def psql(url, sql):
+    """One statement through psql; its unaligned output, stripped. A statement
+    still running after 30 s fails the test (subprocess.TimeoutExpired)."""
+    return subprocess.run(["psql", url, "-Atqc", sql], check=True, capture_output=True, text=True,
+                          timeout=30).stdout.strip()
+
+
+@contextlib.contextmanager
+def scratch_database(base_url, prefix):
+    """A new database on the test server for one test, dropped afterwards
+    (connections still open are ended). Yields its URL."""
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    psql(base_url, f"CREATE DATABASE {name}")
+    try:
+        yield base_url.rsplit("/", 1)[0] + "/" + name
+    finally:
+        try:
+            psql(base_url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        except subprocess.CalledProcessError as e:
+            print("could not drop the test database:", e.stderr)
+
+
+def daemon_env(database_url, **extra):
+    """The environment the daemon runs with: this one, the database and extra."""
+    return dict(os.environ, FEEDCLUSTERD_DATABASE_URL=database_url, **extra)
+
+
+def write_config(path, settings, source_urls, source_settings=()):
+    """A config file: the settings lines (TOML), then one [[sources]] table per
+    URL, each with source_settings."""
+    lines = list(settings)
+    for url in source_urls:
+        lines += ["[[sources]]", f'url = "{url}"', *source_settings]
+    path.write_text("\n".join(lines) + "\n")
+
+
+def fail(message):
+    print("FAIL:", message, flush=True)
+    sys.exit(1)
+
+
+def wait_for(what, predicate, timeout):
+    """predicate's first true value, polled every 0.2 s; fails the test after timeout seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.2)
+    fail(f"timed out after {timeout}s waiting for {what}")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+class FeedServer:
+    """directory's files over HTTP on 127.0.0.1, until shutdown()."""
+
+    def __init__(self, directory):
+        handler = functools.partial(QuietHandler, directory=str(directory))
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def url(self, name):
+        return f"http://127.0.0.1:{self.port}/{name}"
+
+    def shutdown(self):
+        self.server.shutdown()
