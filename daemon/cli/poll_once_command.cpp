@@ -1,8 +1,39 @@
+#include <iostream>
+
 #include "cli/commands.hpp"
 #include "cli/context.hpp"
+#include "core/time.hpp"
 #include "service/daemon.hpp"
 
 namespace fcd::cli {
+
+namespace {
+
+// One line per poll and a summary on stdout, for the operator at the terminal.
+class PrintingObserver final : public service::RunObserver {
+ public:
+  void polled(const service::PollReport& poll) override {
+    std::cout << poll.url << ": " << (poll.status ? std::to_string(poll.status) : std::string{"-"}) << " "
+              << fetch::to_string(poll.action) << ", " << poll.inserted << " new, " << poll.updated << " updated, "
+              << poll.unchanged << " unchanged" << (poll.error.empty() ? std::string{} : "; error: " + poll.error)
+              << std::endl;
+  }
+  void deferred(const std::string& url, core::TimePoint until) override {
+    std::cout << url << ": - deferred, host paused until " << core::format_rfc3339(until) << std::endl;
+  }
+  void caught_up(const service::CatchUpReport& report) override {
+    std::cout << report.clustered << " articles clustered, " << report.waiting << " waiting, " << report.set_aside
+              << " set aside in this run" << std::endl;
+  }
+  void finished(const service::RunSummary& run) override {
+    std::cout << run.polls << " sources polled, " << run.errors << " errors, " << run.items_new << " new and "
+              << run.items_updated << " updated items, " << run.articles_clustered << " articles clustered" << std::endl
+              << "time summed over all polls: " << run.poll_time << std::endl;
+    if (!run.cluster_time.empty()) std::cout << "clusterer time: " << run.cluster_time << std::endl;
+  }
+};
+
+}  // namespace
 
 void add_poll_once_command(CLI::App& app, const GlobalOptions& globals, CommandResult& result) {
   auto* command = app.add_subcommand(
@@ -14,7 +45,8 @@ void add_poll_once_command(CLI::App& app, const GlobalOptions& globals, CommandR
   command->callback([&globals, &result, all, source] {
     auto config = load_config(globals);
     config.http.listen.clear();
-    service::RunOptions options{.once = true, .all_sources = *all, .only_source = std::nullopt, .print_polls = true};
+    PrintingObserver printer;
+    service::RunOptions options{.once = true, .all_sources = *all, .only_source = std::nullopt, .observer = &printer};
     if (!source->empty()) options.only_source = *source;
     service::Daemon daemon(std::move(config), globals.config_path);
     result.exit_code = daemon.run(options);

@@ -7,6 +7,7 @@
 // line and the key.
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -116,6 +117,11 @@ struct Config {
   ServiceSettings service;
   std::vector<SourceSettings> sources;
 };
+
+// The configuration a running daemon reads: never changed once built; a
+// reload makes a new one and swaps the pointer, so a reader keeps a
+// consistent snapshot for as long as it holds it.
+using ConfigSnapshot = std::shared_ptr<const Config>;
 
 // A configuration that cannot be used. what() reads "FILE:LINE: key 'a.b': reason".
 class ConfigError : public std::runtime_error {

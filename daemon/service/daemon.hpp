@@ -1,7 +1,9 @@
 #pragma once
-// The running daemon: scheduling by leases, polling on one event loop, parsing
-// on a CPU pool, ingest on database threads, the clusterer when this instance
-// holds its lock, and signals.
+// The running daemon: wires the Scheduler (which sources, when), the Poller
+// (fetch, parse, store one source), the ClusterDriver (the clusterer on its
+// thread) and Housekeeping (summary, retention, watchdog) together, serves
+// /metrics and /healthz, and handles signals: SIGTERM/SIGINT stop it, SIGHUP
+// reloads the configuration by swapping in a new snapshot (LiveConfig).
 //
 // Threads: the caller's thread runs the io_context (network, timers, signals);
 // `service.worker_threads` threads parse; `database.pool_size` threads each own
@@ -11,6 +13,7 @@
 #include <string>
 
 #include "config/config.hpp"
+#include "service/run_observer.hpp"
 
 namespace fcd::service {
 
@@ -21,8 +24,8 @@ struct RunOptions {
   bool all_sources = false;
   // With once: poll only this source, due or not (poll-once --source).
   std::optional<std::string> only_source;
-  // Print one line per poll and a summary line to stdout (poll-once).
-  bool print_polls = false;
+  // Told of each poll and of the run's end (poll-once prints them); none: the log only.
+  RunObserver* observer = nullptr;
 };
 
 class Daemon {

@@ -27,6 +27,46 @@ bool looks_like_html(const fetch::FetchResult& result) {
 
 }  // namespace
 
+fetch::FetcherOptions fetcher_options(const config::Config& config) {
+  fetch::FetcherOptions options;
+  const auto& f = config.fetch;
+  options.limits.connect_timeout = f.connect_timeout;
+  options.limits.total_timeout = f.total_timeout;
+  options.limits.low_speed_bytes = f.low_speed_limit_bytes;
+  options.limits.low_speed_time = f.low_speed_time;
+  options.limits.max_body_bytes = static_cast<std::size_t>(f.max_body_bytes);
+  options.limits.max_redirects = f.max_redirects;
+  options.max_concurrent = static_cast<std::size_t>(f.max_concurrent);
+  options.hosts.defaults.max_concurrent = static_cast<std::size_t>(f.max_per_host);
+  options.max_per_address = static_cast<std::size_t>(f.max_per_address);
+  options.hosts.defaults.requests_per_minute = f.requests_per_minute_per_host;
+  for (const auto& [host, per_minute] : f.host_requests_per_minute) {
+    auto limits = options.hosts.defaults;
+    limits.requests_per_minute = per_minute;
+    options.hosts.overrides[host] = limits;
+  }
+  options.user_agent = f.user_agent;
+  options.proxy = f.proxy;
+  options.ca_bundle = f.ca_bundle;
+  options.block_private_addresses = f.block_private_addresses;
+  return options;
+}
+
+fetch::PollPolicy poll_policy(const config::Config& config) {
+  fetch::PollPolicy policy;
+  policy.backoff.cap = config.polling.error_backoff_max;
+  policy.redirect_grace = config.fetch.permanent_redirect_grace;
+  return policy;
+}
+
+feed::ParseLimits parse_limits(const config::Config& config) {
+  feed::ParseLimits limits;
+  limits.max_document_bytes = static_cast<std::size_t>(config.parse.max_document_bytes);
+  limits.max_entries = static_cast<std::size_t>(config.parse.max_items);
+  limits.max_field_bytes = static_cast<std::size_t>(config.parse.max_field_bytes);
+  return limits;
+}
+
 fetch::FetchRequest fetch_request(const store::ClaimedSource& source) {
   fetch::FetchRequest request;
   request.url = source.url;

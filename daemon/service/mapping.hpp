@@ -8,11 +8,22 @@
 #include "cluster/engine.hpp"
 #include "config/config.hpp"
 #include "feed/feed.hpp"
+#include "fetch/fetcher.hpp"
 #include "fetch/policy.hpp"
 #include "fetch/types.hpp"
 #include "store/types.hpp"
 
 namespace fcd::service {
+
+// The fetcher's options from [fetch].
+fetch::FetcherOptions fetcher_options(const config::Config& config);
+
+// The poll policy from [polling] and [fetch]: the backoff cap and the grace
+// period of a permanent redirect.
+fetch::PollPolicy poll_policy(const config::Config& config);
+
+// The parser's limits from [parse].
+feed::ParseLimits parse_limits(const config::Config& config);
 
 // Config-listed sources as the store syncs them; disabled entries are left out
 // (so the sync disables them).

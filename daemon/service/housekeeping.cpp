@@ -1,0 +1,91 @@
+#include "service/housekeeping.hpp"
+
+#include "core/time.hpp"
+#include "store/store.hpp"
+
+namespace fcd::service {
+
+using namespace std::chrono_literals;
+
+Housekeeping::Housekeeping(Parts parts)
+    : parts_(std::move(parts)),
+      log_(log::get("service")),
+      summary_timer_(parts_.io),
+      retention_timer_(parts_.io),
+      watchdog_timer_(parts_.io) {}
+
+void Housekeeping::start() {
+  reported_ = parts_.counts();
+  asio::co_spawn(parts_.io, summary_loop(), asio::detached);
+  asio::co_spawn(parts_.io, retention_loop(), asio::detached);
+  if (parts_.notifier.watchdog_interval()) asio::co_spawn(parts_.io, watchdog_loop(), asio::detached);
+}
+
+void Housekeeping::stop() {
+  stopping_ = true;
+  summary_timer_.cancel();
+  retention_timer_.cancel();
+  watchdog_timer_.cancel();
+}
+
+asio::awaitable<void> Housekeeping::summary_loop() {
+  while (!stopping_) {
+    co_await sleep_for(summary_timer_, 60s);
+    if (stopping_) break;
+    const RunCounts now = parts_.counts();
+    const RunCounts& was = reported_;
+    log_->info("last minute: {} polls, {} poll errors, {} database errors, {} new and {} updated items, {} clustered, "
+               "{} stories created, {} merged; {} in flight",
+               now.polls - was.polls, now.poll_errors - was.poll_errors, now.database_errors - was.database_errors,
+               now.items_new - was.items_new, now.items_updated - was.items_updated, now.clustered - was.clustered,
+               now.stories_created - was.stories_created, now.stories_merged - was.stories_merged, now.in_flight);
+    reported_ = now;
+    parts_.notifier.status(parts_.status.line());
+  }
+}
+
+// Deletes articles past retention.articles_days in small batches, off the
+// polling path, once an hour (reading the setting each time, so a reload applies).
+asio::awaitable<void> Housekeeping::retention_loop() {
+  while (!stopping_) {
+    const auto config = parts_.config.get();
+    if (config->retention.articles_days > 0) {
+      const auto cutoff = parts_.clock.now() - std::chrono::days{config->retention.articles_days};
+      std::int64_t articles = 0, stories = 0;
+      try {
+        for (;;) {
+          const auto batch = co_await parts_.db.run(
+              [cutoff](store::Store& db) { return db.delete_articles_before(cutoff, kRetentionBatch); });
+          articles += batch.articles_deleted;
+          stories += batch.stories_deleted;
+          if (batch.articles_deleted == 0 || stopping_) break;
+        }
+        if (articles > 0)
+          log_->info("retention: deleted {} article(s) first seen before {} and {} emptied stories", articles,
+                     core::format_rfc3339(cutoff), stories);
+      } catch (const store::StoreError& e) {
+        parts_.metrics.database_errors.inc();
+        log_->error("retention: {}; tried again in an hour", e.what());
+      }
+    }
+    co_await sleep_for(retention_timer_, 1h);
+  }
+}
+
+// Pets the systemd watchdog only while the pipeline makes progress, so a
+// wedged loop or a stuck queue gets the daemon restarted.
+asio::awaitable<void> Housekeeping::watchdog_loop() {
+  const auto interval = *parts_.notifier.watchdog_interval() / 2;
+  while (!stopping_) {
+    parts_.progress.loop_turned();
+    const auto verdict = parts_.progress.check();
+    if (verdict.progressing) {
+      parts_.notifier.watchdog();
+    } else {
+      log_->error("not petting the systemd watchdog: {}", verdict.reason);
+    }
+    co_await sleep_for(watchdog_timer_, interval);
+  }
+}
+
+}  // namespace fcd::service
