@@ -107,8 +107,8 @@ class ArrivalStore {
   std::unique_ptr<std::byte[]> spare_;  // a freed chunk of kChunkBytes
 };
 
-// 128 bytes, four to a block of the window's deque (an optional
-// duplicate_of took 16 of them, the flag beside the other flags none).
+// 128 bytes, four to a block of the window's deque: the duplicate flag sits
+// beside the other flags rather than in an optional duplicate_of.
 struct Slot {
   core::ArticleId id = 0;
   core::ArticleId original = 0;  // the earliest copy, when this is a duplicate
@@ -144,11 +144,9 @@ struct Posting {
 // pool of its size; it moves to the next size when full and back to the one
 // below when a half-full block would do, since the list of a term that
 // fades keeps losing its oldest postings. Pools hand out blocks from chunks
-// of kChunkBlocks and reuse freed ones. With doubling sizes and no
-// shrinking, about half the pools' postings were empty; now about a sixth
-// of the blocks in use is. A std::vector per list cost a heap block, a 24-byte
-// header and the allocator's overhead per term (a tenth of the engine's
-// memory), and a scan went through the header first.
+// of kChunkBlocks and reuse freed ones, so blocks stay mostly full and a
+// list costs no heap block, header or allocator overhead of its own
+// (bench/cluster/README.md has the measurements).
 class PostingStore {
  public:
   // A new list of two postings; returns its id.
@@ -321,10 +319,9 @@ const text::WeightedTerm* lower_bound_term(const text::WeightedTerm* first, std:
 // Dot product of a short vector with a long one, by binary search in the long one.
 // Each search covers the whole of it and the sum takes a product or keeps its
 // value without a branch: the searches then depend on nothing but their own
-// term, so the processor runs several at once. Chained from one match to the
-// next, as they were, each waited for the last one's cache misses in a story
-// sum, and that wait was a tenth of the engine's time. The sum is the same:
-// the same products added in the same order.
+// term, so the processor runs several at once instead of each waiting for
+// the last one's cache misses in a story sum. The sum is the same: the same
+// products added in the same order.
 double dot_lookup(TermSpan small, TermSpan large) {
   double sum = 0;
   if (large.empty()) return sum;
