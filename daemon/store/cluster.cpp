@@ -104,18 +104,21 @@ void prepare_cluster_statements(pqxx::connection& c) {
   // An article changed again since it was read keeps cluster_pending, so its
   // newer text is offered once more. A placement the views show differently
   // moves the article's change cursor.
+  // Returns, per article re-placed in its own story, whether what
+  // story_coverage shows of it changed (duplicate_of, level, score, terms).
   c.prepare("cluster_membership",
-            "UPDATE articles a SET story_id = m.story_id, duplicate_of = m.duplicate_of,"
-            " dedup_level = m.level, cluster_score = m.score,"
-            " matched_terms = ARRAY(SELECT json_array_elements_text(m.terms)),"
-            " visible_seq = CASE WHEN (a.story_id, a.duplicate_of, a.dedup_level, a.cluster_score, a.matched_terms)"
-            " IS DISTINCT FROM (m.story_id, m.duplicate_of, m.level, m.score,"
-            " ARRAY(SELECT json_array_elements_text(m.terms))) THEN nextval('article_visible_seq')"
-            " ELSE a.visible_seq END,"
-            " clustered_at = to_timestamp($2), cluster_pending = (a.change_seq <> m.change_seq)"
+            "WITH m AS (SELECT m.*, ARRAY(SELECT json_array_elements_text(m.terms)) AS term_array"
             " FROM json_to_recordset($1::json) AS m(article_id bigint, change_seq bigint, story_id bigint,"
-            " duplicate_of bigint, level text, score real, terms json)"
-            " WHERE a.id = m.article_id");
+            " duplicate_of bigint, level text, score real, terms json)),"
+            " old AS (SELECT a.id, a.story_id, (a.story_id, a.duplicate_of, a.dedup_level, a.cluster_score,"
+            " a.matched_terms) IS DISTINCT FROM (m.story_id, m.duplicate_of, m.level, m.score, m.term_array) AS changed"
+            " FROM articles a JOIN m ON m.article_id = a.id)"
+            " UPDATE articles a SET story_id = m.story_id, duplicate_of = m.duplicate_of,"
+            " dedup_level = m.level, cluster_score = m.score, matched_terms = m.term_array,"
+            " visible_seq = CASE WHEN o.changed THEN nextval('article_visible_seq') ELSE a.visible_seq END,"
+            " clustered_at = to_timestamp($2), cluster_pending = (a.change_seq <> m.change_seq)"
+            " FROM m JOIN old o ON o.id = m.article_id WHERE a.id = m.article_id"
+            " RETURNING a.story_id, o.changed AND o.story_id IS NOT DISTINCT FROM a.story_id");
   // A placed article is no longer set aside.
   c.prepare("set_aside_clear",
             "DELETE FROM cluster_set_aside WHERE article_id = ANY (ARRAY(SELECT json_array_elements_text($1::json)::bigint))");
@@ -344,8 +347,11 @@ ClusterWriteResult Store::write_cluster_batch(const ClusterBatch& batch, core::T
     for (const auto id : touched)
       if (!advanced.count(id)) recount.push_back(id);
 
+    // Stories with a member re-placed in them differently.
+    std::set<core::StoryId> restated;
     if (!members.empty()) {
-      tx.exec_prepared("cluster_membership", dump_json(members), epoch(now));
+      for (const auto& r : tx.exec_prepared("cluster_membership", dump_json(members), epoch(now)))
+        if (r[1].as<bool>()) restated.insert(r[0].as<std::int64_t>());
       std::vector<std::int64_t> placed;
       placed.reserve(new_story.size());
       for (const auto& [article, story] : new_story) placed.push_back(article);
@@ -393,6 +399,8 @@ ClusterWriteResult Store::write_cluster_batch(const ClusterBatch& batch, core::T
     for (const auto id : reworded)
       if (changed(id) && !retitled.count(id) && !joined.count(id) && !left.count(id))
         add(id, StoryEventKind::kTermsChanged);
+    for (const auto id : restated)
+      if (changed(id) && !joined.count(id) && !left.count(id)) add(id, StoryEventKind::kArticleUpdated);
     for (const auto& [from, into] : merges)
       events.push_back({0, from, StoryEventKind::kMerged, before[from], into, "", std::nullopt});
     for (const auto& d : deleted)

@@ -172,7 +172,8 @@ class Store {
   // left with no article by re-placed ones is merged into the story that took
   // most of them; recomputes the touched stories' counts; records an event
   // per visible change (created, grew, shrank, merged, headline_changed,
-  // terms_changed, deleted) stamped change_time(now), moves those stories'
+  // terms_changed, article_updated for a member re-placed in its story
+  // differently, deleted) stamped change_time(now), moves those stories'
   // last_updated, and sends one NOTIFY feedclusterd_stories with the batch's
   // event ids (delivered on commit). Throws NotClustererError unless the
   // clusterer lock is held. A membership's score is stored as

@@ -140,9 +140,22 @@ TEST_F(ChangeFeedTest, MovesEditsAndHeadlinesAreEventsThatMoveLastUpdated) {
   const auto stamp = std::to_string((kT0 + core::Duration{60}).time_since_epoch().count());
   EXPECT_EQ(db_->scalar("SELECT count(*) FROM stories WHERE last_updated = to_timestamp(" + stamp + ")"), "2");
 
-  // Re-placing an article in its own story is no change.
+  // Re-placing an article in its own story as before is no change; as a
+  // copy of another one it is (story_coverage shows it).
   seen = last_event_id();
   EXPECT_TRUE(place({{"a1", 1}}, known, kT0 + core::Duration{70}).events.empty());
+  ClusterBatch restate;
+  restate.stories.push_back({2, flood, std::nullopt, std::nullopt});
+  MembershipWrite copy;
+  copy.article_id = article("a2");
+  copy.change_seq = change_seq("a2");
+  copy.story_key = 2;
+  copy.level = DedupLevel::kNear;
+  copy.duplicate_of = article("a3");
+  restate.memberships.push_back(copy);
+  store_->write_cluster_batch(restate, kT0 + core::Duration{80});
+  EXPECT_EQ(events_after(seen), "article_updated " + f + "/2 story 2");
+  seen = last_event_id();
 
   // An article edited in place (text, or any other stored field): its story
   // gets an event and moves, in the poll's transaction.
