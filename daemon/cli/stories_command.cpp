@@ -65,7 +65,7 @@ void print_coverage(const std::vector<store::CoverageRow>& rows, std::size_t max
       break;
     }
     std::cout << "      " << (row.duplicate_of ? "= " : "- ") << "[" << printable(source_name(row)) << "] " << printable(row.title);
-    if (row.duplicate_of) std::cout << "  (copy of #" << *row.duplicate_of << ")";
+    if (row.duplicate_of) std::cout << "  (copy of article " << *row.duplicate_of << ")";
     std::cout << "\n";
   }
 }

@@ -1,15 +1,37 @@
 #include "store/error.hpp"
 
+#include <string_view>
+
 namespace fcd::store {
 
 namespace {
 
+// libpq writes one message over several lines ("...: Connection refused\n\tIs
+// the server running on that host...?\n"); a log event is one line. Lines
+// are joined with "; ", or a space where the next line continues a sentence
+// (starts in lower case).
+std::string one_line(const std::string& text) {
+  std::string out;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    auto end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    auto first = text.find_first_not_of(" \t\r", start);
+    auto last = text.find_last_not_of(" \t\r", end == 0 ? 0 : end - 1);
+    if (first != std::string::npos && first < end && last != std::string::npos && last >= first) {
+      const auto line = std::string_view{text}.substr(first, last - first + 1);
+      if (!out.empty()) out += (line.front() >= 'a' && line.front() <= 'z') ? " " : "; ";
+      out += line;
+    }
+    start = end + 1;
+  }
+  return out;
+}
+
 std::string compose(const std::string& sqlstate, const std::string& context, const std::string& detail) {
-  std::string message = "database: " + context;
-  if (!detail.empty()) message += ": " + detail;
+  std::string message = "database: " + one_line(context);
+  if (const auto flat = one_line(detail); !flat.empty()) message += ": " + flat;
   if (!sqlstate.empty()) message += " (SQLSTATE " + sqlstate + ")";
-  // libpq messages end with a newline; a log line must not.
-  while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();
   return message;
 }
 

@@ -14,7 +14,13 @@ constexpr const char* kSourceColumns =
     "id, url, title, to_json(tags)::text, origin, enabled, disabled_by, poll_interval_s,"
     " extract(epoch FROM next_poll_at)::bigint, extract(epoch FROM last_polled_at)::bigint,"
     " extract(epoch FROM last_success_at)::bigint, last_status, last_error, error_count,"
-    " lease_owner, extract(epoch FROM lease_expires_at)::bigint, drift_count";
+    " lease_owner, extract(epoch FROM lease_expires_at)::bigint, drift_count,"
+    " lease_owner IS NOT NULL AND lease_expires_at > now() AND lease_session_alive(lease_session)";
+
+// A lease no claimer may take at $1: not expired, and the session that took
+// it is alive. A dead instance's leases are free at once (migration 0008).
+constexpr const char* kLeaseInForce =
+    "lease_owner IS NOT NULL AND lease_expires_at > to_timestamp($1) AND lease_session_alive(lease_session)";
 
 // What both claims return, in the order claimed_source() reads it.
 constexpr const char* kClaimedReturning =
@@ -41,6 +47,7 @@ SourceRow read_source(const pqxx::row& r) {
   s.lease_owner = opt_string(r[14]);
   s.lease_expires_at = opt_time(r[15]);
   s.drift_count = r[16].as<std::int64_t>();
+  s.lease_held = r[17].as<bool>();
   return s;
 }
 
@@ -89,27 +96,33 @@ void prepare_source_statements(pqxx::connection& c) {
             std::string{"WITH due AS ("
                         " SELECT id FROM sources"
                         " WHERE enabled AND (next_poll_at IS NULL OR next_poll_at <= to_timestamp($1))"
-                        " AND (lease_expires_at IS NULL OR lease_expires_at <= to_timestamp($1))"
-                        " ORDER BY next_poll_at NULLS FIRST, id LIMIT $3"
-                        " FOR UPDATE SKIP LOCKED)"
-                        " UPDATE sources s SET lease_owner = $2,"
-                        " lease_expires_at = to_timestamp($1) + make_interval(secs => $4)"
-                        " FROM due WHERE s.id = due.id"} +
+                        " AND NOT ("} + kLeaseInForce +
+                ")"
+                " ORDER BY next_poll_at NULLS FIRST, id LIMIT $3"
+                " FOR UPDATE SKIP LOCKED)"
+                " UPDATE sources s SET lease_owner = $2, lease_session = $5,"
+                " lease_expires_at = to_timestamp($1) + make_interval(secs => $4)"
+                " FROM due WHERE s.id = due.id" +
                 kClaimedReturning);
   c.prepare("source_make_due",
             "UPDATE sources SET next_poll_at = to_timestamp($1)"
             " WHERE enabled AND ($2::text IS NULL OR url = $2) RETURNING id");
   c.prepare("source_claim_url",
-            std::string{"UPDATE sources s SET lease_owner = $2, lease_expires_at = to_timestamp($1) + make_interval(secs => $4)"
-                        " WHERE url = $3 AND enabled AND (lease_expires_at IS NULL OR lease_expires_at <= to_timestamp($1))"} +
-                kClaimedReturning);
+            std::string{"UPDATE sources s SET lease_owner = $2, lease_session = $5,"
+                        " lease_expires_at = to_timestamp($1) + make_interval(secs => $4)"
+                        " WHERE url = $3 AND enabled AND NOT ("} +
+                kLeaseInForce + ")" + kClaimedReturning);
+  c.prepare("source_held_elsewhere",
+            std::string{"SELECT id, url, lease_owner, extract(epoch FROM lease_expires_at)::bigint FROM sources"
+                        " WHERE "} +
+                kLeaseInForce + " AND lease_session IS DISTINCT FROM $2 ORDER BY id");
   c.prepare("source_release_all",
             "UPDATE sources SET lease_owner = NULL, lease_expires_at = NULL WHERE lease_owner = $1");
   c.prepare("source_defer",
             "UPDATE sources SET next_poll_at = to_timestamp($3), lease_owner = NULL, lease_expires_at = NULL"
             " WHERE id = $1 AND lease_owner = $2 RETURNING id");
   c.prepare("source_renew",
-            "UPDATE sources SET lease_expires_at = to_timestamp($3) + make_interval(secs => $4)"
+            "UPDATE sources SET lease_expires_at = to_timestamp($3) + make_interval(secs => $4), lease_session = $5"
             " WHERE id = $1 AND lease_owner = $2 RETURNING id");
 }
 
@@ -245,7 +258,8 @@ std::vector<ClaimedSource> Store::claim_due_sources(core::TimePoint now, core::D
     pqxx::nontransaction tx(c);
     std::vector<ClaimedSource> claimed;
     auto rows = tx.exec_prepared("source_claim", epoch(now), impl_->options.instance_id,
-                                 static_cast<std::int64_t>(limit), static_cast<double>(lease.count()));
+                                 static_cast<std::int64_t>(limit), static_cast<double>(lease.count()),
+                                 impl_->session_key);
     for (const auto& r : rows) claimed.push_back(claimed_source(r));
     std::sort(claimed.begin(), claimed.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
     return claimed;
@@ -256,7 +270,7 @@ bool Store::renew_lease(core::SourceId source, core::TimePoint now, core::Durati
   return impl_->run("renew lease", [&](pqxx::connection& c) {
     pqxx::nontransaction tx(c);
     return !tx.exec_prepared("source_renew", source, impl_->options.instance_id, epoch(now),
-                             static_cast<double>(lease.count()))
+                             static_cast<double>(lease.count()), impl_->session_key)
                 .empty();
   });
 }
@@ -279,9 +293,20 @@ std::optional<ClaimedSource> Store::claim_source(const std::string& url, core::T
   return impl_->run("claim one source", [&](pqxx::connection& c) -> std::optional<ClaimedSource> {
     pqxx::nontransaction tx(c);
     auto rows = tx.exec_prepared("source_claim_url", epoch(now), impl_->options.instance_id, url,
-                                 static_cast<double>(lease.count()));
+                                 static_cast<double>(lease.count()), impl_->session_key);
     if (rows.empty()) return std::nullopt;
     return claimed_source(rows[0]);
+  });
+}
+
+std::vector<HeldLease> Store::leases_held_elsewhere(core::TimePoint now) {
+  return impl_->run("list leases held elsewhere", [&](pqxx::connection& c) {
+    pqxx::read_transaction tx(c);
+    std::vector<HeldLease> held;
+    for (const auto& r : tx.exec_prepared("source_held_elsewhere", epoch(now), impl_->session_key))
+      held.push_back({r[0].as<std::int64_t>(), r[1].as<std::string>(), r[2].as<std::string>(),
+                      from_epoch(r[3].as<std::int64_t>())});
+    return held;
   });
 }
 

@@ -1,10 +1,14 @@
 #include "store/store.hpp"
 
+#include <poll.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <array>
+#include <chrono>
+#include <functional>
 #include <nlohmann/json.hpp>
+#include <random>
 
 #include "store/conninfo.hpp"
 #include "store/migrations.hpp"
@@ -117,8 +121,94 @@ std::chrono::milliseconds next_backoff(int attempt, std::chrono::milliseconds ma
 
 // ---- connection -------------------------------------------------------------
 
+namespace {
+
+// A 64-bit mix (splitmix64's finaliser): spreads the salt and the id's hash
+// over the whole key.
+std::uint64_t mix(std::uint64_t x) {
+  x ^= x >> 30;
+  x *= 0xbf58476d1ce4e5b9ULL;
+  x ^= x >> 27;
+  x *= 0x94d049bb133111ebULL;
+  return x ^ (x >> 31);
+}
+
+// Random once per process, so a restarted instance (same host, pid or
+// configured instance id) never holds its dead predecessor's key.
+std::uint64_t process_salt() {
+  static const std::uint64_t salt = [] {
+    std::random_device device;
+    return (std::uint64_t{device()} << 32) ^ device() ^
+           static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
+  }();
+  return salt;
+}
+
+std::int64_t session_key_for(const std::string& instance_id) {
+  for (std::uint64_t round = 0;; ++round) {
+    // The pid too: a forked child is another process with the parent's salt.
+    const auto key = static_cast<std::int64_t>(mix(process_salt() ^ static_cast<std::uint64_t>(getpid()) ^
+                                                   mix(std::hash<std::string>{}(instance_id) + round)));
+    if (key != kMigrationLockKey && key != kClustererLockKey) return key;
+  }
+}
+
+}  // namespace
+
 Store::Impl::Impl(StoreOptions opts) : options(std::move(opts)) {
   if (options.instance_id.empty()) options.instance_id = default_instance_id();
+  session_key = session_key_for(options.instance_id);
+}
+
+Store::Impl::~Impl() { close(); }
+
+void Store::Impl::close() {
+  connected = false;
+  clusterer = false;
+  notices.reset();
+  conn.reset();
+}
+
+bool LastNotice::operator()(const char message[]) noexcept {
+  try {
+    text_ = message;
+  } catch (const std::bad_alloc&) {
+    text_.clear();
+  }
+  return true;
+}
+
+bool LastNotice::session_ended() const noexcept {
+  return text_.rfind("FATAL:", 0) == 0 || text_.rfind("PANIC:", 0) == 0;
+}
+
+std::string LastNotice::take() {
+  std::string text = std::move(text_);
+  text_.clear();
+  return text;
+}
+
+void Store::Impl::check_session(const char* context) {
+  const auto lost = [&] {
+    std::string reason = notices ? notices->take() : std::string{};
+    connected = false;
+    throw StoreError("08006", context,
+                     "the server ended the session" + (reason.empty() ? std::string{} : ": " + scrub(reason)));
+  };
+  // Each round reads what has arrived; the end of file comes after the FATAL
+  // message, on a later read. An idle session receives nothing else (the
+  // store does not LISTEN), but a few rounds are allowed for a stray notice.
+  for (int round = 0; round < 4; ++round) {
+    pollfd pending{conn->sock(), POLLIN, 0};
+    if (::poll(&pending, 1, 0) <= 0) return;  // nothing arrived: the session stands as far as can be told
+    if (!conn->is_open()) lost();
+    try {
+      conn->get_notifs();
+    } catch (const pqxx::broken_connection&) {
+      lost();
+    }
+    if (!conn->is_open() || (notices && notices->session_ended())) lost();
+  }
 }
 
 std::string Store::Impl::scrub(std::string message) const {
@@ -141,7 +231,10 @@ void Store::Impl::rethrow(const char* context) {
     throw StoreError("08007", context, scrub(e.what()));
   } catch (const pqxx::broken_connection& e) {
     connected = false;
-    throw StoreError("08006", context, scrub(e.what()));
+    // libpqxx's text may only say it lost the encoding; the server's last
+    // word (a FATAL message) says why.
+    const std::string reason = notices ? notices->take() : std::string{};
+    throw StoreError("08006", context, scrub(e.what()) + (reason.empty() ? "" : "; the server said: " + scrub(reason)));
   } catch (const pqxx::sql_error& e) {
     StoreError error(e.sqlstate(), context, scrub(e.what()));
     if (error.connection_lost() || !conn || !conn->is_open()) {
@@ -159,11 +252,10 @@ void Store::Impl::rethrow(const char* context) {
 }
 
 void Store::Impl::open() {
-  connected = false;
-  clusterer = false;
-  conn.reset();
+  close();
   try {
     conn.emplace(options.url);
+    notices.emplace(*conn);
     // A silent reconnect inside libpqxx 6 would drop session state (the
     // clusterer lock) behind our back: reconnecting is the caller's decision.
     // Deprecated in 6.x because 7.x removed reactivation altogether.
@@ -178,15 +270,18 @@ void Store::Impl::open() {
     pqxx::nontransaction tx(*conn);
     tx.exec_params("SELECT set_config('application_name', $1, false)",
                    ("feedclusterd " + options.instance_id).substr(0, 63));
+    // Proves this instance alive to other claimers for as long as the session
+    // lasts (see Store's lease comment). Shared: every connection holds it.
+    tx.exec_params("SELECT pg_advisory_lock_shared($1)", session_key);
     connected = true;
   } catch (const pqxx::broken_connection& e) {
-    conn.reset();
+    close();
     throw StoreError("08001", "connect to " + redact_connection_string(options.url), scrub(e.what()));
   } catch (const pqxx::sql_error& e) {
-    conn.reset();
+    close();
     throw StoreError(e.sqlstate(), "connect to " + redact_connection_string(options.url), scrub(e.what()));
   } catch (const std::exception& e) {
-    conn.reset();
+    close();
     throw StoreError("08001", "connect to " + redact_connection_string(options.url), scrub(e.what()));
   }
 }

@@ -100,14 +100,25 @@ class Store {
   RemoveResult remove_source(const std::string& url);
 
   // ---- Leases -------------------------------------------------------------
+  // A lease is in force while it has not expired AND the instance that took
+  // it is alive: every connection of a Store holds a session-level advisory
+  // lock whose key is random per process and instance id (session_key below),
+  // the lease records that key, and the server drops the lock with the
+  // process's last session. So a crashed instance's leases are free at once,
+  // also for a restart with the same instance id (sql/0008_lease_liveness.sql).
+  //
   // Claims up to limit enabled sources due at now (next_poll_at <= now or never
-  // polled) whose lease is free or expired, with FOR UPDATE SKIP LOCKED, and
+  // polled) whose lease is not in force, with FOR UPDATE SKIP LOCKED, and
   // leases them to this instance until now + lease. Concurrent claimers never
   // get the same source.
   std::vector<ClaimedSource> claim_due_sources(core::TimePoint now, core::Duration lease, std::size_t limit);
   // Claims one enabled source by URL, due or not, unless another instance
   // holds its lease (poll-once --source). nullopt when unknown, disabled or held.
   std::optional<ClaimedSource> claim_source(const std::string& url, core::TimePoint now, core::Duration lease);
+  // The sources whose lease is in force at now for another live instance
+  // (another process, or another instance id): the ones this instance cannot
+  // claim. In id order.
+  std::vector<HeldLease> leases_held_elsewhere(core::TimePoint now);
   // Makes enabled sources due at now: all of them, or the one with this URL
   // (poll-once --all). Returns how many.
   int make_due(const std::optional<std::string>& url, core::TimePoint now);

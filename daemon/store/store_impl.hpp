@@ -28,14 +28,45 @@ inline constexpr std::int64_t kChangeFeedLockKey = 0x0066636400000003;
 // The channel of the change feed's notifications.
 inline constexpr const char* kStoriesChannel = "feedclusterd_stories";
 
+// Keeps the last notice or error text the server sent outside a statement
+// (libpq hands those to the notice processor): when the server ends a
+// session it sends "FATAL: terminating connection due to administrator
+// command" and closes, and that, not libpq's "server closed the connection
+// unexpectedly", says why.
+class LastNotice final : public pqxx::errorhandler {
+ public:
+  explicit LastNotice(pqxx::connection& c) : pqxx::errorhandler(c) {}
+  bool operator()(const char message[]) noexcept override;
+  // The server said it ends the session (severity FATAL or PANIC).
+  bool session_ended() const noexcept;
+  std::string take();
+
+ private:
+  std::string text_;
+};
+
 struct Store::Impl {
   StoreOptions options;
+  // The advisory lock key every connection of this process and instance id
+  // holds (shared), recorded on its leases: alive while any of them is.
+  std::int64_t session_key = 0;
   std::optional<pqxx::connection> conn;
+  std::optional<LastNotice> notices;  // of conn; destroyed before it
   bool connected = false;
   bool clusterer = false;
 
   explicit Impl(StoreOptions opts);
+  ~Impl();
   void open();
+  void close();
+  // Reads what the server sent since the last statement. On an idle
+  // connection that is only ever the end of the session (a FATAL message,
+  // then end of file): then the connection is marked lost and StoreError
+  // (08006, with the server's reason) thrown, before any statement is sent.
+  // A statement sent on a connection the server has closed fails inside
+  // libpqxx 6.4, which loses that statement's result (a leak) and reports
+  // "Could not obtain client encoding: not connected" instead of the cause.
+  void check_session(const char* context);
   void prepare_statements();
 
   // Runs f, translating every failure into StoreError with context; marks
@@ -109,6 +140,7 @@ void record_story_events(pqxx::work& tx, std::vector<StoryEvent>& events, double
 template <class F>
 auto Store::Impl::run(const char* context, F&& f) -> decltype(f(std::declval<pqxx::connection&>())) {
   if (!connected || !conn) throw StoreError("08003", context, "not connected; call reconnect()");
+  check_session(context);
   try {
     return f(*conn);
   } catch (...) {

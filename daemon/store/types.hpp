@@ -73,6 +73,8 @@ struct SourceRow {
   int error_count = 0;
   std::optional<std::string> lease_owner;
   std::optional<core::TimePoint> lease_expires_at;
+  // The lease is in force now: not expired, and its holder's session is alive.
+  bool lease_held = false;
   std::int64_t drift_count = 0;
 };
 
@@ -109,6 +111,14 @@ struct ArticleEnclosure {
   std::string url;
   std::string type;                    // empty when not given
   std::optional<std::int64_t> length;  // bytes, when given
+};
+
+// A source whose lease another live instance holds (it is not claimable here).
+struct HeldLease {
+  core::SourceId source = 0;
+  std::string url;
+  std::string owner;  // the holder's instance id
+  core::TimePoint expires_at;
 };
 
 // One parsed item, ready to store. Strings are UTF-8; NUL characters are

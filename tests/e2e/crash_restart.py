@@ -1,8 +1,13 @@
 #!/usr/bin/env python3
 """Crash survival: `feedclusterd run` is SIGKILLed at random moments while it
 polls and ingests a known set of feeds, restarted each time, and finally made
-to poll everything once more. In the end every item must be stored exactly
-once. Prints the counts: items expected, stored, duplicated, lost.
+to poll everything once more, right after the last kill. In the end every item
+must be stored exactly once. Prints the counts: items expected, stored,
+duplicated, lost.
+
+Leases last 10 minutes, far longer than the test: that the final pass polls
+every source at once proves a dead instance's leases are free because its
+database session is gone, not because they expired.
 
 Usage: crash_restart.py FEEDCLUSTERD_BINARY [KILLS]   (FEEDCLUSTERD_TEST_DATABASE_URL set)
 """
@@ -50,7 +55,7 @@ def run(db_url):
     server = FeedServer(feeds)
     config = work / "config.toml"
     write_config(config, ["[http]", 'listen = ""', *LOOPBACK_FETCH, "max_per_host = 8",
-                          "[polling]", 'lease_duration = "30s"'],
+                          "[polling]", 'lease_duration = "10m"'],
                  [server.url(f"feed{f}.xml") for f in range(FEEDS)])
     env = daemon_env(db_url)
     log = open(work / "daemon.log", "w")
@@ -61,18 +66,36 @@ def run(db_url):
                        timeout=120)
         for kill in range(KILLS):
             daemon = subprocess.Popen([BINARY, "--config", str(config), "run"], env=env, stdout=log, stderr=log)
+            # The random delay starts once it holds leases: a loaded machine
+            # (sanitizer build, parallel tests) can take seconds to start.
+            started = time.monotonic()
+            while time.monotonic() < started + 60 and daemon.poll() is None and \
+                    psql(db_url, "SELECT count(*) FROM sources WHERE lease_owner IS NOT NULL") == "0":
+                time.sleep(0.05)
             time.sleep(rng.uniform(0.3, 2.5))
             daemon.send_signal(signal.SIGKILL)
             daemon.wait()
             stored_now = psql(db_url, "SELECT count(*) FROM articles")
             print(f"kill {kill + 1}: SIGKILL with {stored_now} articles stored", flush=True)
-        # Leases of the killed runs expire after lease_duration; the final pass
-        # waits them out, then polls every source once more.
-        time.sleep(31)
+        # The killed runs' leases are ten minutes from expiring; their
+        # sessions are gone, so the final pass polls every source now.
+        held = int(psql(db_url, "SELECT count(*) FROM sources WHERE lease_owner IS NOT NULL"
+                                " AND lease_expires_at > now() AND lease_session_alive(lease_session)"))
+        leftover = int(psql(db_url, "SELECT count(*) FROM sources WHERE lease_owner IS NOT NULL"))
+        print(f"after the last kill: {leftover} leases left behind, {held} of them held by a live session", flush=True)
+        started = time.monotonic()
         final = subprocess.run([BINARY, "--config", str(config), "poll-once", "--all"], env=env,
-                               stdout=subprocess.DEVNULL, stderr=log, timeout=240)
+                               stdout=subprocess.PIPE, stderr=log, text=True, timeout=240)
+        took = time.monotonic() - started
+        polled = [line for line in final.stdout.splitlines() if line.startswith("http://") and ": - skipped" not in line]
+        skipped = [line for line in final.stdout.splitlines() if ": - skipped" in line]
+        print(f"final poll-once: {len(polled)} of {FEEDS} sources polled, {len(skipped)} skipped, in {took:.1f} s",
+              flush=True)
         if final.returncode != 0:
             print(f"FAIL: final poll-once exited {final.returncode}")
+            return 1
+        if held or skipped or len(polled) != FEEDS:
+            print("FAIL: the dead instances' leases still held sources")
             return 1
         expected = FEEDS * ITEMS
         stored = int(psql(db_url, "SELECT count(*) FROM articles"))

@@ -122,9 +122,9 @@ def main():
                               "[polling]", 'lease_duration = "30s"', "[service]", 'shutdown_timeout = "5s"'],
                      urls, [f'interval = "{INTERVAL}s"'])
         env = daemon_env(postgres.url)
-        # A libpqxx 6.4 leak on lost connections would fail the exit check under ASan (see lsan.supp).
-        suppressions = pathlib.Path(__file__).resolve().parent / "lsan.supp"
-        env["LSAN_OPTIONS"] = ":".join(filter(None, [os.environ.get("LSAN_OPTIONS"), f"suppressions={suppressions}"]))
+        # No leak suppression: in the sanitizer build a leak after the outage
+        # (libpqxx 6.4 lost the result of a statement sent on a connection the
+        # server had closed) makes the SIGTERM exit below non-zero.
         daemon = subprocess.Popen([BINARY, "--config", str(config), "run"], env=env, stdout=log,
                                   stderr=subprocess.STDOUT)
 
@@ -170,8 +170,12 @@ def main():
         duplicated, lost = stored - distinct, expected - present
         print(f"items expected {expected}, stored {stored}, duplicated {duplicated}, lost {lost}", flush=True)
         check(duplicated == 0 and lost == 0 and stored == expected, "every item stored exactly once")
-        reconnects = log_path.read_text().count("cannot claim sources")
+        text = log_path.read_text()
+        reconnects = text.count("cannot claim sources")
         print(f"     daemon log: {reconnects} 'cannot claim sources' line(s)", flush=True)
+        # The first outage error names the server's reason, not libpqxx's
+        # lost encoding (a statement sent on a closed connection).
+        check("client encoding" not in text, "no 'Could not obtain client encoding' in the log")
 
         daemon.send_signal(signal.SIGTERM)
         code = daemon.wait(timeout=60)

@@ -70,12 +70,18 @@ TEST(Migrations, NewerDatabaseIsRefused) {
     EXPECT_NE(std::string{e.what()}.find("newer than this feedclusterd"), std::string::npos) << e.what();
   }
   EXPECT_THROW(store->require_current_schema(), SchemaTooNewError);
-  // The refusal left nothing behind: the migration lock is free again. pg_locks
-  // is server-wide and tests running in parallel hold advisory locks of their
-  // own, so count only those in this test's database.
+  // The refusal left nothing behind: the migration lock (key 0x0066636400000001)
+  // is free again. pg_locks is server-wide and tests running in parallel hold
+  // advisory locks of their own, so count only those in this test's database;
+  // the store's own liveness lock (another key) stays while it is connected.
+  EXPECT_EQ(db.scalar("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND database = "
+                      "(SELECT oid FROM pg_database WHERE datname = current_database())"
+                      " AND classid = x'00666364'::int::oid AND objid = 1 AND objsubid = 1"),
+            "0");
   EXPECT_EQ(db.scalar("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND database = "
                       "(SELECT oid FROM pg_database WHERE datname = current_database())"),
-            "0");
+            "1")
+      << "the store's liveness lock";
 }
 
 TEST(Migrations, FailedMigrationRollsBackWholly) {

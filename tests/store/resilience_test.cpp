@@ -40,6 +40,41 @@ TEST_F(ResilienceTest, TerminatedBackendIsARetryableErrorThenReconnectCarriesOn)
   EXPECT_EQ(db_->scalar("SELECT count(*) FROM articles"), "1");
 }
 
+TEST_F(ResilienceTest, ASessionTheServerEndedIsReportedWithTheServersReasonOnOneLine) {
+  ASSERT_EQ(db_->scalar("SELECT count(*) FROM sources"), "0");
+  db_->terminate_backends();  // as stopping PostgreSQL under an idle daemon connection would
+  try {
+    store_->claim_due_sources(kT0, core::Duration{300}, 10);
+    FAIL() << "a claim on an ended session succeeded";
+  } catch (const StoreError& e) {
+    const std::string message = e.what();
+    EXPECT_TRUE(e.connection_lost()) << message;
+    EXPECT_EQ(e.context(), "claim due sources");
+    EXPECT_NE(message.find("terminating connection due to administrator command"), std::string::npos) << message;
+    EXPECT_EQ(message.find("client encoding"), std::string::npos) << message;
+    EXPECT_EQ(message.find('\n'), std::string::npos) << message;
+  }
+  EXPECT_FALSE(store_->is_connected());
+  store_->reconnect();
+  EXPECT_TRUE(store_->claim_due_sources(kT0, core::Duration{300}, 10).empty());
+}
+
+TEST(StoreErrorText, LibpqsMultiLineMessagesBecomeOneLine) {
+  const StoreError refused("08001", "connect to postgresql://127.0.0.1:5/x",
+                           "connection to server at \"127.0.0.1\", port 5 failed: Connection refused\n"
+                           "\tIs the server running on that host and accepting TCP/IP connections?\n");
+  EXPECT_STREQ(refused.what(),
+               "database: connect to postgresql://127.0.0.1:5/x: connection to server at \"127.0.0.1\", port 5 "
+               "failed: Connection refused; Is the server running on that host and accepting TCP/IP connections? "
+               "(SQLSTATE 08001)");
+  const StoreError closed("08006", "claim due sources",
+                          "server closed the connection unexpectedly\n\tThis probably means the server terminated "
+                          "abnormally\n\tbefore or while processing the request.\n");
+  EXPECT_STREQ(closed.what(),
+               "database: claim due sources: server closed the connection unexpectedly; This probably means the "
+               "server terminated abnormally before or while processing the request. (SQLSTATE 08006)");
+}
+
 TEST_F(ResilienceTest, ClustererLosesItsLockWithItsConnection) {
   auto holder = db_->open("holder");
   ASSERT_TRUE(holder->try_acquire_clusterer_lock());

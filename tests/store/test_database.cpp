@@ -71,7 +71,7 @@ void TestDatabase::terminate_backends() const {
   pqxx::connection c{url_};
   pqxx::nontransaction tx{c};
   tx.exec_params(
-      "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()",
+      "SELECT pg_terminate_backend(pid, 10000) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()",
       name_);
 }
 
@@ -90,10 +90,3 @@ void StoreTest::SetUp() {
 }
 
 }  // namespace fcd::store::test
-
-// libpqxx 6.4 leaks the PGresult of a BEGIN that fails on a connection the
-// server already closed (pg_terminate_backend in the resilience tests): a
-// third-party leak of ~200 bytes per lost connection, not ours to fix. The
-// sanitizer's fast unwinder stops inside libpqxx (built without frame
-// pointers), so the library is the narrowest name the suppression can match.
-extern "C" const char* __lsan_default_suppressions() { return "leak:libpqxx-6.4.so\n"; }

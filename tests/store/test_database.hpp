@@ -28,7 +28,8 @@ class TestDatabase {
   void exec(const std::string& sql) const;
   // The first column of the first row, as text ("" for NULL or no row).
   std::string scalar(const std::string& sql) const;
-  // Terminates every other backend connected to this database.
+  // Terminates every other backend connected to this database and waits (up
+  // to 10 s each) until they have exited, as PostgreSQL stopping would.
   void terminate_backends() const;
 
  private:
