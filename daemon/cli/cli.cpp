@@ -6,6 +6,7 @@
 #include "cli/commands.hpp"
 #include "config/config.hpp"
 #include "core/version.hpp"
+#include "log/log.hpp"
 
 namespace fcd::cli {
 
@@ -13,6 +14,8 @@ int run(int argc, char** argv) {
   CLI::App app{"feedclusterd: polls news feeds and clusters their items into stories in PostgreSQL",
                "feedclusterd"};
   app.require_subcommand(1);
+  // Global options are accepted after the command too: `run --config FILE`.
+  app.fallthrough();
   GlobalOptions globals;
   app.add_option("-c,--config", globals.config_path, "Configuration file")
       ->capture_default_str()
@@ -35,13 +38,13 @@ int run(int argc, char** argv) {
     app.exit(e);
     return core::kExitUsage;
   } catch (const config::ConfigError& e) {
-    std::cerr << "feedclusterd: " << e.what() << "\n";
+    log::fatal(e.what());
     return core::kExitUsage;
   } catch (const UsageError& e) {
-    std::cerr << "feedclusterd: " << e.what() << "\n";
+    log::fatal(e.what());
     return core::kExitUsage;
   } catch (const std::exception& e) {
-    std::cerr << "feedclusterd: " << e.what() << "\n";
+    log::fatal(e.what());
     return core::kExitRuntimeFailure;
   }
   return result.exit_code;

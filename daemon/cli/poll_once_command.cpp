@@ -2,7 +2,10 @@
 
 #include "cli/commands.hpp"
 #include "cli/context.hpp"
+#include "cli/store_access.hpp"
+#include "core/clock.hpp"
 #include "core/time.hpp"
+#include "log/log.hpp"
 #include "service/daemon.hpp"
 
 namespace fcd::cli {
@@ -33,6 +36,23 @@ class PrintingObserver final : public service::RunObserver {
   }
 };
 
+// The sources another live instance holds were not claimable here: named, so
+// that "polled 3" is not mistaken for "there were 3".
+void report_held_elsewhere(const config::Config& config) {
+  try {
+    auto db = open_store(config);
+    const auto held = db->leases_held_elsewhere(core::SystemWallClock{}.now());
+    for (const auto& lease : held)
+      std::cout << log::printable(lease.url) << ": - skipped, leased by " << log::printable(lease.owner)
+                << " until " << core::format_rfc3339(lease.expires_at) << " (a live instance polls it)" << std::endl;
+    if (!held.empty())
+      log::event(*log::get("poll"), spdlog::level::warn, {{"skipped", static_cast<std::int64_t>(held.size())}},
+                 "{} source(s) skipped: another live instance holds their leases", held.size());
+  } catch (const store::StoreError& e) {
+    log::get("poll")->warn("could not list the sources other instances hold: {}", e.what());
+  }
+}
+
 }  // namespace
 
 void add_poll_once_command(CLI::App& app, const GlobalOptions& globals, CommandResult& result) {
@@ -48,8 +68,9 @@ void add_poll_once_command(CLI::App& app, const GlobalOptions& globals, CommandR
     PrintingObserver printer;
     service::RunOptions options{.once = true, .all_sources = *all, .only_source = std::nullopt, .observer = &printer};
     if (!source->empty()) options.only_source = *source;
-    service::Daemon daemon(std::move(config), globals.config_path);
+    service::Daemon daemon(config, globals.config_path);
     result.exit_code = daemon.run(options);
+    if (source->empty()) report_held_elsewhere(config);
   });
 }
 

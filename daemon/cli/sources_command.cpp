@@ -28,9 +28,14 @@ void print_table(const std::vector<store::SourceRow>& rows) {
     std::cout << std::left << std::setw(6) << row.id << std::setw(9) << state << std::setw(7)
               << store::to_string(row.origin) << std::setw(7)
               << (row.last_status ? std::to_string(*row.last_status) : "-") << std::setw(7) << row.error_count
-              << std::setw(22) << optional_time(row.next_poll_at, "due now") << printable(row.url);
+              << std::setw(22) << (row.enabled ? optional_time(row.next_poll_at, "due now") : "-")
+              << printable(row.url);
     if (row.title) std::cout << "  (" << printable(*row.title) << ")";
     std::cout << "\n";
+    // A lease of a dead instance or an expired one holds nothing: not shown.
+    if (row.lease_held && row.lease_owner && row.lease_expires_at)
+      std::cout << "      leased by " << printable(*row.lease_owner) << " until "
+                << core::format_rfc3339(*row.lease_expires_at) << "\n";
     if (row.last_error) std::cout << "      last error: " << printable(*row.last_error) << "\n";
   }
   std::cout << rows.size() << " source" << (rows.size() == 1 ? "" : "s") << "\n";
@@ -53,13 +58,14 @@ void print_json(const std::vector<store::SourceRow>& rows) {
                         {"origin", store::to_string(row.origin)},
                         {"enabled", row.enabled},
                         {"interval_seconds", row.interval ? nlohmann::json(row.interval->count()) : nullptr},
-                        {"next_poll_at", time(row.next_poll_at)},
+                        {"next_poll_at", row.enabled ? time(row.next_poll_at) : nullptr},
                         {"last_polled_at", time(row.last_polled_at)},
                         {"last_success_at", time(row.last_success_at)},
                         {"last_status", optional(row.last_status)},
                         {"last_error", optional(row.last_error)},
                         {"error_count", row.error_count},
-                        {"lease_owner", optional(row.lease_owner)},
+                        {"lease_owner", row.lease_held ? optional(row.lease_owner) : nullptr},
+                        {"lease_expires_at", row.lease_held ? time(row.lease_expires_at) : nullptr},
                         {"drift_count", row.drift_count}};
     std::cout << line.dump() << "\n";
   }
@@ -68,6 +74,29 @@ void print_json(const std::vector<store::SourceRow>& rows) {
 void require_http_url(const std::string& url) {
   if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0)
     throw UsageError("\"" + url + "\" is not an http or https URL");
+}
+
+// The same range as [[sources]] interval in the config file.
+core::Duration source_interval(const std::string& text) {
+  const auto interval = core::parse_duration(text);
+  if (!interval) throw UsageError("--interval: \"" + text + "\" is not a duration such as 15m");
+  if (*interval < config::kMinSourceInterval || *interval > config::kMaxSourceInterval)
+    throw UsageError("--interval: " + core::format_duration(*interval) + " is out of range: a source's interval lies "
+                     "between " + core::format_duration(config::kMinSourceInterval) + " and " +
+                     core::format_duration(config::kMaxSourceInterval) + " (as [[sources]] interval in the config file)");
+  return *interval;
+}
+
+// A source the config file lists is the file's: a change made here would be
+// undone by the next sync (start or reload), so it is refused, naming the file.
+void refuse_config_source(store::Store& db, const std::string& url, const GlobalOptions& globals,
+                          const char* change) {
+  for (const auto& row : db.list_sources()) {
+    if (row.url != url || row.origin != store::SourceOrigin::kConfig) continue;
+    throw UsageError("source " + printable(url) + " is managed by the config file " + globals.config_path +
+                     " ([[sources]]); " + change + " there and reload (a change made here would be undone by the "
+                     "next sync)");
+  }
 }
 
 // enable / disable / remove take one URL and report whether it was known.
@@ -118,20 +147,27 @@ void add_sources_command(CLI::App& app, const GlobalOptions& globals, CommandRes
   add->callback([&globals, &result, spec, interval, title] {
     require_http_url(spec->url);
     if (!title->empty()) spec->title = *title;
-    if (!interval->empty()) {
-      spec->interval = core::parse_duration(*interval);
-      if (!spec->interval) throw UsageError("--interval: \"" + *interval + "\" is not a duration such as 15m");
-    }
+    if (!interval->empty()) spec->interval = source_interval(*interval);
     spec->origin = store::SourceOrigin::kCli;
     const auto config = load_config(globals);
     auto db = open_current_store(config);
+    refuse_config_source(*db, spec->url, globals, "change its title, interval or tags");
     const auto counts = db->upsert_sources({*spec}, store::SourceOrigin::kCli);
     std::cout << (counts.added ? "added: " : counts.updated ? "updated: " : "unchanged: ") << spec->url << "\n";
     result.exit_code = core::kExitOk;
   });
 
   add_url_action(sources, globals, result, "enable", "Enable a source",
-                 [](store::Store& db, const std::string& url) { return db.set_source_enabled(url, true); });
+                 [&globals](store::Store& db, const std::string& url) {
+                   // The sync disabled it because the file no longer lists it,
+                   // and would disable it again.
+                   for (const auto& row : db.list_sources())
+                     if (row.url == url && row.origin == store::SourceOrigin::kConfig && row.disabled_by == "sync")
+                       throw UsageError("source " + printable(url) + " was removed from the config file " +
+                                        globals.config_path + " ([[sources]]); list it there again and reload (an "
+                                        "enable made here would be undone by the next sync)");
+                   return db.set_source_enabled(url, true);
+                 });
   add_url_action(sources, globals, result, "disable", "Disable a source (its articles stay)",
                  [](store::Store& db, const std::string& url) { return db.set_source_enabled(url, false); });
   add_url_action(sources, globals, result, "remove",

@@ -1,5 +1,8 @@
 #include "config/config.hpp"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <cstdlib>
 #include <fstream>
 #include <iomanip>
@@ -100,7 +103,33 @@ void read_cluster(TableReader& t, ClusterSettings& s) {
 
 void read_retention(TableReader& t, RetentionSettings& s) { t.read("articles_days", s.articles_days, 0, 36500); }
 
-void read_http(TableReader& t, HttpSettings& s) { t.read("listen", s.listen); }
+// What the listener accepts (service/http_server.hpp's parse_listen_address):
+// "ADDRESS:PORT" with an IPv4 literal or a bracketed IPv6 literal, port
+// 0-65535. Checked here so that check-config refuses what run would.
+std::optional<std::string> listen_address_problem(const std::string& text) {
+  const auto colon = text.rfind(':');
+  if (colon == std::string::npos)
+    return "expected ADDRESS:PORT such as \"127.0.0.1:9464\" or \"[::1]:9464\" (an IP address, not a host name), "
+           "or \"\" for no listener";
+  std::string host = text.substr(0, colon);
+  const std::string port = text.substr(colon + 1);
+  const bool bracketed = host.size() >= 2 && host.front() == '[' && host.back() == ']';
+  if (bracketed) host = host.substr(1, host.size() - 2);
+  if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos ||
+      std::stoi(port) > 65535)
+    return "port \"" + port + "\" is not a number from 0 to 65535";
+  unsigned char address[sizeof(in6_addr)];
+  if (bracketed ? inet_pton(AF_INET6, host.c_str(), address) != 1 : inet_pton(AF_INET, host.c_str(), address) != 1)
+    return "\"" + host + "\" is not an " + (bracketed ? "IPv6" : "IPv4") +
+           " address (host names are not resolved; an IPv6 address goes in brackets: \"[::1]:9464\")";
+  return std::nullopt;
+}
+
+void read_http(TableReader& t, HttpSettings& s) {
+  t.read("listen", s.listen);
+  if (s.listen.empty()) return;
+  if (const auto problem = listen_address_problem(s.listen)) t.fail("listen", *problem);
+}
 
 void read_service(TableReader& t, ServiceSettings& s) {
   t.read_duration("shutdown_timeout", s.shutdown_timeout, 1s, 1h);
@@ -112,7 +141,7 @@ SourceSettings read_source(TableReader& t) {
   SourceSettings s;
   t.read("url", s.url);
   t.read("title", s.title);
-  t.read_duration("interval", s.interval, 10s, 90 * 24h);
+  t.read_duration("interval", s.interval, kMinSourceInterval, kMaxSourceInterval);
   t.read("tags", s.tags);
   t.read("enabled", s.enabled);
   if (s.url.empty()) t.fail("url", "every [[sources]] entry needs a url");

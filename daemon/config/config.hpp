@@ -96,6 +96,11 @@ struct ServiceSettings {
   int worker_threads = 2;   // CPU pool for parsing and clustering
 };
 
+// The range of a source's own poll interval, in the file ([[sources]]
+// interval) and from the CLI (`sources add --interval`) alike.
+inline constexpr core::Duration kMinSourceInterval = 10s;
+inline constexpr core::Duration kMaxSourceInterval = 90 * 24h;
+
 struct SourceSettings {
   std::string url;
   std::optional<std::string> title;

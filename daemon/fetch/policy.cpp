@@ -144,10 +144,15 @@ core::Duration adaptive_interval(std::span<const core::TimePoint> item_times, co
     const auto quiet = now - times.front();
     if (quiet > mean_gap) interval = std::max(interval, quiet / 2);
   }
-  interval = std::clamp(interval, options.min, std::max(options.min, options.max));
+  const core::Duration cap = std::max(options.min, options.max);
+  interval = std::clamp(interval, options.min, cap);
   for (const auto& hint : {hints.ttl, hints.update_period, hints.max_age})
-    if (hint && *hint <= options.max_hint) interval = std::max(interval, *hint);
-  return jittered_up(interval, options.jitter, jitter01);
+    if (hint && *hint <= options.max_hint) interval = std::clamp(*hint, interval, cap);
+  // The operator's max holds against the jitter too (24 h had become up to
+  // 26.4 h): a draw that would pass it goes as far below the cap instead, so
+  // intervals at the cap still spread.
+  const core::Duration later = jittered_up(interval, options.jitter, jitter01);
+  return later <= cap ? later : cap - (later - interval);
 }
 
 HostPauseTracker::HostPauseTracker(HostPauseOptions options) : options_(options) {}

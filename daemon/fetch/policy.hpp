@@ -106,8 +106,9 @@ struct FeedHints {
 
 // Half the mean gap between the newest items (so a new item waits half a gap
 // on average), longer when the feed has gone quiet for longer than its usual
-// gap, clamped to [min, max], raised to the feed's hints, then drawn up to
-// jitter later. No dated items: max.
+// gap, clamped to [min, max], raised to the feed's hints (not past max), then
+// drawn up to jitter later; never past max: a draw that would pass it lands
+// as far below max. No dated items: max.
 core::Duration adaptive_interval(std::span<const core::TimePoint> item_times, core::TimePoint now,
                                  const FeedHints& hints, const IntervalOptions& options, double jitter01);
 

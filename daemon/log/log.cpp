@@ -23,6 +23,18 @@ class JournalPriorityFlag final : public spdlog::custom_flag_formatter {
   }
 };
 
+// The level by the names log.level takes ("warn", not spdlog's "warning"), so
+// that what is configured and what is printed agree.
+class LevelNameFlag final : public spdlog::custom_flag_formatter {
+ public:
+  void format(const spdlog::details::log_msg& msg, const std::tm&, spdlog::memory_buf_t& dest) override {
+    static constexpr std::string_view kNames[] = {"trace", "debug", "info", "warn", "error", "critical", "off"};
+    const auto text = kNames[static_cast<int>(msg.level)];
+    dest.append(text.data(), text.data() + text.size());
+  }
+  std::unique_ptr<custom_flag_formatter> clone() const override { return std::make_unique<LevelNameFlag>(); }
+};
+
 // Appends text with every control character escaped, so no message can start
 // a forged line, move the cursor or retitle a terminal: C0 controls and DEL as
 // \n, \r, \t or \u00XX, C1 controls (UTF-8 0xC2 0x80-0x9F) as \u0080-\u009F.
@@ -79,6 +91,31 @@ class TextEscapedMessageFlag final : public spdlog::custom_flag_formatter {
   }
 };
 
+// The fields of the event being logged on this thread (log_with_fields).
+thread_local const std::initializer_list<Field>* current_fields = nullptr;
+
+// ,"key":value for each field of the event, after "msg" in the JSON format.
+class JsonFieldsFlag final : public spdlog::custom_flag_formatter {
+ public:
+  void format(const spdlog::details::log_msg&, const std::tm&, spdlog::memory_buf_t& dest) override {
+    if (!current_fields) return;
+    for (const auto& field : *current_fields) {
+      dest.append(std::string_view{",\""});
+      append_escaped(field.key, true, dest);
+      dest.append(std::string_view{"\":"});
+      if (const auto* number = std::get_if<std::int64_t>(&field.value)) {
+        const auto text = std::to_string(*number);
+        dest.append(std::string_view{text});
+      } else {
+        dest.push_back('"');
+        append_escaped(std::get<std::string_view>(field.value), true, dest);
+        dest.push_back('"');
+      }
+    }
+  }
+  std::unique_ptr<custom_flag_formatter> clone() const override { return std::make_unique<JsonFieldsFlag>(); }
+};
+
 std::mutex& registry_mutex() {
   static std::mutex mutex;
   return mutex;
@@ -91,11 +128,14 @@ std::unique_ptr<spdlog::formatter> make_formatter(const Options& options) {
   formatter->add_flag<JournalPriorityFlag>('*');
   formatter->add_flag<JsonEscapedMessageFlag>('Q');
   formatter->add_flag<TextEscapedMessageFlag>('E');
+  formatter->add_flag<LevelNameFlag>('k');
+  formatter->add_flag<JsonFieldsFlag>('j');
   if (options.format == Format::kJson) {
-    formatter->set_pattern(options.journal ? R"({"level":"%l","logger":"%n","msg":"%Q"})"
-                                           : R"({"time":"%Y-%m-%dT%H:%M:%S.%eZ","level":"%l","logger":"%n","msg":"%Q"})");
+    formatter->set_pattern(options.journal
+                               ? R"(%*{"level":"%k","logger":"%n","msg":"%Q"%j})"
+                               : R"({"time":"%Y-%m-%dT%H:%M:%S.%eZ","level":"%k","logger":"%n","msg":"%Q"%j})");
   } else {
-    formatter->set_pattern(options.journal ? "%*%l %n: %E" : "%Y-%m-%dT%H:%M:%S.%eZ %l %n: %E");
+    formatter->set_pattern(options.journal ? "%*%k %n: %E" : "%Y-%m-%dT%H:%M:%S.%eZ %k %n: %E");
   }
   return formatter;
 }
@@ -119,8 +159,13 @@ bool stderr_is_journal() {
   return static_cast<unsigned long long>(st.st_dev) == device && static_cast<unsigned long long>(st.st_ino) == inode;
 }
 
+namespace {
+bool set_up = false;  // under registry_mutex()
+}  // namespace
+
 void setup(const Options& options) {
   std::lock_guard lock(registry_mutex());
+  set_up = true;
   auto sink = std::make_shared<spdlog::sinks::stderr_sink_mt>();
   sink->set_formatter(make_formatter(options));
   auto main_logger = std::make_shared<spdlog::logger>("feedclusterd", sink);
@@ -131,6 +176,26 @@ void setup(const Options& options) {
     logger->sinks() = {sink};
     logger->set_level(spdlog::level::from_str(options.level));
   });
+}
+
+void log_with_fields(spdlog::logger& logger, spdlog::level::level_enum level, std::initializer_list<Field> fields,
+                     std::string_view message) {
+  struct Scope {
+    explicit Scope(const std::initializer_list<Field>* fields) { current_fields = fields; }
+    ~Scope() { current_fields = nullptr; }
+  } scope{&fields};
+  logger.log(level, "{}", message);
+}
+
+void fatal(std::string_view message) {
+  bool ready = false;
+  {
+    std::lock_guard lock(registry_mutex());
+    ready = set_up;
+  }
+  if (!ready) setup({.level = "info", .format = Format::kText, .journal = stderr_is_journal()});
+  spdlog::default_logger()->critical("{}", message);
+  spdlog::default_logger()->flush();
 }
 
 bool set_level(std::string_view level) {

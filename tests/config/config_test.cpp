@@ -128,6 +128,21 @@ TEST(Config, ProxyWithBlockPrivateAddressesIsRefused) {
   EXPECT_NO_THROW(parse_config("[fetch]\nblock_private_addresses = true\nmax_per_address = 2\n", "test.toml"));
 }
 
+// Issue 17: check-config passed listen addresses that run then refused.
+TEST(Config, ListenAddressIsValidatedWithItsLine) {
+  for (const char* bad : {"localhost", "127.0.0.1:99999", "localhost:9464", "::1:9464", "[127.0.0.1]:80",
+                          "127.0.0.1:", "127.0.0.1:http", "300.0.0.1:80"}) {
+    const auto e = error_of(std::string{"[log]\nlevel = \"info\"\n[http]\nlisten = \""} + bad + "\"\n");
+    EXPECT_EQ(e.key(), "http.listen") << bad;
+    EXPECT_EQ(e.line(), 4) << bad;
+    EXPECT_EQ(std::string{e.what()}.rfind("test.toml:4: key 'http.listen': ", 0), 0u) << e.what();
+  }
+  EXPECT_NE(error_of("[http]\nlisten = \"127.0.0.1:99999\"\n").reason().find("99999"), std::string::npos);
+  EXPECT_NE(error_of("[http]\nlisten = \"localhost\"\n").reason().find("ADDRESS:PORT"), std::string::npos);
+  for (const char* good : {"", "127.0.0.1:9464", "0.0.0.0:0", "[::1]:9464", "[::]:65535"})
+    EXPECT_EQ(parse_config(std::string{"[http]\nlisten = \""} + good + "\"\n", "test.toml").http.listen, good);
+}
+
 TEST(Config, SyntaxErrorNamesTheLine) {
   const auto e = error_of("[database]\nurl = \"unterminated\n");
   EXPECT_EQ(e.line(), 2);

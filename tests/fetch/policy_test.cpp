@@ -161,6 +161,23 @@ TEST(AdaptiveInterval, NeverShorterThanTheFeedAsksAndJitteredLater) {
   EXPECT_EQ(adaptive_interval(busy, kNow, FeedHints{1h, {}, {}}, options, 0.5), 1h + 3min);
 }
 
+// Issue 17: the next poll was 26 h out with max_interval 24 h (the 10 % jitter
+// went on top of the cap, and a feed's hint could raise past it).
+TEST(AdaptiveInterval, NeverPastTheMaximumWhateverTheJitterOrHints) {
+  IntervalOptions options;  // 10 min .. 24 h, 10 % jitter
+  EXPECT_EQ(adaptive_interval({}, kNow, {}, options, 0.0), 24h);
+  EXPECT_EQ(adaptive_interval({}, kNow, {}, options, 0.5), 24h - 72min) << "spread below the cap instead";
+  EXPECT_EQ(adaptive_interval({}, kNow, {}, options, 1.0), 24h - 144min);
+  EXPECT_EQ(adaptive_interval({}, kNow, FeedHints{std::chrono::days{3}, {}, {}}, options, 0.0), 24h);
+  for (double draw = 0.0; draw <= 1.0; draw += 0.125) {
+    for (const auto hint : {1h, 23h, 48h}) {
+      const auto interval = adaptive_interval({}, kNow, FeedHints{hint, {}, {}}, options, draw);
+      EXPECT_LE(interval, 24h) << draw;
+      EXPECT_GE(interval, std::min<core::Duration>(hint, 24h) * 9 / 10) << draw;
+    }
+  }
+}
+
 TEST(AdaptiveInterval, FutureDatedItemsAreIgnored) {
   IntervalOptions options;
   options.jitter = 0;
