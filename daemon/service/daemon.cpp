@@ -16,6 +16,7 @@
 #include "service/mapping.hpp"
 #include "service/metrics.hpp"
 #include "service/poller.hpp"
+#include "service/reload.hpp"
 #include "service/scheduler.hpp"
 #include "service/systemd_notify.hpp"
 
@@ -64,10 +65,9 @@ class Daemon::Impl {
     log_->info("instance {} starting: {} source(s) in config, polling {}", store_options_.instance_id,
                start_->sources.size(), options_.once ? "once" : "continuously");
     arm_signals();
-    if (!options_.once && !start_->http.listen.empty()) {
+    // The server announces the address it bound, once.
+    if (!options_.once && !start_->http.listen.empty())
       http_ = std::make_unique<HttpServer>(io_, start_->http.listen, metrics_.registry, [this] { return health(); });
-      log_->info("metrics and health on http://{}/metrics and /healthz", start_->http.listen);
-    }
     asio::co_spawn(io_, main_loop(), [this](std::exception_ptr error) { finish(error); });
     notifier_.ready(status_.line());
     io_.run();
@@ -181,7 +181,7 @@ class Daemon::Impl {
     } else if (!stopping_) {
       log_->info("{} received: no new polls; {} in flight get {} to finish; a second signal exits at once",
                  signal == SIGTERM ? "SIGTERM" : "SIGINT", scheduler_->in_flight(),
-                 core::format_duration(start_->service.shutdown_timeout));
+                 core::format_duration(config_.get()->service.shutdown_timeout));
       notifier_.stopping();
       begin_shutdown();
     } else {
@@ -196,7 +196,7 @@ class Daemon::Impl {
     scheduler_->stop();
     cluster_->stop();
     housekeeping_->stop();
-    shutdown_deadline_.expires_after(start_->service.shutdown_timeout);
+    shutdown_deadline_.expires_after(config_.get()->service.shutdown_timeout);
     shutdown_deadline_.async_wait([this](const boost::system::error_code& error) {
       if (error) return;
       log_->warn("shutdown timeout: abandoning {} poll(s); they are polled again when their leases expire",
@@ -205,26 +205,20 @@ class Daemon::Impl {
     });
   }
 
-  // Builds a whole new configuration from the file and swaps it in; settings
-  // the running parts were built from (database, fetch, cluster, http,
-  // service) keep their start-up values until a restart.
+  // Builds a whole new configuration from the file and swaps it in whole;
+  // keys only a restart applies keep their running values (plan_reload), and
+  // the log line names what changed.
   void reload() {
     notifier_.reloading();
     try {
       auto fresh = config::load_config_file(config_path_);
       config::apply_environment(fresh, [](const char* name) { return std::getenv(name); });
       cluster_engine_options(fresh);  // rejects bad [cluster.tuning] now, not at the next restart
-      fresh.database = start_->database;
-      fresh.fetch = start_->fetch;
-      fresh.cluster = start_->cluster;
-      fresh.http = start_->http;
-      fresh.service = start_->service;
-      if (!log::set_level(fresh.log.level)) log_->warn("reload: unknown log level {}", fresh.log.level);
-      asio::co_spawn(io_, sync_sources(source_specs_from_config(fresh.sources)), asio::detached);
-      config_.replace(std::make_shared<const config::Config>(std::move(fresh)));
-      log_->info("reloaded {}: sources, log level, polling and parse limits applied; database, fetch, cluster, "
-                 "http and service settings take effect at the next restart",
-                 config_path_);
+      auto plan = plan_reload(*config_.get(), std::move(fresh));
+      if (!log::set_level(plan.next.log.level)) log_->warn("reload: unknown log level {}", plan.next.log.level);
+      asio::co_spawn(io_, sync_sources(source_specs_from_config(plan.next.sources)), asio::detached);
+      log_->info("{}", describe(plan, config_path_));
+      config_.replace(std::make_shared<const config::Config>(std::move(plan.next)));
     } catch (const config::ConfigError& e) {
       log_->error("reload rejected, keeping the running configuration: {}", e.what());
     }
