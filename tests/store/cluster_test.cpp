@@ -13,13 +13,6 @@ namespace {
 
 const core::TimePoint kT0{core::Duration{1'750'000'000}};
 
-class Listener : public pqxx::notification_receiver {
- public:
-  Listener(pqxx::connection& c, const std::string& channel) : pqxx::notification_receiver(c, channel) {}
-  void operator()(const std::string& payload, int) override { payloads.push_back(nlohmann::json::parse(payload)); }
-  std::vector<nlohmann::json> payloads;
-};
-
 class ClusterTest : public StoreTest {
  protected:
   void SetUp() override {

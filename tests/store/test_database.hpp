@@ -5,7 +5,10 @@
 #include <gtest/gtest.h>
 
 #include <memory>
+#include <nlohmann/json.hpp>
+#include <pqxx/pqxx>
 #include <string>
+#include <vector>
 
 #include "store/store.hpp"
 
@@ -41,6 +44,15 @@ class TestDatabase {
 // retry would: a dead holder's backend releases the lock when the server
 // notices, which is soon but not instant.
 bool acquire_clusterer_lock_eventually(Store& store);
+
+// Collects the JSON payloads NOTIFY sends on one channel of a connection
+// (read them after conn.await_notification / get_notifs).
+class Listener : public pqxx::notification_receiver {
+ public:
+  Listener(pqxx::connection& c, const std::string& channel) : pqxx::notification_receiver(c, channel) {}
+  void operator()(const std::string& payload, int) override { payloads.push_back(nlohmann::json::parse(payload)); }
+  std::vector<nlohmann::json> payloads;
+};
 
 // The common fixture: a migrated database and a Store on it.
 class StoreTest : public ::testing::Test {
