@@ -97,6 +97,7 @@ asio::awaitable<void> ClusterDriver::release() {
         co_return;
       },
       asio::use_awaitable);
+  parts_.metrics.clusterer_owner.set(0);
 }
 
 // One clusterer step on its own thread; nullopt when the database failed
@@ -129,6 +130,7 @@ asio::awaitable<std::optional<ClusterStepResult>> ClusterDriver::step() {
     metrics.database_errors.inc();
     log_->error("clusterer: {}; retried after a pause (5 s, doubling up to 5 min while it fails)", outcome.error);
     holds_lock_ = false;
+    metrics.clusterer_owner.set(0);
     last_error_ = outcome.error;
     note_backlog(outcome.backlog, false);
     co_return std::nullopt;
@@ -145,6 +147,7 @@ asio::awaitable<std::optional<ClusterStepResult>> ClusterDriver::step() {
   if (result.restored > 0)
     log_->info("clusterer: {} placed article(s) of the window replayed into its engine", result.restored);
   holds_lock_ = result.holds_lock;
+  metrics.clusterer_owner.set(holds_lock_ ? 1 : 0);
   totals_.read += result.read_time;
   totals_.engine += result.engine_time;
   totals_.write += result.write_time;

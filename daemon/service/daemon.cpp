@@ -18,6 +18,7 @@
 #include "service/poller.hpp"
 #include "service/reload.hpp"
 #include "service/scheduler.hpp"
+#include "service/source_gauges.hpp"
 #include "service/systemd_notify.hpp"
 
 namespace fcd::service {
@@ -104,6 +105,9 @@ class Daemon::Impl {
     }
     log_sync(db.sync_config_sources(source_specs_from_config(start_->sources)));
     if (options_.all_sources) log_->info("{} enabled source(s) made due", db.make_due(std::nullopt, clock_.now()));
+    // READY's STATUS line and the first scrape show the sources as stored.
+    set_source_gauges(metrics_, db.count_sources(clock_.now()));
+    metrics_.database_up.set(1);
   }
 
   void log_sync(const store::SyncCounts& counts) {
@@ -219,7 +223,10 @@ class Daemon::Impl {
       asio::co_spawn(io_, sync_sources(source_specs_from_config(plan.next.sources)), asio::detached);
       log_->info("{}", describe(plan, config_path_));
       config_.replace(std::make_shared<const config::Config>(std::move(plan.next)));
+      metrics_.config_last_reload_successful.set(1);
+      metrics_.config_last_reload_success_time.set(double(clock_.now().time_since_epoch().count()));
     } catch (const config::ConfigError& e) {
+      metrics_.config_last_reload_successful.set(0);
       log_->error("reload rejected, keeping the running configuration: {}", e.what());
     }
     notifier_.ready(status_.line());
@@ -232,6 +239,12 @@ class Daemon::Impl {
     } catch (const store::StoreError& e) {
       metrics_.database_errors.inc();
       log_->error("reload: could not sync sources: {}; they are synced at the next reload or restart", e.what());
+      co_return;
+    }
+    try {
+      co_await refresh_source_gauges(db_, metrics_, clock_.now());
+    } catch (const store::StoreError& e) {
+      log_->warn("reload: could not count the sources for the gauges: {}; the next summary does", e.what());
     }
   }
 

@@ -1,6 +1,7 @@
 #include "service/housekeeping.hpp"
 
 #include "core/time.hpp"
+#include "service/source_gauges.hpp"
 #include "store/store.hpp"
 
 namespace fcd::service {
@@ -32,6 +33,7 @@ asio::awaitable<void> Housekeeping::summary_loop() {
   while (!stopping_) {
     co_await sleep_for(summary_timer_, 60s);
     if (stopping_) break;
+    co_await refresh_gauges();
     const RunCounts now = parts_.counts();
     const RunCounts& was = reported_;
     log_->info("last minute: {} polls, {} poll errors, {} database errors, {} new and {} updated items, {} clustered, "
@@ -41,6 +43,19 @@ asio::awaitable<void> Housekeeping::summary_loop() {
                now.stories_created - was.stories_created, now.stories_merged - was.stories_merged, now.in_flight);
     reported_ = now;
     parts_.notifier.status(parts_.status.line());
+  }
+}
+
+// The STATUS line and /metrics show the sources as the database counts them
+// now; while it does not answer they keep the last counts (database_up says so).
+asio::awaitable<void> Housekeeping::refresh_gauges() {
+  try {
+    co_await refresh_source_gauges(parts_.db, parts_.metrics, parts_.clock.now());
+    gauges_failed_ = false;
+  } catch (const store::StoreError& e) {
+    if (!gauges_failed_)
+      log_->warn("could not count the sources for the gauges: {}; they keep their last values", e.what());
+    gauges_failed_ = true;
   }
 }
 

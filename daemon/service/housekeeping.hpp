@@ -1,6 +1,7 @@
 #pragma once
 // The daemon's periodic chores, each a loop on the event loop's thread:
-// the per-minute summary (log line and systemd STATUS=), retention (deleting
+// the per-minute summary (the source gauges counted in the database, then
+// the log line and systemd STATUS= from them), retention (deleting
 // articles past retention.articles_days, hourly, in small batches), and the
 // systemd watchdog, petted only while the pipeline makes progress.
 #include <cstdint>
@@ -47,6 +48,7 @@ class Housekeeping {
 
  private:
   asio::awaitable<void> summary_loop();
+  asio::awaitable<void> refresh_gauges();
   asio::awaitable<void> retention_loop();
   asio::awaitable<void> watchdog_loop();
 
@@ -56,6 +58,7 @@ class Housekeeping {
   std::shared_ptr<spdlog::logger> log_;
   asio::steady_timer summary_timer_, retention_timer_, watchdog_timer_;
   bool stopping_ = false;
+  bool gauges_failed_ = false;  // the last refresh failed (logged once)
   RunCounts reported_;
 };
 

@@ -5,7 +5,10 @@
 #include <cmath>
 #include <fmt/format.h>
 #include <set>
+#include <stdexcept>
 #include <variant>
+
+#include "service/process_stats.hpp"
 
 namespace fcd::service {
 
@@ -157,6 +160,7 @@ struct Registry::Family {
       case 0:
       case 1: return "counter";
       case 5: return "histogram";
+      case 6: return "counter";
       default: return "gauge";
     }
   }
@@ -171,6 +175,7 @@ struct Registry::Family {
                    [&](const std::unique_ptr<LabeledGauge>& g) { expose_labeled(out, *g); },
                    [&](const std::unique_ptr<CallbackGauge>& g) { expose_callback(out, *g); },
                    [&](const std::unique_ptr<Histogram>& h) { expose_histogram(out, *h); },
+                   [&](const std::unique_ptr<CallbackCounter>& c) { expose_callback(out, *c); },
                },
                metric);
   }
@@ -262,6 +267,10 @@ CallbackGauge& Registry::callback_gauge(std::string name, std::string help) {
   return emplace<CallbackGauge>(std::move(name), std::move(help));
 }
 
+CallbackCounter& Registry::callback_counter(std::string name, std::string help) {
+  return emplace<CallbackCounter>(std::move(name), std::move(help));
+}
+
 Histogram& Registry::histogram(std::string name, std::string help, std::vector<double> bounds) {
   return emplace<Histogram>(std::move(name), std::move(help), std::move(bounds));
 }
@@ -296,7 +305,26 @@ std::string_view to_string(ItemResult result) {
   return "unknown";
 }
 
+std::string_view to_string(FailingReason reason) {
+  switch (reason) {
+    case FailingReason::kNetwork: return "network";
+    case FailingReason::kHttp4xx: return "http_4xx";
+    case FailingReason::kHttp5xx: return "http_5xx";
+    case FailingReason::kHttpOther: return "http_other";
+    case FailingReason::kParseError: return "parse_error";
+  }
+  return "unknown";
+}
+
 namespace {
+
+// A process metric's value now; throws when /proc cannot tell, which leaves
+// the sample out of the scrape.
+template <typename Number>
+double known(const std::optional<Number>& value) {
+  if (!value) throw std::runtime_error("not readable from /proc");
+  return double(*value);
+}
 
 template <typename Enum, std::size_t N>
 std::vector<std::string> label_values() {
@@ -355,14 +383,57 @@ Metrics::Metrics(std::string_view version, core::TimePoint start)
                                             "Estimated heap bytes the clustering engine holds for its window.")),
       database_errors(registry.counter("feedclusterd_database_errors_total", "Failed database operations.")),
       leases_held(registry.gauge("feedclusterd_leases_held", "Source leases this instance holds.")),
+      database_up(registry.gauge("feedclusterd_database_up",
+                                 "1 when the last database round trip succeeded, 0 when it failed.")),
       sources_total(registry.gauge("feedclusterd_sources", "Stored sources, enabled or not.")),
       sources_enabled(registry.gauge("feedclusterd_sources_enabled", "Stored sources that are enabled.")),
+      sources_failing(registry.gauge("feedclusterd_sources_failing",
+                                     "Enabled sources whose last poll failed, by reason.", "reason",
+                                     label_values<FailingReason, kFailingReasonCount>())),
+      sources_due(registry.gauge("feedclusterd_sources_due",
+                                 "Enabled sources due now that no live instance holds.")),
+      sources_leased(registry.gauge("feedclusterd_sources_leased", "Sources leased now by any live instance.")),
+      clusterer_owner(registry.gauge("feedclusterd_clusterer_owner",
+                                     "1 while this instance holds the clusterer lock, else 0.")),
+      config_last_reload_successful(
+          registry.gauge("feedclusterd_config_last_reload_successful",
+                         "0 after a rejected reload (the running configuration stays), else 1.")),
+      config_last_reload_success_time(
+          registry.gauge("feedclusterd_config_last_reload_success_timestamp_seconds",
+                         "Unix time of the start-up or the last reload that was taken.")),
       build_info(registry.gauge("feedclusterd_build_info", "Always 1; the version label names the build.", "version",
                                 {std::string{version}})),
       process_start_time(registry.gauge("feedclusterd_process_start_time_seconds",
-                                        "Start time of the process since the Unix epoch, in seconds.")) {
+                                        "Start time of the process since the Unix epoch, in seconds.")),
+      process_resident_memory(
+          registry.callback_gauge("process_resident_memory_bytes", "Resident memory size in bytes.")),
+      process_virtual_memory(
+          registry.callback_gauge("process_virtual_memory_bytes", "Virtual memory size in bytes.")),
+      process_cpu_seconds(
+          registry.callback_counter("process_cpu_seconds_total", "Total user and system CPU time spent in seconds.")),
+      process_open_fds(registry.callback_gauge("process_open_fds", "Number of open file descriptors.")),
+      process_max_fds(registry.callback_gauge("process_max_fds", "Maximum number of open file descriptors.")),
+      process_start_time_kernel(registry.callback_gauge(
+          "process_start_time_seconds", "Start time of the process since unix epoch in seconds.")) {
   build_info[0].set(1);
   process_start_time.set(double(start.time_since_epoch().count()));
+  config_last_reload_successful.set(1);
+  config_last_reload_success_time.set(double(start.time_since_epoch().count()));
+  process_resident_memory.set_callback([] {
+    const auto stat = read_process_stat();
+    return known(stat ? std::optional{stat->resident_bytes} : std::nullopt);
+  });
+  process_virtual_memory.set_callback([] {
+    const auto stat = read_process_stat();
+    return known(stat ? std::optional{stat->virtual_bytes} : std::nullopt);
+  });
+  process_cpu_seconds.set_callback([] {
+    const auto stat = read_process_stat();
+    return known(stat ? std::optional{stat->cpu_seconds} : std::nullopt);
+  });
+  process_open_fds.set_callback([] { return known(count_open_fds()); });
+  process_max_fds.set_callback([] { return known(max_open_fds()); });
+  process_start_time_kernel.set_callback([] { return known(read_process_start_time()); });
 }
 
 StatusSummary::StatusSummary(const Metrics& metrics, const core::WallClock& clock)
@@ -386,9 +457,12 @@ std::string StatusSummary::line() {
   const std::uint64_t errors_now = errors();
   // At least one second, so two lines in the same second do not divide by zero.
   const double minutes = double(std::max<std::int64_t>((now - last_).count(), 1)) / 60.0;
+  double failing = 0;
+  for (std::size_t i = 0; i < metrics_.sources_failing.size(); ++i) failing += metrics_.sources_failing[i].value();
   const std::string text = fmt::format(
-      "{} sources ({} enabled), {:.1f} polls/min, {:.1f} errors/min, {} stories founded, {} merged",
+      "{} sources ({} enabled, {} failing, {} due), {:.1f} polls/min, {:.1f} errors/min, {} stories founded, {} merged",
       format_value(metrics_.sources_total.value()), format_value(metrics_.sources_enabled.value()),
+      format_value(failing), format_value(metrics_.sources_due.value()),
       double(polls_now - last_polls_) / minutes, double(errors_now - last_errors_) / minutes,
       metrics_.stories_created.value(), metrics_.stories_merged.value());
   last_ = now;

@@ -72,6 +72,10 @@ class CallbackGauge {
   std::function<double()> callback_;
 };
 
+// A counter read at scrape time from a callback (CPU time the kernel counts):
+// a CallbackGauge exposed with TYPE counter.
+class CallbackCounter : public CallbackGauge {};
+
 // Observations counted into fixed buckets, with their sum and count.
 class Histogram {
  public:
@@ -150,6 +154,7 @@ class Registry {
   Gauge& gauge(std::string name, std::string help);
   LabeledGauge& gauge(std::string name, std::string help, std::string label, std::vector<std::string> values);
   CallbackGauge& callback_gauge(std::string name, std::string help);
+  CallbackCounter& callback_counter(std::string name, std::string help);
   Histogram& histogram(std::string name, std::string help, std::vector<double> bounds);
 
   // The text exposition format 0.0.4, families in registration order. A
@@ -160,7 +165,8 @@ class Registry {
   struct Family;
   using Metric =
       std::variant<std::unique_ptr<Counter>, std::unique_ptr<LabeledCounter>, std::unique_ptr<Gauge>,
-                   std::unique_ptr<LabeledGauge>, std::unique_ptr<CallbackGauge>, std::unique_ptr<Histogram>>;
+                   std::unique_ptr<LabeledGauge>, std::unique_ptr<CallbackGauge>, std::unique_ptr<Histogram>,
+                   std::unique_ptr<CallbackCounter>>;
   Family& add(std::string name, std::string help, Metric metric);
   template <typename M, typename... Args>
   M& emplace(std::string name, std::string help, Args&&... args);
@@ -197,7 +203,21 @@ enum class ItemResult : std::size_t { kNew, kUpdated, kUnchanged };
 inline constexpr std::size_t kItemResultCount = 3;
 std::string_view to_string(ItemResult result);
 
-// The daemon's metric set, every name prefixed "feedclusterd_". Constructed
+// Why an enabled source's last poll failed; the "reason" label of
+// feedclusterd_sources_failing (failing_reason() in service/source_gauges.hpp
+// reads it from the stored fetch state).
+enum class FailingReason : std::size_t {
+  kNetwork,     // no usable response: DNS, connect, TLS, timeout, broken transfer, redirects, body too large
+  kHttp4xx,     // the server answered 4xx (429 included)
+  kHttp5xx,     // the server answered 5xx
+  kHttpOther,   // any other non-2xx answer (1xx, an unfollowed 3xx)
+  kParseError,  // 2xx, but the body was no feed or broke before its first item
+};
+inline constexpr std::size_t kFailingReasonCount = 5;
+std::string_view to_string(FailingReason reason);
+
+// The daemon's metric set, every name prefixed "feedclusterd_" except the
+// standard process_* metrics. Constructed
 // once at start-up and shared by reference with every thread that updates it;
 // it owns its registry, which the HTTP server scrapes.
 struct Metrics {
@@ -209,6 +229,7 @@ struct Metrics {
 
   Counter& poll(PollOutcome outcome) noexcept { return polls[static_cast<std::size_t>(outcome)]; }
   Counter& item(ItemResult result) noexcept { return items[static_cast<std::size_t>(result)]; }
+  Gauge& failing(FailingReason reason) noexcept { return sources_failing[static_cast<std::size_t>(reason)]; }
 
   Registry registry;
 
@@ -289,20 +310,54 @@ struct Metrics {
   Counter& database_errors;
   // feedclusterd_leases_held: source leases this instance holds now.
   Gauge& leases_held;
+  // feedclusterd_database_up: 1 when the last database round trip of the
+  // gauge refresh or of a claim succeeded, 0 when it failed.
+  Gauge& database_up;
+  // The gauges below, to feedclusterd_sources_leased, are set from the
+  // database (set_source_gauges) at start-up, after a reload's sync and with
+  // each per-minute summary; they keep their last value while it is down.
   // feedclusterd_sources: sources stored, enabled or not.
   Gauge& sources_total;
   // feedclusterd_sources_enabled: sources stored and enabled (polled).
   Gauge& sources_enabled;
+  // feedclusterd_sources_failing{reason}: enabled sources whose last poll
+  // failed, by why (FailingReason).
+  LabeledGauge& sources_failing;
+  // feedclusterd_sources_due: enabled sources due now that no live instance holds.
+  Gauge& sources_due;
+  // feedclusterd_sources_leased: sources leased now by any live instance.
+  Gauge& sources_leased;
+
+  // --- clusterer and configuration ---
+  // feedclusterd_clusterer_owner: 1 while this instance holds the clusterer lock.
+  Gauge& clusterer_owner;
+  // feedclusterd_config_last_reload_successful: 0 after a rejected reload
+  // (the running configuration stays), 1 after start-up or a taken one.
+  Gauge& config_last_reload_successful;
+  // feedclusterd_config_last_reload_success_timestamp_seconds: Unix time of
+  // the start-up or the last reload that was taken.
+  Gauge& config_last_reload_success_time;
 
   // --- process ---
   // feedclusterd_build_info{version}: always 1; the label carries the version.
   LabeledGauge& build_info;
-  // feedclusterd_process_start_time_seconds: Unix time the process started.
+  // feedclusterd_process_start_time_seconds: Unix time the process started,
+  // from the injected clock.
   Gauge& process_start_time;
+  // The standard process metrics, as Prometheus client libraries name them,
+  // read from /proc/self at scrape time (service/process_stats.hpp);
+  // without a sample where /proc cannot be read.
+  CallbackGauge& process_resident_memory;  // process_resident_memory_bytes
+  CallbackGauge& process_virtual_memory;   // process_virtual_memory_bytes
+  CallbackCounter& process_cpu_seconds;    // process_cpu_seconds_total: user + system
+  CallbackGauge& process_open_fds;         // process_open_fds
+  CallbackGauge& process_max_fds;          // process_max_fds: the soft RLIMIT_NOFILE
+  CallbackGauge& process_start_time_kernel;  // process_start_time_seconds, as the kernel counts it
 };
 
 // The one-line summary for systemd's STATUS= and the per-minute info log:
-// "120 sources (118 enabled), 45.0 polls/min, 1.5 errors/min, 31 stories founded, 2 merged".
+// "120 sources (118 enabled, 3 failing, 5 due), 45.0 polls/min, 1.5 errors/min, 31 stories founded, 2 merged",
+// the sources as the gauges hold them (set from the database).
 // Rates are over the time since the previous line() (or construction).
 // Errors are polls that ended in http_error, network_error or parse_error,
 // plus database errors. Not thread-safe: one caller (the run loop).

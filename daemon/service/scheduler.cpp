@@ -1,5 +1,7 @@
 #include "service/scheduler.hpp"
 
+#include <algorithm>
+
 #include "core/time.hpp"
 #include "fetch/url.hpp"
 #include "store/store.hpp"
@@ -16,6 +18,22 @@ std::string host_of(const std::string& url) {
 }
 
 }  // namespace
+
+std::optional<std::string> HeldElsewhereReport::note(const std::vector<store::HeldLease>& held) {
+  std::vector<core::SourceId> ids;
+  for (const auto& lease : held) ids.push_back(lease.source);
+  std::sort(ids.begin(), ids.end());
+  if (ids == last_) return std::nullopt;
+  last_ = std::move(ids);
+  if (held.empty()) return "no source is held by another live instance any more";
+  std::string names;
+  for (std::size_t i = 0; i < held.size() && i < kNamed; ++i)
+    names += fmt::format("{}{} ({} until {})", i == 0 ? "" : ", ", held[i].url, held[i].owner,
+                         core::format_rfc3339(held[i].expires_at));
+  if (held.size() > kNamed) names += fmt::format(" and {} more", held.size() - kNamed);
+  return fmt::format("{} source(s) not polled here while another live instance holds their leases: {}", held.size(),
+                     names);
+}
 
 Scheduler::Scheduler(Parts parts, std::size_t capacity)
     : parts_(parts), capacity_(capacity), log_(log::get("service")), wake_(parts.io) {}
@@ -55,6 +73,8 @@ asio::awaitable<void> Scheduler::run(bool once) {
         if (database_failures > 0) log_->info("database reachable again; scheduling resumes");
         database_failures = 0;
         database_ok_ = true;
+        parts_.metrics.database_up.set(1);
+        if (!once && now >= next_held_check_) co_await report_held_elsewhere();
         claimed_count = claimed.size();
         parts_.progress.polls_due(!claimed.empty());
         for (auto& source : claimed) {
@@ -66,6 +86,7 @@ asio::awaitable<void> Scheduler::run(bool once) {
         retry_after = store::next_backoff(database_failures);
         database_ok_ = false;
         database_error_ = e.what();
+        parts_.metrics.database_up.set(0);
         parts_.metrics.database_errors.inc();
         if (database_failures++ == 0)
           log_->error("cannot claim sources: {}; retrying with backoff, no new polls until the database answers",
@@ -100,6 +121,24 @@ asio::awaitable<void> Scheduler::poll_source(store::ClaimedSource source) {
   }
   --in_flight_;
   wake_.cancel();
+}
+
+// Another live instance's leases keep those sources from this one's claims;
+// the log says so when the set changes (not every check).
+asio::awaitable<void> Scheduler::report_held_elsewhere() {
+  const auto now = parts_.clock.now();
+  next_held_check_ = now + kHeldElsewhereCheckEvery;
+  std::vector<store::HeldLease> held;
+  try {
+    held = co_await parts_.db.run([now](store::Store& db) { return db.leases_held_elsewhere(now); });
+  } catch (const store::StoreError& e) {
+    parts_.metrics.database_errors.inc();
+    log_->warn("could not list the sources other instances hold: {}; tried again in {}", e.what(),
+               core::format_duration(kHeldElsewhereCheckEvery));
+    co_return;
+  }
+  if (const auto line = held_elsewhere_.note(held))
+    log::event(*log_, spdlog::level::info, {{"held_elsewhere", static_cast<std::int64_t>(held.size())}}, "{}", *line);
 }
 
 // A source of a paused host goes back unpolled, due when the pause ends.

@@ -1,12 +1,14 @@
 #pragma once
 // Which sources are polled, and when: claims due sources by lease (up to the
-// fetcher's capacity), hands each to the Poller, defers the sources of a host
+// fetcher's capacity), hands each to the Poller, tells which sources other
+// live instances hold (when that changes), defers the sources of a host
 // that rate limits several of its feeds (fetch::HostPauseTracker), and backs
 // off while the database does not answer. Used on the event loop's thread.
 #include <cstddef>
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "asio/asio.hpp"
 #include "core/clock.hpp"
@@ -20,6 +22,21 @@
 #include "service/systemd_notify.hpp"
 
 namespace fcd::service {
+
+// Which sources this instance cannot poll because another live instance
+// holds their leases, told when that set changes rather than on every check.
+class HeldElsewhereReport {
+ public:
+  // held: store::Store::leases_held_elsewhere() now. The line to log when
+  // the set of sources differs from the last call's (naming a few of them),
+  // nullopt when it is the same.
+  std::optional<std::string> note(const std::vector<store::HeldLease>& held);
+
+  static constexpr std::size_t kNamed = 5;
+
+ private:
+  std::vector<core::SourceId> last_;
+};
 
 class Scheduler {
  public:
@@ -59,6 +76,10 @@ class Scheduler {
   asio::awaitable<void> poll_source(store::ClaimedSource source);
   asio::awaitable<void> defer(const store::ClaimedSource& source, core::TimePoint until);
   void note_rate_limit(const std::string& host, const PollReport& report);
+  asio::awaitable<void> report_held_elsewhere();
+
+  // How often run() looks for sources other live instances hold.
+  static constexpr core::Duration kHeldElsewhereCheckEvery{30};
 
   Parts parts_;
   std::size_t capacity_;
@@ -69,6 +90,8 @@ class Scheduler {
   std::size_t in_flight_ = 0;
   bool database_ok_ = true;
   std::string database_error_;
+  HeldElsewhereReport held_elsewhere_;
+  core::TimePoint next_held_check_{};
 };
 
 }  // namespace fcd::service

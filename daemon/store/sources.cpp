@@ -116,6 +116,13 @@ void prepare_source_statements(pqxx::connection& c) {
             std::string{"SELECT id, url, lease_owner, extract(epoch FROM lease_expires_at)::bigint FROM sources"
                         " WHERE "} +
                 kLeaseInForce + " AND lease_session IS DISTINCT FROM $2 ORDER BY id");
+  c.prepare("source_counts",
+            std::string{"SELECT count(*), count(*) FILTER (WHERE enabled),"
+                        " count(*) FILTER (WHERE enabled AND coalesce(next_poll_at <= to_timestamp($1), true) AND NOT ("} +
+                kLeaseInForce + ")), count(*) FILTER (WHERE " + kLeaseInForce + ") FROM sources");
+  c.prepare("source_failing_counts",
+            "SELECT last_status, split_part(coalesce(last_error, ''), ':', 1), count(*) FROM sources"
+            " WHERE enabled AND error_count > 0 GROUP BY 1, 2 ORDER BY 1, 2");
   c.prepare("source_release_all",
             "UPDATE sources SET lease_owner = NULL, lease_expires_at = NULL WHERE lease_owner = $1");
   c.prepare("source_defer",
@@ -307,6 +314,26 @@ std::vector<HeldLease> Store::leases_held_elsewhere(core::TimePoint now) {
       held.push_back({r[0].as<std::int64_t>(), r[1].as<std::string>(), r[2].as<std::string>(),
                       from_epoch(r[3].as<std::int64_t>())});
     return held;
+  });
+}
+
+SourceCounts Store::count_sources(core::TimePoint now) {
+  return impl_->run("count sources", [&](pqxx::connection& c) {
+    pqxx::read_transaction tx(c);
+    SourceCounts counts;
+    const auto totals = tx.exec_prepared1("source_counts", epoch(now));
+    counts.total = totals[0].as<std::int64_t>();
+    counts.enabled = totals[1].as<std::int64_t>();
+    counts.due = totals[2].as<std::int64_t>();
+    counts.leased = totals[3].as<std::int64_t>();
+    for (const auto& r : tx.exec_prepared("source_failing_counts")) {
+      SourceCounts::Failing failing;
+      if (auto status = opt_int(r[0])) failing.status = static_cast<int>(*status);
+      failing.error_head = r[1].as<std::string>();
+      failing.count = r[2].as<std::int64_t>();
+      counts.failing.push_back(std::move(failing));
+    }
+    return counts;
   });
 }
 

@@ -119,6 +119,9 @@ class Store {
   // (another process, or another instance id): the ones this instance cannot
   // claim. In id order.
   std::vector<HeldLease> leases_held_elsewhere(core::TimePoint now);
+  // How many sources there are, enabled, due at now, leased and failing, from
+  // one snapshot.
+  SourceCounts count_sources(core::TimePoint now);
   // Makes enabled sources due at now: all of them, or the one with this URL
   // (poll-once --all). Returns how many.
   int make_due(const std::optional<std::string>& url, core::TimePoint now);

@@ -121,6 +121,23 @@ struct HeldLease {
   core::TimePoint expires_at;
 };
 
+// The sources as the database counts them at one moment (the daemon's gauges).
+struct SourceCounts {
+  std::int64_t total = 0, enabled = 0;
+  std::int64_t due = 0;     // enabled, due, and no live instance holds the lease
+  std::int64_t leased = 0;  // the lease is in force (any live instance)
+  // Enabled sources whose last poll failed (error_count > 0), grouped by the
+  // stored fetch state: the HTTP status of the last response (nullopt when
+  // none came) and the stored error up to its first ':' ("HTTP 404",
+  // "timeout", "HTML page, not a feed; it links to feeds").
+  struct Failing {
+    std::optional<int> status;
+    std::string error_head;
+    std::int64_t count = 0;
+  };
+  std::vector<Failing> failing;
+};
+
 // One parsed item, ready to store. Strings are UTF-8; NUL characters are
 // dropped (PostgreSQL text cannot hold them).
 struct ArticleInput {

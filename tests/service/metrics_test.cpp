@@ -162,6 +162,11 @@ TEST(Metrics, DeclaresTheDaemonsMetricSet) {
   metrics.ingest_queue_depth.set_callback([] { return 3.0; });
   metrics.sources_total.set(10);
   metrics.sources_enabled.set(8);
+  metrics.failing(FailingReason::kHttp4xx).set(2);
+  metrics.sources_due.set(3);
+  metrics.sources_leased.set(4);
+  metrics.database_up.set(1);
+  metrics.clusterer_owner.set(1);
 
   const std::string text = metrics.registry.expose();
   for (const std::string_view line : {
@@ -199,22 +204,46 @@ TEST(Metrics, DeclaresTheDaemonsMetricSet) {
            "feedclusterd_leases_held 0\n",
            "feedclusterd_sources 10\n",
            "feedclusterd_sources_enabled 8\n",
+           "feedclusterd_sources_failing{reason=\"network\"} 0\n",
+           "feedclusterd_sources_failing{reason=\"http_4xx\"} 2\n",
+           "feedclusterd_sources_failing{reason=\"http_5xx\"} 0\n",
+           "feedclusterd_sources_failing{reason=\"http_other\"} 0\n",
+           "feedclusterd_sources_failing{reason=\"parse_error\"} 0\n",
+           "feedclusterd_sources_due 3\n",
+           "feedclusterd_sources_leased 4\n",
+           "feedclusterd_database_up 1\n",
+           "feedclusterd_clusterer_owner 1\n",
+           "feedclusterd_config_last_reload_successful 1\n",
+           "feedclusterd_config_last_reload_success_timestamp_seconds 1700000000\n",
+           "# TYPE process_cpu_seconds_total counter\n",
+           "# TYPE process_resident_memory_bytes gauge\n",
+           "# TYPE process_max_fds gauge\n",
            "feedclusterd_build_info{version=\"1.2.3\"} 1\n",
            "feedclusterd_process_start_time_seconds 1700000000\n",
        })
     EXPECT_THAT(text, HasSubstr(std::string{line}));
 
-  // Every family has HELP and TYPE, and every sample line is named feedclusterd_*.
+  // /proc/self of this test process: samples with positive values.
+  for (const std::string name : {"process_resident_memory_bytes ", "process_virtual_memory_bytes ",
+                                 "process_open_fds ", "process_max_fds ", "process_start_time_seconds "}) {
+    const auto at = text.find("\n" + name);
+    ASSERT_NE(at, std::string::npos) << name;
+    EXPECT_GT(std::stod(text.substr(at + 1 + name.size())), 0) << name;
+  }
+  EXPECT_THAT(text, HasSubstr("\nprocess_cpu_seconds_total "));
+
+  // Every family has HELP and TYPE, and every sample line is named
+  // feedclusterd_* or is a standard process_* metric.
   std::istringstream lines{text};
   std::string line;
   int families = 0;
   while (std::getline(lines, line)) {
     if (line.starts_with("# TYPE ")) ++families;
     if (!line.starts_with("#")) {
-      EXPECT_TRUE(line.starts_with("feedclusterd_")) << line;
+      EXPECT_TRUE(line.starts_with("feedclusterd_") || line.starts_with("process_")) << line;
     }
   }
-  EXPECT_EQ(families, 28);
+  EXPECT_EQ(families, 41);
 }
 
 TEST(StatusSummary, RatesAreOverTheTimeSinceThePreviousLine) {
@@ -224,6 +253,9 @@ TEST(StatusSummary, RatesAreOverTheTimeSinceThePreviousLine) {
   StatusSummary summary{metrics, clock};
   metrics.sources_total.set(12);
   metrics.sources_enabled.set(10);
+  metrics.failing(FailingReason::kNetwork).set(2);
+  metrics.failing(FailingReason::kParseError).set(1);
+  metrics.sources_due.set(4);
   metrics.poll(PollOutcome::kOk).inc(80);
   metrics.poll(PollOutcome::kNetworkError).inc(6);
   metrics.poll(PollOutcome::kNotModified).inc(4);
@@ -232,13 +264,15 @@ TEST(StatusSummary, RatesAreOverTheTimeSinceThePreviousLine) {
   metrics.stories_merged.inc(1);
   clock.advance(std::chrono::seconds{120});
   EXPECT_EQ(summary.line(),
-            "12 sources (10 enabled), 45.0 polls/min, 4.5 errors/min, 7 stories founded, 1 merged");
+            "12 sources (10 enabled, 3 failing, 4 due), 45.0 polls/min, 4.5 errors/min, 7 stories founded, 1 merged");
   clock.advance(std::chrono::seconds{60});
   metrics.poll(PollOutcome::kParseError).inc();
-  EXPECT_EQ(summary.line(), "12 sources (10 enabled), 1.0 polls/min, 1.0 errors/min, 7 stories founded, 1 merged");
+  EXPECT_EQ(summary.line(),
+            "12 sources (10 enabled, 3 failing, 4 due), 1.0 polls/min, 1.0 errors/min, 7 stories founded, 1 merged");
   // Twice in the same second: rates over one second, no division by zero.
   metrics.poll(PollOutcome::kOk).inc();
-  EXPECT_EQ(summary.line(), "12 sources (10 enabled), 60.0 polls/min, 0.0 errors/min, 7 stories founded, 1 merged");
+  EXPECT_EQ(summary.line(),
+            "12 sources (10 enabled, 3 failing, 4 due), 60.0 polls/min, 0.0 errors/min, 7 stories founded, 1 merged");
 }
 
 }  // namespace
