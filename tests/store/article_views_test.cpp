@@ -166,5 +166,43 @@ TEST_F(ArticleViewsTest, SearchStemsByTheArticlesLanguage) {
   EXPECT_EQ(found("weeks", "en"), "en");
 }
 
+TEST_F(ArticleViewsTest, SearchPagesNewestMatchesFirstWithTheRankOfEachRow) {
+  // sql/README.md's search: newest first by (sort_at, article_id), keyset pages.
+  const auto english = [](const std::string& guid, const std::string& title, int seconds_before) {
+    auto a = item(guid, title, kT0 - core::Duration{seconds_before});
+    a.language = "en";
+    return a;
+  };
+  poll("https://a.example/feed",
+       {english("old", "Earthquakes shake the city", 3000), english("mid", "Earthquake in the city", 2000),
+        english("tie", "Another earthquake in the city", 2000), english("new", "City counts earthquake damage", 1000),
+        english("other", "Election day in the city", 500)},
+       kT0);
+  const auto page = [&](const std::string& after) {
+    return db_->scalar(
+        "SELECT string_agg(guid || ':' || (rank > 0), ',' ORDER BY sort_at DESC, article_id DESC) FROM ("
+        " SELECT guid, sort_at, article_id,"
+        "  ts_rank(search, feedclusterd_search_query('earthquakes city', 'en')) AS rank"
+        " FROM article_search WHERE search @@ feedclusterd_search_query('earthquakes city', 'en')"
+        "  AND (sort_at, article_id) < " + after + " ORDER BY sort_at DESC, article_id DESC LIMIT 2) p");
+  };
+  const auto after = [&](const std::string& guid) {
+    return "(SELECT sort_at, article_id FROM article_search WHERE guid = '" + guid + "')";
+  };
+  const bool tie_first = std::stoll(id("tie")) > std::stoll(id("mid"));
+  EXPECT_EQ(page("('infinity'::timestamptz, 0)"), tie_first ? "new:true,tie:true" : "new:true,mid:true");
+  EXPECT_EQ(page(after(tie_first ? "tie" : "mid")), tie_first ? "mid:true,old:true" : "tie:true,old:true");
+  EXPECT_EQ(page(after("old")), "");
+}
+
+TEST_F(ArticleViewsTest, SearchQueryNamesEachAlternativeOnce) {
+  // Nine stemmers leave an unknown word as it is: one alternative, not nine
+  // (the planner multiplied its estimate by the repeats).
+  EXPECT_EQ(db_->scalar("SELECT feedclusterd_search_query('zyxwv')::text"), "'zyxwv'");
+  EXPECT_EQ(db_->scalar("SELECT feedclusterd_search_query('zyxwv', 'en')::text"), "'zyxwv'");
+  EXPECT_EQ(db_->scalar("SELECT feedclusterd_search_query('bananas', 'en')::text"), "'banana' | 'bananas'");
+  EXPECT_EQ(db_->scalar("SELECT numnode(feedclusterd_search_query('!!!'))"), "0");
+}
+
 }  // namespace
 }  // namespace fcd::store::test
