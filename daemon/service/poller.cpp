@@ -63,13 +63,16 @@ asio::awaitable<std::optional<PollReport>> Poller::poll(const store::ClaimedSour
   try {
     co_return co_await poll_and_commit(source, *config);
   } catch (const store::LeaseLostError& e) {
-    log_->warn("source {}: lease lost before commit ({}); another instance polls it now", source.url, e.what());
+    log::event(*log_, spdlog::level::warn, {{"source", source.url}, {"error", e.what()}},
+               "source {}: lease lost before commit ({}); another instance polls it now", source.url, e.what());
   } catch (const store::StoreError& e) {
     parts_.metrics.database_errors.inc();
-    log_->error("source {}: could not store the poll: {}; it is polled again when its lease expires", source.url,
-                e.what());
+    log::event(*log_, spdlog::level::err, {{"source", source.url}, {"error", e.what()}},
+               "source {}: could not store the poll: {}; it is polled again when its lease expires", source.url,
+               e.what());
   } catch (const std::exception& e) {
-    log_->error("source {}: poll failed: {}; it is polled again when its lease expires", source.url, e.what());
+    log::event(*log_, spdlog::level::err, {{"source", source.url}, {"error", e.what()}},
+               "source {}: poll failed: {}; it is polled again when its lease expires", source.url, e.what());
   }
   co_return std::nullopt;
 }
@@ -230,31 +233,54 @@ void Poller::record(const store::ClaimedSource& source, const PollReport& report
   }
   if (report.action == fetch::PollAction::kDisable) {
     failures_.note(source.id, {}, 0, parts_.clock.now());
-    log_->warn("source {}: {}; it is not polled again until enabled (feedclusterd sources enable)", source.url,
+    log::event(*log_, spdlog::level::warn,
+               {{"source", source.url}, {"status", static_cast<std::int64_t>(report.status)}, {"error", report.error}},
+               "source {}: {}; it is not polled again until enabled (feedclusterd sources enable)", source.url,
                report.error);
     return;
   }
-  switch (failures_.note(source.id, failure_reason(report, error), source.error_count, parts_.clock.now())) {
+  const auto status = static_cast<std::int64_t>(report.status);
+  const auto failures = static_cast<std::int64_t>(report.error_count);
+  using spdlog::level::warn;
+  const auto event = failures_.note(source.id, failure_reason(report, error), source.error_count, parts_.clock.now());
+  switch (event) {
     case FailureLog::Event::kStarted:
-      log_->warn("source {}: failing: {}; next try {}", source.url, report.error, next_try);
+      log::event(*log_, warn,
+                 {{"source", source.url}, {"status", status}, {"error", report.error}, {"next_try", next_try}},
+                 "source {}: failing: {}; next try {}", source.url, report.error, next_try);
       break;
     case FailureLog::Event::kChanged:
-      log_->warn("source {}: failing differently now: {}; next try {} ({} failures in a row)", source.url,
-                 report.error, next_try, report.error_count);
-      break;
     case FailureLog::Event::kStillFailing:
-      log_->warn("source {}: still failing: {}; next try {} ({} failures in a row)", source.url, report.error,
+      log::event(*log_, warn,
+                 {{"source", source.url},
+                  {"status", status},
+                  {"error", report.error},
+                  {"next_try", next_try},
+                  {"failures", failures}},
+                 "source {}: {}: {}; next try {} ({} failures in a row)", source.url,
+                 event == FailureLog::Event::kChanged ? "failing differently now" : "still failing", report.error,
                  next_try, report.error_count);
       break;
     case FailureLog::Event::kRecovered:
-      log_->info("source {}: recovered after {} failed poll(s): {} {}, {} new, {} updated", source.url,
+      log::event(*log_, spdlog::level::info,
+                 {{"source", source.url},
+                  {"status", status},
+                  {"failures", static_cast<std::int64_t>(source.error_count)},
+                  {"next_try", next_try}},
+                 "source {}: recovered after {} failed poll(s): {} {}, {} new, {} updated", source.url,
                  source.error_count, report.status, fetch::to_string(report.action), report.inserted,
                  report.updated);
       break;
     case FailureLog::Event::kNone:
-      log_->debug("source {}: {} {}: {} new, {} updated, {} unchanged{}; next poll {}", source.url, report.status,
-                  fetch::to_string(report.action), report.inserted, report.updated, report.unchanged,
-                  report.error.empty() ? std::string{} : "; error: " + report.error, next_try);
+      log::event(*log_, spdlog::level::debug,
+                 {{"source", source.url},
+                  {"status", status},
+                  {"new", report.inserted},
+                  {"updated", report.updated},
+                  {"next_try", next_try}},
+                 "source {}: {} {}: {} new, {} updated, {} unchanged{}; next poll {}", source.url, report.status,
+                 fetch::to_string(report.action), report.inserted, report.updated, report.unchanged,
+                 report.error.empty() ? std::string{} : "; error: " + report.error, next_try);
       break;
   }
 }

@@ -48,7 +48,8 @@ asio::awaitable<bool> Scheduler::poll_only(std::string url) {
   const auto lease = parts_.config.get()->polling.lease_duration;
   auto claimed = co_await parts_.db.run([&url, now, lease](store::Store& db) { return db.claim_source(url, now, lease); });
   if (!claimed) {
-    log_->error("source {}: not polled: unknown, disabled, or leased by another instance", url);
+    log::event(*log_, spdlog::level::err, {{"source", url}},
+               "source {}: not polled: unknown, disabled, or leased by another instance", url);
     co_return false;
   }
   ++in_flight_;
@@ -113,8 +114,9 @@ asio::awaitable<void> Scheduler::poll_source(store::ClaimedSource source) {
       co_await defer(source, *paused);
     } catch (const store::StoreError& e) {
       parts_.metrics.database_errors.inc();
-      log_->error("source {}: could not defer it: {}; it is polled again when its lease expires", source.url,
-                  e.what());
+      log::event(*log_, spdlog::level::err, {{"source", source.url}, {"error", e.what()}},
+                 "source {}: could not defer it: {}; it is polled again when its lease expires", source.url,
+                 e.what());
     }
   } else if (const auto report = co_await parts_.poller.poll(source)) {
     note_rate_limit(host, *report);
@@ -144,7 +146,8 @@ asio::awaitable<void> Scheduler::report_held_elsewhere() {
 // A source of a paused host goes back unpolled, due when the pause ends.
 asio::awaitable<void> Scheduler::defer(const store::ClaimedSource& source, core::TimePoint until) {
   if (!co_await parts_.db.run([&source, until](store::Store& db) { return db.defer_poll(source.id, until); })) {
-    log_->warn("source {}: lease lost before it could be deferred; whoever holds it now polls it", source.url);
+    log::event(*log_, spdlog::level::warn, {{"source", source.url}},
+               "source {}: lease lost before it could be deferred; whoever holds it now polls it", source.url);
     co_return;
   }
   log_->debug("source {}: its host is paused; not polled until {}", source.url, core::format_rfc3339(until));
@@ -164,9 +167,12 @@ void Scheduler::note_rate_limit(const std::string& host, const PollReport& repor
   const auto now = parts_.clock.now();
   const auto before = host_pauses_.paused_until(host, now);
   const auto until = host_pauses_.record_rate_limited(host, report.source, now, report.next_poll_at);
-  if (until && until != before)
-    log_->warn("source {}: host {} rate limits several of its sources; none of them is polled until {}", report.url,
-               host, core::format_rfc3339(*until));
+  if (until && until != before) {
+    const auto next_try = core::format_rfc3339(*until);
+    log::event(*log_, spdlog::level::warn, {{"source", report.url}, {"host", host}, {"next_try", next_try}},
+               "source {}: host {} rate limits several of its sources; none of them is polled until {}", report.url,
+               host, next_try);
+  }
 }
 
 }  // namespace fcd::service

@@ -11,15 +11,14 @@ Usage: daemon_e2e.py FEEDCLUSTERD_BINARY FEEDS_DIR   (FEEDCLUSTERD_TEST_DATABASE
 """
 import pathlib
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.request
 
-from e2e_support import (LOOPBACK_FETCH, FeedServer, daemon_env, fail, free_port, psql, scratch_database,
-                         test_database_url, wait_for, write_config)
+from e2e_support import (LOOPBACK_FETCH, FeedServer, NotifySocket, daemon_env, end_daemon, fail, free_port, psql,
+                         scratch_database, test_database_url, wait_for, write_config)
 
 BINARY, FEEDS = sys.argv[1], pathlib.Path(sys.argv[2])
 BASE_URL = test_database_url()
@@ -44,21 +43,9 @@ def run(db_url):
         write_config(config, settings, [server.url(path.name) for path in paths])
 
     write_sources(first)
-    notify_path = str(work / "notify.sock")
-    notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-    notify.bind(notify_path)
-    notify.settimeout(0.2)
-    messages = []
-
-    def drain_notify():
-        try:
-            while True:
-                messages.append(notify.recv(4096).decode())
-        except (socket.timeout, BlockingIOError):
-            pass
-        return messages
-
-    env = daemon_env(db_url, NOTIFY_SOCKET=notify_path)
+    notify = NotifySocket(work / "notify.sock")
+    drain_notify = notify.drain
+    env = daemon_env(db_url, NOTIFY_SOCKET=notify.path)
     log = open(work / "daemon.log", "w")
     daemon = subprocess.Popen([BINARY, "--config", str(config), "run"], env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
@@ -107,12 +94,7 @@ def run(db_url):
             fail(f"{duplicates} items stored twice")
         print("PASS", flush=True)
     finally:
-        if daemon.poll() is None:
-            daemon.kill()
-            daemon.wait()
-        log.close()
-        if daemon.returncode not in (0, None):
-            sys.stdout.write((work / "daemon.log").read_text()[-4000:])
+        end_daemon(daemon, log, work / "daemon.log")
         server.shutdown()
 
 

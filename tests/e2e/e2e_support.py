@@ -11,6 +11,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.request
 import uuid
 
 # Every test source is on 127.0.0.1: the per-host politeness limits would
@@ -76,6 +77,53 @@ def wait_for(what, predicate, timeout):
             return value
         time.sleep(0.2)
     fail(f"timed out after {timeout}s waiting for {what}")
+
+
+class NotifySocket:
+    """A datagram socket at path that the daemon's NOTIFY_SOCKET points at;
+    drain() collects what it sent so far into messages."""
+
+    def __init__(self, path):
+        self.path = str(path)
+        self.socket = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.socket.bind(self.path)
+        self.socket.settimeout(0.2)
+        self.messages = []
+
+    def drain(self):
+        try:
+            while True:
+                self.messages.append(self.socket.recv(4096).decode())
+        except (socket.timeout, BlockingIOError):
+            pass
+        return self.messages
+
+    def statuses(self):
+        """The STATUS= lines sent so far, oldest first."""
+        return [line[len("STATUS="):] for message in self.drain() for line in message.splitlines()
+                if line.startswith("STATUS=")]
+
+
+def end_daemon(daemon, log, log_path):
+    """Kills the daemon if it still runs, closes its log and prints the log's
+    end when it did not exit 0."""
+    if daemon.poll() is None:
+        daemon.kill()
+        daemon.wait()
+    log.close()
+    if daemon.returncode not in (0, None):
+        sys.stdout.write(log_path.read_text()[-4000:])
+
+
+def metric_samples(port):
+    """/metrics of the daemon listening on 127.0.0.1:port as {"name{labels}": value}."""
+    text = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read().decode()
+    values = {}
+    for line in text.splitlines():
+        if line and not line.startswith("#"):
+            name, value = line.rsplit(" ", 1)
+            values[name] = float(value)
+    return values
 
 
 def free_port():

@@ -6,39 +6,23 @@ them missing (404). Once all three were polled, the next per-minute summary
 counts the sources in the database: its STATUS= line and /metrics must say
 3 sources, 3 enabled, 1 failing (http_4xx), as `SELECT count(*) FROM sources`
 does; the database is up, this instance runs the clusterer, the last reload
-succeeded, and the process metrics are read from /proc.
+succeeded, and the process metrics are read from /proc. The JSON log line of
+the failing source carries its fields (source, status, error, next_try).
 
 Usage: metrics_e2e.py FEEDCLUSTERD_BINARY FEEDS_DIR   (FEEDCLUSTERD_TEST_DATABASE_URL set)
 """
+import json
 import pathlib
 import re
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import urllib.request
 
-from e2e_support import (LOOPBACK_FETCH, FeedServer, daemon_env, fail, free_port, psql, scratch_database,
-                         test_database_url, wait_for, write_config)
+from e2e_support import (LOOPBACK_FETCH, FeedServer, NotifySocket, daemon_env, end_daemon, fail, free_port,
+                         metric_samples, psql, scratch_database, test_database_url, wait_for, write_config)
 
 BINARY, FEEDS = sys.argv[1], pathlib.Path(sys.argv[2])
-BASE_URL = test_database_url()
-
-
-def main():
-    with scratch_database(BASE_URL, "fcd_metrics") as db_url:
-        run(db_url)
-
-
-def samples(text):
-    """name{labels} -> value of every sample line."""
-    values = {}
-    for line in text.splitlines():
-        if line and not line.startswith("#"):
-            name, value = line.rsplit(" ", 1)
-            values[name] = float(value)
-    return values
 
 
 def run(db_url):
@@ -48,29 +32,14 @@ def run(db_url):
     urls = [server.url(path.name) for path in feeds] + [server.url("missing.xml")]
     http_port = free_port()
     config = work / "config.toml"
-    write_config(config, ["[log]", 'level = "info"', "[http]", f'listen = "127.0.0.1:{http_port}"', *LOOPBACK_FETCH,
-                          "[service]", 'shutdown_timeout = "5s"'], urls)
-    notify_path = str(work / "notify.sock")
-    notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-    notify.bind(notify_path)
-    notify.settimeout(0.2)
-    statuses = []
-
-    def drain_notify():
-        try:
-            while True:
-                for assignment in notify.recv(4096).decode().splitlines():
-                    if assignment.startswith("STATUS="):
-                        statuses.append(assignment[len("STATUS="):])
-        except (socket.timeout, BlockingIOError):
-            pass
-        return statuses
-
+    write_config(config, ["[log]", 'level = "info"', 'format = "json"', "[http]", f'listen = "127.0.0.1:{http_port}"',
+                          *LOOPBACK_FETCH, "[service]", 'shutdown_timeout = "5s"'], urls)
+    notify = NotifySocket(work / "notify.sock")
     log = open(work / "daemon.log", "w")
-    daemon = subprocess.Popen([BINARY, "--config", str(config), "run"], env=daemon_env(db_url, NOTIFY_SOCKET=notify_path),
+    daemon = subprocess.Popen([BINARY, "--config", str(config), "run"], env=daemon_env(db_url, NOTIFY_SOCKET=notify.path),
                               stdout=log, stderr=subprocess.STDOUT)
     try:
-        wait_for("READY=1 with a STATUS line", drain_notify, 60)
+        statuses = wait_for("READY=1 with a STATUS line", notify.statuses, 60)
         if not statuses[0].startswith("3 sources (3 enabled, 0 failing, 3 due)"):
             fail(f"READY's STATUS is not what the database holds at start: {statuses[0]!r}")
         wait_for("all three sources polled",
@@ -82,13 +51,13 @@ def run(db_url):
         # The summary after the polls counts the database: a condition, not a sleep.
         stored = psql(db_url, "SELECT count(*) FROM sources")
         status = wait_for("a STATUS line counting the failing source",
-                          lambda: next((s for s in drain_notify() if " 1 failing" in s), None), 90)
+                          lambda: next((s for s in notify.statuses() if " 1 failing" in s), None), 90)
         expected = f"{stored} sources ({stored} enabled, 1 failing, "
         if not status.startswith(expected):
             fail(f"STATUS {status!r} does not start with {expected!r} (SQL counts {stored} sources)")
         print(f"STATUS: {status}", flush=True)
 
-        metrics = samples(urllib.request.urlopen(f"http://127.0.0.1:{http_port}/metrics", timeout=5).read().decode())
+        metrics = metric_samples(http_port)
         expect = {"feedclusterd_sources": float(stored), "feedclusterd_sources_enabled": 3,
                   'feedclusterd_sources_failing{reason="http_4xx"}': 1, "feedclusterd_database_up": 1,
                   "feedclusterd_config_last_reload_successful": 1}
@@ -100,9 +69,8 @@ def run(db_url):
             fail(f"/metrics: failing sources sum to {failing}, expected 1")
         if stored != "3":
             fail(f"SQL counts {stored} sources, expected 3")
-        wait_for("this instance runs the clusterer", lambda: samples(
-            urllib.request.urlopen(f"http://127.0.0.1:{http_port}/metrics", timeout=5).read().decode()).get(
-                "feedclusterd_clusterer_owner") == 1, 30)
+        wait_for("this instance runs the clusterer",
+                 lambda: metric_samples(http_port).get("feedclusterd_clusterer_owner") == 1, 30)
         for name in ("process_resident_memory_bytes", "process_virtual_memory_bytes", "process_open_fds",
                      "process_max_fds", "process_start_time_seconds"):
             if not metrics.get(name, 0) > 0:
@@ -114,19 +82,23 @@ def run(db_url):
             fail(f"no per-minute summary counting database errors: {summary}")
         print("metrics match the database", flush=True)
 
+        # JSON log lines carry the event's fields beside "msg".
+        events = [json.loads(line[line.index("{"):]) for line in (work / "daemon.log").read_text().splitlines()
+                  if "{" in line]
+        failing = [e for e in events if e.get("source") == urls[2] and "failing" in e.get("msg", "")]
+        if not failing or failing[0].get("status") != 404 or not failing[0].get("next_try") or not failing[0].get(
+                "error"):
+            fail(f"no JSON line for the failing source with source, status, error and next_try fields: {failing}")
+
         daemon.send_signal(signal.SIGTERM)
         if daemon.wait(timeout=30) != 0:
             fail(f"exit status {daemon.returncode} after SIGTERM")
-        print("PASS", flush=True)
     finally:
-        if daemon.poll() is None:
-            daemon.kill()
-            daemon.wait()
-        log.close()
-        if daemon.returncode not in (0, None):
-            sys.stdout.write((work / "daemon.log").read_text()[-4000:])
         server.shutdown()
+        end_daemon(daemon, log, work / "daemon.log")
+    print("PASS", flush=True)
 
 
 if __name__ == "__main__":
-    main()
+    with scratch_database(test_database_url(), "fcd_metrics") as scratch:
+        run(scratch)
