@@ -36,11 +36,16 @@ asio::awaitable<void> Housekeeping::summary_loop() {
     co_await refresh_gauges();
     const RunCounts now = parts_.counts();
     const RunCounts& was = reported_;
-    log_->info("last minute: {} polls, {} poll errors, {} database errors, {} new and {} updated items, {} clustered, "
+    const auto delta = [](std::uint64_t now, std::uint64_t was) { return static_cast<std::int64_t>(now - was); };
+    const auto polls = delta(now.polls, was.polls), poll_errors = delta(now.poll_errors, was.poll_errors);
+    const auto database_errors = delta(now.database_errors, was.database_errors);
+    log::event(*log_, spdlog::level::info,
+               {{"polls", polls}, {"poll_errors", poll_errors}, {"database_errors", database_errors}},
+               "last minute: {} polls, {} poll errors, {} database errors, {} new and {} updated items, {} clustered, "
                "{} stories created, {} merged; {} in flight",
-               now.polls - was.polls, now.poll_errors - was.poll_errors, now.database_errors - was.database_errors,
-               now.items_new - was.items_new, now.items_updated - was.items_updated, now.clustered - was.clustered,
-               now.stories_created - was.stories_created, now.stories_merged - was.stories_merged, now.in_flight);
+               polls, poll_errors, database_errors, now.items_new - was.items_new, now.items_updated - was.items_updated,
+               now.clustered - was.clustered, now.stories_created - was.stories_created,
+               now.stories_merged - was.stories_merged, now.in_flight);
     reported_ = now;
     parts_.notifier.status(parts_.status.line());
   }

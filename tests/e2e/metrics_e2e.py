@@ -77,14 +77,15 @@ def run(db_url):
                 fail(f"/metrics: {name} is {metrics.get(name)}, expected > 0")
         if "process_cpu_seconds_total" not in metrics:
             fail("/metrics lacks process_cpu_seconds_total")
-        summary = [line for line in (work / "daemon.log").read_text().splitlines() if "last minute:" in line]
-        if not summary or not re.search(r"\d+ database errors", summary[-1]):
-            fail(f"no per-minute summary counting database errors: {summary}")
         print("metrics match the database", flush=True)
 
         # JSON log lines carry the event's fields beside "msg".
         events = [json.loads(line[line.index("{"):]) for line in (work / "daemon.log").read_text().splitlines()
                   if "{" in line]
+        summary = [e for e in events if e.get("msg", "").startswith("last minute:")]
+        if not summary or not re.search(r"\d+ database errors", summary[-1]["msg"]) or not isinstance(
+                summary[-1].get("database_errors"), int):
+            fail(f"no per-minute summary counting database errors (also as a field): {summary}")
         failing = [e for e in events if e.get("source") == urls[2] and "failing" in e.get("msg", "")]
         if not failing or failing[0].get("status") != 404 or not failing[0].get("next_try") or not failing[0].get(
                 "error"):
