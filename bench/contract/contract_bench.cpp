@@ -76,9 +76,8 @@ void fill(pqxx::connection& c, long articles, long stories) {
   // Indexes are built after the rows: far cheaper than maintaining them row by row.
   step(c, "drop article indexes",
        "DROP INDEX articles_source_recent_idx, articles_recent_idx, articles_source_hash_idx,"
-       " articles_search_idx, articles_first_seen_brin, articles_cluster_pending_idx, articles_story_idx, articles_visible_seq_idx;"
+       " articles_search_idx, articles_first_seen_brin, articles_visible_seq_idx;"
        " ALTER TABLE articles DROP CONSTRAINT articles_source_id_guid_key;"
-       " ALTER TABLE articles DROP CONSTRAINT articles_story_id_fkey;"
        " ALTER TABLE articles DROP CONSTRAINT articles_source_id_fkey");
   step(c, "stories",
        "INSERT INTO stories (id, headline, first_seen, last_updated, article_count, source_count, top_terms,"
@@ -93,7 +92,7 @@ void fill(pqxx::connection& c, long articles, long stories) {
        " SELECT setval(pg_get_serial_sequence('stories', 'id'), " + m + ")");
   step(c, "articles (with the generated search vector)",
        "INSERT INTO articles (source_id, guid, url, title, summary, content, author, published_at,"
-       " first_seen_at, updated_at, sort_at, language, story_id, dedup_level, cluster_pending)"
+       " first_seen_at, updated_at, sort_at, language)"
        " SELECT 1 + g % 1000, 'g' || g, 'https://s' || (1 + g % 1000) || '.example/a/' || g,"
        " (ARRAY['Earthquake hits','Election results in','Floods reach','Markets fall in','Cup final in',"
        "'Erdbeben trifft','Wahlen in','Séisme à','Terremoto en','Inondations à'])[1 + g % 10]"
@@ -101,7 +100,7 @@ void fill(pqxx::connection& c, long articles, long stories) {
        " 'Reports from city ' || (g % 5000) || ' say ' || (ARRAY['houses','bridges','voters','prices','fans'])[1 + g % 5]"
        " || ' were affected.', 'The full text of article ' || g || ' repeats what the reports say.',"
        " 'Author ' || g % 300, t - interval '5 minutes', t, t, t - interval '5 minutes',"
-       " (ARRAY['en','en','de','fr','es',NULL])[1 + g % 6], 1 + g % " + m + ", 'story', false"
+       " (ARRAY['en','en','de','fr','es',NULL])[1 + g % 6]"
        " FROM (SELECT g, now() - interval '30 days' * ((g % " + m + ")::float8 / " + m + ") AS t"
        " FROM generate_series(1, " + n + ") g) x");
   step(c, "article indexes and keys",
@@ -110,13 +109,14 @@ void fill(pqxx::connection& c, long articles, long stories) {
        " CREATE INDEX articles_recent_idx ON articles (sort_at DESC, id DESC);"
        " CREATE INDEX articles_source_hash_idx ON articles (source_id, content_hash);"
        " CREATE INDEX articles_first_seen_brin ON articles USING brin (first_seen_at);"
-       " CREATE INDEX articles_cluster_pending_idx ON articles (change_seq) WHERE cluster_pending;"
-       " CREATE INDEX articles_story_idx ON articles (story_id, sort_at) WHERE story_id IS NOT NULL;"
        " CREATE UNIQUE INDEX articles_visible_seq_idx ON articles (visible_seq);"
-       " ALTER TABLE articles ADD CONSTRAINT articles_story_id_fkey FOREIGN KEY (story_id)"
-       " REFERENCES stories (id) ON DELETE SET NULL NOT VALID;"
        " ALTER TABLE articles ADD CONSTRAINT articles_source_id_fkey FOREIGN KEY (source_id)"
        " REFERENCES sources (id) ON DELETE CASCADE NOT VALID");
+  // Every article placed in story 1 + id % stories, as the clusterer leaves them.
+  step(c, "placements",
+       "INSERT INTO article_placements (article_id, source_id, story_id, dedup_level, visible_seq)"
+       " SELECT id, source_id, 1 + id % " + m + ", 'story', nextval('article_visible_seq') FROM articles;"
+       " DELETE FROM cluster_queue");
   step(c, "full-text index", "CREATE INDEX articles_search_idx ON articles USING gin (search)");
   step(c, "story events",
        "INSERT INTO story_events (story_id, event, at, article_count, headline)"

@@ -188,8 +188,8 @@ stored() {  # cluster-enabled -> what the series' cold pass left in its database
   url=$(pg_url "$pg_port" "bench_clustering_$1")
   q() { "$psql_bin" -X -A -t -q -d "$url" -c "$1"; }
   echo "stored (clustering $1): $(q 'SELECT count(*) FROM articles') articles of $(q 'SELECT count(*) FROM sources') sources;" \
-    "$(q 'SELECT count(*) FROM articles WHERE story_id IS NOT NULL AND NOT cluster_pending') placed in" \
-    "$(q 'SELECT count(*) FROM latest_stories') stories, $(q 'SELECT count(*) FROM articles WHERE cluster_pending') waiting," \
+    "$(q 'SELECT count(*) FROM article_placements p WHERE story_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM cluster_queue q WHERE q.article_id = p.article_id)') placed in" \
+    "$(q 'SELECT count(*) FROM latest_stories') stories, $(q 'SELECT count(*) FROM cluster_queue') waiting," \
     "$(q 'SELECT count(*) FROM cluster_set_aside') set aside"
 }
 

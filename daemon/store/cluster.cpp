@@ -24,7 +24,8 @@ std::vector<std::int64_t> to_vector(const std::set<std::int64_t>& ids) { return 
 constexpr const char* kArticleColumns =
     "id, change_seq, source_id, title, summary, CASE WHEN summary = '' THEN content ELSE '' END, url, canonical_url,"
     " extract(epoch FROM published_at)::bigint, extract(epoch FROM first_seen_at)::bigint,"
-    " extract(epoch FROM sort_at)::bigint, language, simhash, story_id";
+    " extract(epoch FROM sort_at)::bigint, language, simhash,"
+    " (SELECT p.story_id FROM article_placements p WHERE p.article_id = articles.id)";
 
 PendingArticle read_article(const pqxx::row& r) {
   PendingArticle a;
@@ -71,11 +72,12 @@ double storable_score(double score) {
 
 void prepare_cluster_statements(pqxx::connection& c) {
   c.prepare("newest_placed",
-            "SELECT extract(epoch FROM max(sort_at))::bigint FROM articles"
-            " WHERE story_id IS NOT NULL AND NOT cluster_pending");
+            "SELECT extract(epoch FROM max(a.sort_at))::bigint FROM article_placements p JOIN articles a ON a.id = p.article_id"
+            " WHERE p.story_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM cluster_queue q WHERE q.article_id = p.article_id)");
   c.prepare("cluster_pending",
             std::string{"SELECT "} + kArticleColumns +
-                " FROM articles WHERE cluster_pending AND change_seq > $1 ORDER BY change_seq LIMIT $2");
+                " FROM articles WHERE id IN (SELECT article_id FROM cluster_queue WHERE change_seq > $1"
+                " ORDER BY change_seq LIMIT $2) ORDER BY change_seq");
   // New stories get their ids first (one round trip for the batch), so each
   // is known by the caller's key without relying on the order of RETURNING.
   c.prepare("story_new_ids", "SELECT nextval(pg_get_serial_sequence('stories', 'id')) FROM generate_series(1, $1)");
@@ -99,26 +101,35 @@ void prepare_cluster_statements(pqxx::connection& c) {
             "SELECT id, article_count FROM stories"
             " WHERE id = ANY (ARRAY(SELECT json_array_elements_text($1::json)::bigint))");
   c.prepare("cluster_old_stories",
-            "SELECT id, story_id FROM articles"
-            " WHERE id = ANY (ARRAY(SELECT json_array_elements_text($1::json)::bigint)) AND story_id IS NOT NULL");
-  // An article changed again since it was read keeps cluster_pending, so its
-  // newer text is offered once more. A placement the views show differently
-  // moves the article's change cursor.
-  // Returns, per article re-placed in its own story, whether what
-  // story_coverage shows of it changed (duplicate_of, level, score, terms).
+            "SELECT article_id, story_id FROM article_placements"
+            " WHERE article_id = ANY (ARRAY(SELECT json_array_elements_text($1::json)::bigint)) AND story_id IS NOT NULL");
+  // A placement is a row of article_placements (never the article's own row:
+  // that would rewrite its text and full-text index entries). An article
+  // changed again since it was read stays queued, so its newer text is
+  // offered once more. A placement the views show differently moves its
+  // change cursor. Returns, per article re-placed in its own story, whether
+  // what story_coverage shows of it changed (duplicate_of, level, score, terms).
   c.prepare("cluster_membership",
-            "WITH m AS (SELECT m.*, ARRAY(SELECT json_array_elements_text(m.terms)) AS term_array"
+            "WITH m AS (SELECT m.*, a.source_id, ARRAY(SELECT json_array_elements_text(m.terms)) AS term_array"
             " FROM json_to_recordset($1::json) AS m(article_id bigint, change_seq bigint, story_id bigint,"
-            " duplicate_of bigint, level text, score real, terms json)),"
-            " old AS (SELECT a.id, a.story_id, (a.story_id, a.duplicate_of, a.dedup_level, a.cluster_score,"
-            " a.matched_terms) IS DISTINCT FROM (m.story_id, m.duplicate_of, m.level, m.score, m.term_array) AS changed"
-            " FROM articles a JOIN m ON m.article_id = a.id)"
-            " UPDATE articles a SET story_id = m.story_id, duplicate_of = m.duplicate_of,"
-            " dedup_level = m.level, cluster_score = m.score, matched_terms = m.term_array,"
-            " visible_seq = CASE WHEN o.changed THEN nextval('article_visible_seq') ELSE a.visible_seq END,"
-            " clustered_at = to_timestamp($2), cluster_pending = (a.change_seq <> m.change_seq)"
-            " FROM m JOIN old o ON o.id = m.article_id WHERE a.id = m.article_id"
-            " RETURNING a.story_id, o.changed AND o.story_id IS NOT DISTINCT FROM a.story_id");
+            " duplicate_of bigint, level text, score real, terms json)"
+            " JOIN articles a ON a.id = m.article_id),"
+            " old AS (SELECT m.article_id, p.story_id, (p.story_id, p.duplicate_of, p.dedup_level, p.cluster_score,"
+            " p.matched_terms) IS DISTINCT FROM (m.story_id, m.duplicate_of, m.level, m.score, m.term_array) AS changed"
+            " FROM m LEFT JOIN article_placements p ON p.article_id = m.article_id),"
+            " placed AS (INSERT INTO article_placements AS p (article_id, source_id, story_id, duplicate_of, dedup_level,"
+            " cluster_score, matched_terms, clustered_at, visible_seq)"
+            " SELECT m.article_id, m.source_id, m.story_id, m.duplicate_of, m.level, m.score, m.term_array,"
+            " to_timestamp($2), nextval('article_visible_seq') FROM m JOIN old o ON o.article_id = m.article_id"
+            " WHERE o.changed ORDER BY m.article_id"
+            " ON CONFLICT (article_id) DO UPDATE SET story_id = EXCLUDED.story_id, duplicate_of = EXCLUDED.duplicate_of,"
+            " dedup_level = EXCLUDED.dedup_level, cluster_score = EXCLUDED.cluster_score,"
+            " matched_terms = EXCLUDED.matched_terms, clustered_at = EXCLUDED.clustered_at,"
+            " visible_seq = EXCLUDED.visible_seq),"
+            " dequeued AS (DELETE FROM cluster_queue q USING m"
+            " WHERE q.article_id = m.article_id AND q.change_seq = m.change_seq)"
+            " SELECT m.story_id, o.changed AND o.story_id IS NOT DISTINCT FROM m.story_id"
+            " FROM m JOIN old o ON o.article_id = m.article_id");
   // A placed article is no longer set aside.
   c.prepare("set_aside_clear",
             "DELETE FROM cluster_set_aside WHERE article_id = ANY (ARRAY(SELECT json_array_elements_text($1::json)::bigint))");
@@ -132,29 +143,34 @@ void prepare_cluster_statements(pqxx::connection& c) {
             " JOIN articles a ON a.id = x.article_id"
             " ON CONFLICT (article_id) DO UPDATE SET change_seq = EXCLUDED.change_seq, stage = EXCLUDED.stage,"
             " reason = EXCLUDED.reason, binary_version = EXCLUDED.binary_version, set_aside_at = EXCLUDED.set_aside_at"
-            " RETURNING article_id)"
-            " UPDATE articles a SET cluster_pending = (a.change_seq <> x.change_seq) FROM x"
-            " WHERE a.id = x.article_id AND a.id IN (SELECT article_id FROM recorded)");
+            " RETURNING article_id),"
+            " dequeued AS (DELETE FROM cluster_queue q USING x"
+            " WHERE q.article_id = x.article_id AND q.change_seq = x.change_seq"
+            " AND q.article_id IN (SELECT article_id FROM recorded))"
+            " SELECT count(*) FROM recorded");
   c.prepare("set_aside_requeue",
-            "WITH back AS (DELETE FROM cluster_set_aside WHERE binary_version <> $1 RETURNING article_id)"
-            " UPDATE articles SET cluster_pending = true WHERE id IN (SELECT article_id FROM back)");
+            "WITH back AS (DELETE FROM cluster_set_aside WHERE binary_version <> $1 RETURNING article_id),"
+            " queued AS (INSERT INTO cluster_queue (article_id, change_seq)"
+            " SELECT a.id, a.change_seq FROM articles a WHERE a.id IN (SELECT article_id FROM back)"
+            " ON CONFLICT (article_id) DO NOTHING)"
+            " SELECT count(*) FROM back");
   c.prepare("clustering_backlog",
-            "SELECT (SELECT count(*) FROM articles WHERE cluster_pending),"
-            " (SELECT count(*) FROM cluster_set_aside x JOIN articles a ON a.id = x.article_id"
-            " WHERE NOT a.cluster_pending)");
+            "SELECT (SELECT count(*) FROM cluster_queue),"
+            " (SELECT count(*) FROM cluster_set_aside x"
+            " WHERE NOT EXISTS (SELECT 1 FROM cluster_queue q WHERE q.article_id = x.article_id))");
   // Counts of stories that only gain articles, advanced by the joiners (the
   // articles not in that story yet): a source counts when no member had it.
   c.prepare("story_advance",
             "WITH j AS (SELECT * FROM json_to_recordset($1::json) AS j(article_id bigint, story_id bigint)),"
             " joiners AS (SELECT j.story_id, a.source_id, a.first_seen_at,"
             " CASE WHEN a.published_at = a.sort_at THEN a.published_at END AS published"
-            " FROM j JOIN articles a ON a.id = j.article_id"
-            " WHERE a.story_id IS DISTINCT FROM j.story_id),"
+            " FROM j JOIN articles a ON a.id = j.article_id LEFT JOIN article_placements p ON p.article_id = j.article_id"
+            " WHERE p.story_id IS DISTINCT FROM j.story_id),"
             " per_story AS (SELECT story_id, count(*)::int AS n, min(first_seen_at) AS first_seen,"
             " max(first_seen_at) AS last_seen, min(published) AS published_first, max(published) AS published_last"
             " FROM joiners GROUP BY story_id),"
             " new_sources AS (SELECT p.story_id, count(*)::int AS n FROM (SELECT DISTINCT story_id, source_id FROM joiners) p"
-            " WHERE NOT EXISTS (SELECT 1 FROM articles a WHERE a.story_id = p.story_id AND a.source_id = p.source_id)"
+            " WHERE NOT EXISTS (SELECT 1 FROM article_placements m WHERE m.story_id = p.story_id AND m.source_id = p.source_id)"
             " GROUP BY p.story_id)"
             " UPDATE stories s SET article_count = s.article_count + ps.n,"
             " source_count = s.source_count + coalesce(ns.n, 0),"
@@ -163,10 +179,10 @@ void prepare_cluster_statements(pqxx::connection& c) {
             " published_last = greatest(s.published_last, ps.published_last)"
             " FROM per_story ps LEFT JOIN new_sources ns ON ns.story_id = ps.story_id WHERE s.id = ps.story_id");
   c.prepare("story_live_members",
-            "SELECT ids.id, count(a.id) FROM (SELECT json_array_elements_text($1::json)::bigint AS id) ids"
-            " LEFT JOIN articles a ON a.story_id = ids.id GROUP BY ids.id");
+            "SELECT ids.id, count(a.article_id) FROM (SELECT json_array_elements_text($1::json)::bigint AS id) ids"
+            " LEFT JOIN article_placements a ON a.story_id = ids.id GROUP BY ids.id");
   c.prepare("cluster_merge_articles",
-            "UPDATE articles SET story_id = $2, visible_seq = nextval('article_visible_seq') WHERE story_id = $1");
+            "UPDATE article_placements SET story_id = $2, visible_seq = nextval('article_visible_seq') WHERE story_id = $1");
   c.prepare("cluster_merge_story", "UPDATE stories SET merged_into = $2 WHERE id = $1 OR merged_into = $1");
   c.prepare("read_latest_stories",
             "SELECT story_id, headline, extract(epoch FROM first_seen)::bigint,"
@@ -198,7 +214,11 @@ std::size_t Store::for_each_article_since(core::TimePoint since, WindowArticles 
     // One snapshot, read through a cursor in pages: the window may hold more
     // articles than are worth holding as rows at once.
     pqxx::read_transaction tx(c);
-    const std::string filter = which == WindowArticles::kClustered ? " AND story_id IS NOT NULL AND NOT cluster_pending" : "";
+    const std::string filter = which == WindowArticles::kClustered
+                                   ? " AND EXISTS (SELECT 1 FROM article_placements p WHERE p.article_id = articles.id"
+                                     " AND p.story_id IS NOT NULL)"
+                                     " AND NOT EXISTS (SELECT 1 FROM cluster_queue q WHERE q.article_id = articles.id)"
+                                   : "";
     tx.exec_params(std::string{"DECLARE window_articles NO SCROLL CURSOR FOR SELECT "} + kArticleColumns +
                        " FROM articles WHERE sort_at >= to_timestamp($1)" + filter + " ORDER BY sort_at, id",
                    epoch(since));
@@ -423,8 +443,8 @@ int Store::set_aside(const std::vector<SetAside>& articles, core::TimePoint now)
                       {"stage", to_string(a.stage)},
                       {"reason", a.reason.empty() ? std::string{"no reason given"} : a.reason}});
     pqxx::work tx(c);
-    const auto n = tx.exec_prepared("set_aside_insert", dump_json(rows), std::string{core::kVersion}, epoch(now))
-                       .affected_rows();
+    const auto n = tx.exec_prepared1("set_aside_insert", dump_json(rows), std::string{core::kVersion}, epoch(now))[0]
+                       .as<std::int64_t>();
     tx.commit();
     return static_cast<int>(n);
   });
@@ -434,7 +454,7 @@ int Store::requeue_set_aside_of_other_versions() {
   if (!holds_clusterer_lock()) throw NotClustererError();
   return impl_->run("offer set-aside articles again", [&](pqxx::connection& c) {
     pqxx::work tx(c);
-    const auto n = tx.exec_prepared("set_aside_requeue", std::string{core::kVersion}).affected_rows();
+    const auto n = tx.exec_prepared1("set_aside_requeue", std::string{core::kVersion})[0].as<std::int64_t>();
     tx.commit();
     return static_cast<int>(n);
   });

@@ -16,7 +16,8 @@ void prepare_event_statements(pqxx::connection& c) {
             " min(a.first_seen_at) AS first_seen, max(a.first_seen_at) AS last_seen,"
             " min(a.published_at) FILTER (WHERE a.published_at = a.sort_at) AS published_first,"
             " max(a.published_at) FILTER (WHERE a.published_at = a.sort_at) AS published_last"
-            " FROM ids LEFT JOIN articles a ON a.story_id = ids.id GROUP BY ids.id)"
+            " FROM ids LEFT JOIN article_placements p ON p.story_id = ids.id LEFT JOIN articles a ON a.id = p.article_id"
+            " GROUP BY ids.id)"
             " UPDATE stories s SET article_count = counts.n, source_count = counts.sources,"
             " published_first = counts.published_first, published_last = counts.published_last,"
             " first_seen = least(s.first_seen, coalesce(counts.first_seen, s.first_seen)),"
@@ -33,15 +34,18 @@ void prepare_event_statements(pqxx::connection& c) {
   // Copies of deleted articles lose their duplicate_of (the foreign key would
   // do it without moving their change cursor).
   c.prepare("articles_orphan_copies",
-            "UPDATE articles SET duplicate_of = NULL, visible_seq = nextval('article_visible_seq')"
+            "UPDATE article_placements SET duplicate_of = NULL, visible_seq = nextval('article_visible_seq')"
             " WHERE duplicate_of IN (SELECT json_array_elements_text($1::json)::bigint)"
-            " AND id NOT IN (SELECT json_array_elements_text($1::json)::bigint)");
+            " AND article_id NOT IN (SELECT json_array_elements_text($1::json)::bigint)");
   c.prepare("articles_delete",
-            "WITH gone AS (DELETE FROM articles WHERE id IN (SELECT json_array_elements_text($1::json)::bigint)"
-            " RETURNING id, source_id, story_id),"
+            "WITH ids AS (SELECT json_array_elements_text($1::json)::bigint AS id),"
+            // Read before the delete cascades to the placements.
+            " placed AS (SELECT article_id, story_id FROM article_placements WHERE article_id IN (SELECT id FROM ids)),"
+            " gone AS (DELETE FROM articles WHERE id IN (SELECT id FROM ids) RETURNING id, source_id),"
             " tombs AS (INSERT INTO article_tombstones (article_id, source_id, story_id, deleted_at, cause)"
-            " SELECT id, source_id, story_id, to_timestamp($2), $3 FROM gone ORDER BY id)"
-            " SELECT DISTINCT story_id FROM gone WHERE story_id IS NOT NULL");
+            " SELECT g.id, g.source_id, p.story_id, to_timestamp($2), $3 FROM gone g"
+            " LEFT JOIN placed p ON p.article_id = g.id ORDER BY g.id)"
+            " SELECT DISTINCT p.story_id FROM gone g JOIN placed p ON p.article_id = g.id WHERE p.story_id IS NOT NULL");
   // Ids follow the order of ord (one INSERT, under the change-feed lock: no
   // other writer takes ids in between).
   c.prepare("story_events_record",

@@ -101,7 +101,7 @@ void prepare_ingest_statements(pqxx::connection& c) {
           // The incoming guids the source already has, read once, and
           // whether the item is unchanged (then it is not written at all).
           " known AS MATERIALIZED ("
-          " SELECT n.guid, (e.url, e.canonical_url, e.title, e.summary, e.content, e.content_html, e.author,"
+          " SELECT n.guid, e.change_seq, (e.url, e.canonical_url, e.title, e.summary, e.content, e.content_html, e.author,"
           " e.published_at, e.language, e.enclosures, e.image)"
           " IS NOT DISTINCT FROM (n.url, n.canonical_url, n.title, n.summary, n.content, n.content_html,"
           " n.author, n.published, n.language, n.enclosures, n.image) AS unchanged"
@@ -144,7 +144,7 @@ void prepare_ingest_statements(pqxx::connection& c) {
           " sort_at = CASE WHEN p.published IS NULL OR p.published > a.first_seen_at + make_interval(secs => $16)"
           " THEN a.first_seen_at ELSE p.published END"
           " FROM picked p CROSS JOIN feed_lock WHERE a.id = p.id"
-          " RETURNING a.id, p.old_guid, p.guid AS new_guid, p.old_url, p.url AS new_url, a.story_id),"
+          " RETURNING a.id, p.old_guid, p.guid AS new_guid, p.old_url, p.url AS new_url),"
           // A changed text gets a new change_seq and is offered to the
           // clusterer again; other changes (links, author, dates) are updated
           // without re-clustering. Unchanged items are left out before the
@@ -175,21 +175,25 @@ void prepare_ingest_statements(pqxx::connection& c) {
           " THEN a.first_seen_at ELSE EXCLUDED.published_at END,"
           " change_seq = CASE WHEN (a.title, a.summary, a.content)"
           " IS DISTINCT FROM (EXCLUDED.title, EXCLUDED.summary, EXCLUDED.content)"
-          " THEN nextval('article_change_seq') ELSE a.change_seq END,"
-          " cluster_pending = a.cluster_pending OR (a.title, a.summary, a.content)"
-          " IS DISTINCT FROM (EXCLUDED.title, EXCLUDED.summary, EXCLUDED.content)"
+          " THEN nextval('article_change_seq') ELSE a.change_seq END"
           " WHERE (a.url, a.canonical_url, a.title, a.summary, a.content, a.content_html, a.author,"
           " a.published_at, a.language, a.enclosures, a.image)"
           " IS DISTINCT FROM (EXCLUDED.url, EXCLUDED.canonical_url, EXCLUDED.title, EXCLUDED.summary,"
           " EXCLUDED.content, EXCLUDED.content_html, EXCLUDED.author, EXCLUDED.published_at,"
           " EXCLUDED.language, EXCLUDED.enclosures, EXCLUDED.image)"
-          " RETURNING a.id, a.xmax = 0 AS inserted, a.story_id),"
+          " RETURNING a.id, a.guid, a.change_seq, a.xmax = 0 AS inserted),"
+          // New articles and new texts join the clusterer's queue.
+          " queued AS (INSERT INTO cluster_queue (article_id, change_seq)"
+          " SELECT u.id, u.change_seq FROM up u LEFT JOIN known k ON k.guid = u.guid"
+          " WHERE u.inserted OR u.change_seq IS DISTINCT FROM k.change_seq ORDER BY u.id"
+          " ON CONFLICT (article_id) DO UPDATE SET change_seq = EXCLUDED.change_seq),"
           // An article edited in place (or taken over by identity drift) is a
           // change of its story: an 'article_updated' event per story, its
           // last_updated moved, one NOTIFY (under the change-feed lock, taken
           // since something was written).
-          " touched AS (SELECT DISTINCT story_id FROM (SELECT story_id FROM up WHERE NOT inserted"
-          " UNION ALL SELECT story_id FROM drift) t WHERE story_id IS NOT NULL),"
+          " touched AS (SELECT DISTINCT p.story_id FROM (SELECT id FROM up WHERE NOT inserted"
+          " UNION ALL SELECT id FROM drift) t JOIN article_placements p ON p.article_id = t.id"
+          " WHERE p.story_id IS NOT NULL),"
           " bumped AS (UPDATE stories s SET last_updated = greatest(s.last_updated, to_timestamp($18))"
           " FROM touched t WHERE s.id = t.story_id RETURNING s.id, s.headline, s.article_count),"
           " recorded AS (INSERT INTO story_events (story_id, event, at, article_count, headline)"

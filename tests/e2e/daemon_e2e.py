@@ -59,7 +59,7 @@ def run(db_url):
         if stored == 0:
             fail("no articles stored")
         wait_for("articles clustered",
-                 lambda: psql(db_url, "SELECT count(*) FROM articles WHERE story_id IS NULL") == "0", 60)
+                 lambda: psql(db_url, "SELECT count(*) FROM article_search WHERE story_id IS NULL") == "0", 60)
         print(f"stored and clustered {stored} articles", flush=True)
 
         metrics = urllib.request.urlopen(f"http://127.0.0.1:{http_port}/metrics", timeout=5).read().decode()

@@ -63,11 +63,13 @@ def check(binary, work, server, feeds, db_url):
         failures.append(f"run --once exited {run.returncode}")
 
     stored = int(psql(db_url, "SELECT count(*) FROM articles"))
-    unplaced = int(psql(db_url, "SELECT count(*) FROM articles WHERE story_id IS NULL OR cluster_pending"))
+    unplaced = int(psql(db_url, "SELECT count(*) FROM articles a LEFT JOIN article_placements p ON p.article_id = a.id"
+                              " WHERE p.story_id IS NULL OR EXISTS (SELECT 1 FROM cluster_queue q WHERE q.article_id = a.id)"))
     set_aside = psql(db_url, "SELECT coalesce(string_agg(article_id || ' ' || stage || ': ' || reason, '; '), '')"
                              " FROM unplaced_articles WHERE state = 'set aside'")
-    without_reason = int(psql(db_url, "SELECT count(*) FROM articles a WHERE a.story_id IS NULL"
-                                      " AND NOT a.cluster_pending AND NOT EXISTS"
+    without_reason = int(psql(db_url, "SELECT count(*) FROM articles a LEFT JOIN article_placements p ON p.article_id = a.id"
+                                      " WHERE p.story_id IS NULL"
+                                      " AND NOT EXISTS (SELECT 1 FROM cluster_queue q WHERE q.article_id = a.id) AND NOT EXISTS"
                                       " (SELECT 1 FROM cluster_set_aside x WHERE x.article_id = a.id)"))
     print(f"{len(feeds)} feeds served, {stored} articles stored, {unplaced} unplaced", flush=True)
     if stored == 0:
@@ -80,7 +82,7 @@ def check(binary, work, server, feeds, db_url):
         failures.append(f"{without_reason} articles left unplaced with no reason recorded")
 
     stories = [psql(db_url, "SELECT coalesce(string_agg(DISTINCT story_id::text, ','), '')"
-                            f" FROM articles WHERE title = '{title}'") for title in SEEDS]
+                            f" FROM article_search WHERE title = '{title}'") for title in SEEDS]
     print(f"seed stories: {dict(zip(SEEDS, stories))}", flush=True)
     if "" in stories:
         failures.append(f"a seed article is missing or unplaced: {dict(zip(SEEDS, stories))}")

@@ -41,7 +41,7 @@ def check(binary, feeds_dir, server, db_url):
     psql(db_url, "CREATE FUNCTION refuse_placements() RETURNS trigger LANGUAGE plpgsql AS"
                  " $$BEGIN IF NEW.story_id IS NOT NULL THEN RAISE EXCEPTION 'placements refused'; END IF;"
                  " RETURN NEW; END$$")
-    psql(db_url, "CREATE TRIGGER refuse_placements BEFORE UPDATE ON articles FOR EACH ROW"
+    psql(db_url, "CREATE TRIGGER refuse_placements BEFORE INSERT OR UPDATE ON article_placements FOR EACH ROW"
                  " EXECUTE FUNCTION refuse_placements()")
 
     run = subprocess.run([binary, "--config", str(config), "run", "--once"], env=env,

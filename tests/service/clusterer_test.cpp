@@ -72,7 +72,8 @@ class ClustererTest : public StoreTest {
   }
 
   std::string story_of(const std::string& guid) const {
-    return db_->scalar("SELECT story_id FROM articles WHERE guid = '" + guid + "'");
+    return db_->scalar("SELECT p.story_id FROM articles a LEFT JOIN article_placements p ON p.article_id = a.id"
+                       " WHERE a.guid = '" + guid + "'");
   }
 };
 
@@ -155,7 +156,8 @@ TEST_F(ClustererTest, ReclusterKeepsStoryIdsAndRefusesWhileAnotherInstanceCluste
   EXPECT_EQ(story_of("quake-wire"), quake_story);
   EXPECT_EQ(story_of("quake-copy"), quake_story);
   EXPECT_EQ(story_of("budget"), budget_story);
-  EXPECT_EQ(db_->scalar("SELECT duplicate_of IS NOT NULL FROM articles WHERE guid = 'quake-copy'"), "t")
+  EXPECT_EQ(db_->scalar("SELECT p.duplicate_of IS NOT NULL FROM article_placements p JOIN articles a ON a.id = p.article_id"
+                        " WHERE a.guid = 'quake-copy'"), "t")
       << "the copy is still marked a duplicate of the earlier wire item";
 
   // Articles before `since` are left as they are.
@@ -179,10 +181,11 @@ TEST_F(ClustererTest, AFailedWriteRebuildsTheEngineFromTheStoredWindow) {
   // Decisions cannot be written (the connection and the lock stay).
   db_->exec("CREATE FUNCTION refuse_write() RETURNS trigger LANGUAGE plpgsql AS"
             " $$BEGIN RAISE EXCEPTION 'injected fault'; END$$");
-  db_->exec("CREATE TRIGGER refuse_write BEFORE UPDATE ON articles FOR EACH ROW EXECUTE FUNCTION refuse_write()");
+  db_->exec("CREATE TRIGGER refuse_write BEFORE INSERT OR UPDATE ON article_placements FOR EACH ROW"
+            " EXECUTE FUNCTION refuse_write()");
   for (int attempt = 0; attempt < 3; ++attempt)
     EXPECT_THROW(running.step(kT0 + core::Duration{240}), store::StoreError);
-  db_->exec("DROP TRIGGER refuse_write ON articles");
+  db_->exec("DROP TRIGGER refuse_write ON article_placements");
 
   const auto step = running.step(kT0 + core::Duration{300});
   ASSERT_TRUE(step.holds_lock);
@@ -214,9 +217,10 @@ TEST_F(ClustererTest, AnArticleWhoseWriteFailsIsSetAsideAndTheOthersArePlaced) {
   ingest("https://herald.example/feed", "quake-copy", kQuakeTitle, kQuakeText, kT0 + core::Duration{60});
   ingest("https://daily.example/feed", "budget", kBudgetTitle, kBudgetText, kT0 + core::Duration{90});
   db_->exec("CREATE FUNCTION refuse_poison() RETURNS trigger LANGUAGE plpgsql AS"
-            " $$BEGIN IF NEW.guid = 'poison' AND NEW.story_id IS NOT NULL THEN"
+            " $$BEGIN IF NEW.story_id IS NOT NULL AND NEW.article_id = (SELECT id FROM articles WHERE guid = 'poison') THEN"
             " RAISE EXCEPTION 'injected fault for the poison article'; END IF; RETURN NEW; END$$");
-  db_->exec("CREATE TRIGGER refuse_poison BEFORE UPDATE ON articles FOR EACH ROW EXECUTE FUNCTION refuse_poison()");
+  db_->exec("CREATE TRIGGER refuse_poison BEFORE INSERT OR UPDATE ON article_placements FOR EACH ROW"
+            " EXECUTE FUNCTION refuse_poison()");
 
   auto running = clusterer();
   const auto step = running.step(kT0 + core::Duration{120});
@@ -253,7 +257,8 @@ TEST_F(ClustererTest, ABatchWhoseEveryArticleFailsAloneSetsNothingAside) {
   ingest("https://daily.example/feed", "budget", kBudgetTitle, kBudgetText, kT0 + core::Duration{60});
   db_->exec("CREATE FUNCTION refuse_write() RETURNS trigger LANGUAGE plpgsql AS"
             " $$BEGIN RAISE EXCEPTION 'injected fault'; END$$");
-  db_->exec("CREATE TRIGGER refuse_write BEFORE UPDATE ON articles FOR EACH ROW EXECUTE FUNCTION refuse_write()");
+  db_->exec("CREATE TRIGGER refuse_write BEFORE INSERT OR UPDATE ON article_placements FOR EACH ROW"
+            " EXECUTE FUNCTION refuse_write()");
   auto running = clusterer();
   EXPECT_THROW(running.step(kT0 + core::Duration{120}), store::StoreError);
   EXPECT_EQ(running.backlog().waiting, 2);

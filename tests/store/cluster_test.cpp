@@ -87,9 +87,9 @@ TEST_F(ClusterTest, DecisionsBuildStoriesRecordEventsAndNotify) {
   EXPECT_EQ(db_->scalar("SELECT article_count || '/' || source_count FROM stories WHERE id = " + s), "3/2");
   EXPECT_EQ(db_->scalar("SELECT extract(epoch FROM first_seen)::bigint FROM stories WHERE id = " + s),
             std::to_string(kT0.time_since_epoch().count()));
-  EXPECT_EQ(db_->scalar("SELECT duplicate_of FROM articles WHERE guid = 'b1'"), std::to_string(pending[0].id));
+  EXPECT_EQ(db_->scalar("SELECT p.duplicate_of FROM article_placements p JOIN articles a ON a.id = p.article_id WHERE a.guid = 'b1'"), std::to_string(pending[0].id));
   EXPECT_EQ(db_->scalar("SELECT dedup_level || ' ' || cluster_score || ' ' || array_to_string(matched_terms, ',')"
-                        " FROM articles WHERE guid = 'b1'"),
+                        " FROM article_placements p JOIN articles a ON a.id = p.article_id WHERE a.guid = 'b1'"),
             "near 0.93 quake,city");
   EXPECT_EQ(db_->scalar("SELECT string_agg(event, ',') FROM story_events WHERE story_id = " + s), "created");
 
@@ -123,7 +123,9 @@ TEST_F(ClusterTest, ArticleChangedAfterReadStaysPending) {
   ASSERT_TRUE(store_->try_acquire_clusterer_lock());
   const auto pending = store_->pending_articles(0, 10);
   ASSERT_EQ(pending.size(), 1u);
+  // As a poll storing a new text does: a new change_seq, queued again.
   db_->exec("UPDATE articles SET title = 'a1 v2', change_seq = nextval('article_change_seq')");
+  db_->exec("UPDATE cluster_queue q SET change_seq = a.change_seq FROM articles a WHERE a.id = q.article_id");
   ClusterBatch batch;
   batch.stories.push_back({1, std::nullopt, "A", std::nullopt});
   batch.memberships.push_back(member(pending[0], 1, DedupLevel::kSeed, 1.0));
@@ -158,7 +160,7 @@ TEST_F(ClusterTest, MergeMovesArticlesAndRecordsIt) {
   EXPECT_EQ(result.events[1].kind, StoryEventKind::kMerged);
   EXPECT_EQ(result.events[1].story_id, two_id);
   EXPECT_EQ(result.events[1].merged_into, one_id);
-  EXPECT_EQ(db_->scalar("SELECT count(*) FROM articles WHERE story_id = " + std::to_string(one_id)), "2");
+  EXPECT_EQ(db_->scalar("SELECT count(*) FROM article_placements WHERE story_id = " + std::to_string(one_id)), "2");
   EXPECT_EQ(db_->scalar("SELECT merged_into FROM stories WHERE id = " + std::to_string(two_id)), std::to_string(one_id));
   EXPECT_EQ(db_->scalar("SELECT count(*) FROM latest_stories"), "1");
 }
@@ -207,7 +209,7 @@ TEST_F(ClusterTest, RetentionDeletesOldArticlesInBatchesAndEmptyStories) {
   EXPECT_EQ(db_->scalar("SELECT count(*) FROM stories WHERE id = " + std::to_string(ids[0].second)), "0");
   const auto kept = std::to_string(ids[1].second);
   EXPECT_EQ(db_->scalar("SELECT article_count FROM stories WHERE id = " + kept), "1");
-  EXPECT_EQ(db_->scalar("SELECT duplicate_of IS NULL FROM articles WHERE guid = 'new1'"), "t");
+  EXPECT_EQ(db_->scalar("SELECT p.duplicate_of IS NULL FROM article_placements p JOIN articles a ON a.id = p.article_id WHERE a.guid = 'new1'"), "t");
   EXPECT_EQ(db_->scalar("SELECT count(*) FROM sources"), "2") << "retention touches articles and stories only";
 }
 
@@ -225,7 +227,8 @@ TEST_F(ClusterTest, ScoresOutsideARealAreStoredFiniteAndInRange) {
   for (std::size_t i = 0; i < pending.size(); ++i)
     batch.memberships.push_back(member(pending[i], 1, DedupLevel::kStory, scores[i]));
   ASSERT_NO_THROW(store_->write_cluster_batch(batch, kT0));
-  EXPECT_EQ(db_->scalar("SELECT string_agg(guid || '=' || cluster_score, ',' ORDER BY id) FROM articles"),
+  EXPECT_EQ(db_->scalar("SELECT string_agg(a.guid || '=' || p.cluster_score, ',' ORDER BY a.id) FROM articles a"
+                        " JOIN article_placements p ON p.article_id = a.id"),
             "tiny=0,denormal=0,nan=0,inf=3.4028235e+38,huge=-3.4028235e+38,normal=0.25");
   EXPECT_EQ(storable_score(1e-30), 1e-30);
   EXPECT_EQ(storable_score(-2.07e-175), 0.0);

@@ -93,7 +93,7 @@ TEST_F(IngestTest, ChangedItemIsUpdatedInPlaceAndOfferedAgain) {
   poll({item("a", "Alpha"), item("b", "Beta")}, kT0);
   const auto id = db_->scalar("SELECT id FROM articles WHERE guid = 'a'");
   const auto seq = db_->scalar("SELECT change_seq FROM articles WHERE guid = 'a'");
-  db_->exec("UPDATE articles SET cluster_pending = false");
+  db_->exec("DELETE FROM cluster_queue");
 
   const auto later = kT0 + core::Duration{900};
   auto report = poll({item("a", "Alpha, updated"), item("b", "Beta")}, later);
@@ -106,19 +106,19 @@ TEST_F(IngestTest, ChangedItemIsUpdatedInPlaceAndOfferedAgain) {
             std::to_string(later.time_since_epoch().count()));
   EXPECT_EQ(db_->scalar("SELECT extract(epoch FROM first_seen_at)::bigint FROM articles WHERE guid = 'a'"),
             std::to_string(kT0.time_since_epoch().count()));
-  EXPECT_EQ(db_->scalar("SELECT cluster_pending FROM articles WHERE guid = 'a'"), "t");
+  EXPECT_EQ(db_->scalar("SELECT count(*) FROM cluster_queue q JOIN articles a ON a.id = q.article_id WHERE a.guid = 'a'"), "1");
   EXPECT_GT(std::stoll(db_->scalar("SELECT change_seq FROM articles WHERE guid = 'a'")), std::stoll(seq));
-  EXPECT_EQ(db_->scalar("SELECT cluster_pending FROM articles WHERE guid = 'b'"), "f");
+  EXPECT_EQ(db_->scalar("SELECT count(*) FROM cluster_queue q JOIN articles a ON a.id = q.article_id WHERE a.guid = 'b'"), "0");
   EXPECT_EQ(db_->scalar("SELECT search @@ to_tsquery('simple', 'updated') FROM articles WHERE guid = 'a'"), "t")
       << "the full-text column follows the update";
 
   // A new link but the same text: updated, not re-clustered.
-  db_->exec("UPDATE articles SET cluster_pending = false");
+  db_->exec("DELETE FROM cluster_queue");
   auto moved = item("b", "Beta");
   moved.url = "https://news.example/b?moved";
   report = poll({item("a", "Alpha, updated"), moved}, later + core::Duration{900});
   EXPECT_EQ(report.updated, 1);
-  EXPECT_EQ(db_->scalar("SELECT cluster_pending FROM articles WHERE guid = 'b'"), "f");
+  EXPECT_EQ(db_->scalar("SELECT count(*) FROM cluster_queue q JOIN articles a ON a.id = q.article_id WHERE a.guid = 'b'"), "0");
 }
 
 TEST_F(IngestTest, IdentityDriftUpdatesTheStoredItem) {
