@@ -24,7 +24,7 @@ std::vector<std::int64_t> to_vector(const std::set<std::int64_t>& ids) { return 
 constexpr const char* kArticleColumns =
     "id, change_seq, source_id, title, summary, CASE WHEN summary = '' THEN content ELSE '' END, url, canonical_url,"
     " extract(epoch FROM published_at)::bigint, extract(epoch FROM first_seen_at)::bigint,"
-    " extract(epoch FROM sort_at)::bigint, language, simhash,"
+    " extract(epoch FROM sort_at)::bigint, language,"
     " (SELECT p.story_id FROM article_placements p WHERE p.article_id = articles.id)";
 
 PendingArticle read_article(const pqxx::row& r) {
@@ -41,8 +41,7 @@ PendingArticle read_article(const pqxx::row& r) {
   a.first_seen_at = from_epoch(r[9].as<std::int64_t>());
   a.sort_at = from_epoch(r[10].as<std::int64_t>());
   a.language = opt_string(r[11]);
-  a.simhash = opt_int(r[12]);
-  a.story_id = opt_int(r[13]);
+  a.story_id = opt_int(r[12]);
   return a;
 }
 

@@ -15,7 +15,7 @@ namespace {
 // batch size, with no value ever spliced into SQL.
 constexpr const char* kItemColumns =
     "ord int, guid text, url text, canonical_url text, title text, summary text, content text,"
-    " content_html text, author text, published bigint, language text, simhash bigint, enclosures json,"
+    " content_html text, author text, published bigint, language text, enclosures json,"
     " image text";
 
 std::string without_nul(const std::string& s) {
@@ -93,7 +93,7 @@ void prepare_ingest_statements(pqxx::connection& c) {
           " incoming AS MATERIALIZED ("
           " SELECT i.ord, i.guid, i.url, i.canonical_url, coalesce(i.title, '') AS title,"
           " coalesce(i.summary, '') AS summary, coalesce(i.content, '') AS content, i.content_html, i.author,"
-          " to_timestamp(i.published) AS published, i.language, i.simhash,"
+          " to_timestamp(i.published) AS published, i.language,"
           " coalesce(i.enclosures::jsonb, '[]'::jsonb) AS enclosures, i.image"
           " FROM json_to_recordset($15::json) AS i(" +
           kItemColumns +
@@ -139,7 +139,7 @@ void prepare_ingest_statements(pqxx::connection& c) {
           " UPDATE articles a SET guid = p.guid, url = p.url, canonical_url = p.canonical_url,"
           " content_html = p.content_html, author = p.author, published_at = p.published, language = p.language,"
           " enclosures = p.enclosures, image = p.image,"
-          " simhash = coalesce(p.simhash, a.simhash), updated_at = to_timestamp($3),"
+          " updated_at = to_timestamp($3),"
           " visible_seq = nextval('article_visible_seq'),"
           " sort_at = CASE WHEN p.published IS NULL OR p.published > a.first_seen_at + make_interval(secs => $16)"
           " THEN a.first_seen_at ELSE p.published END"
@@ -154,12 +154,12 @@ void prepare_ingest_statements(pqxx::connection& c) {
           // WHERE of DO UPDATE stays for a row that changed since the read.
           " up AS ("
           " INSERT INTO articles AS a (source_id, guid, url, canonical_url, title, summary, content,"
-          " content_html, author, published_at, first_seen_at, updated_at, sort_at, language, simhash,"
+          " content_html, author, published_at, first_seen_at, updated_at, sort_at, language,"
           " enclosures, image)"
           " SELECT $1, n.guid, n.url, n.canonical_url, n.title, n.summary, n.content, n.content_html, n.author,"
           " n.published, to_timestamp($3), to_timestamp($3),"
           " CASE WHEN n.published IS NULL OR n.published > to_timestamp($3) + make_interval(secs => $16)"
-          " THEN to_timestamp($3) ELSE n.published END, n.language, n.simhash, n.enclosures, n.image"
+          " THEN to_timestamp($3) ELSE n.published END, n.language, n.enclosures, n.image"
           " FROM incoming n CROSS JOIN feed_lock WHERE NOT EXISTS (SELECT 1 FROM picked p WHERE p.guid = n.guid)"
           " AND NOT EXISTS (SELECT 1 FROM known k WHERE k.guid = n.guid AND k.unchanged)"
           " ORDER BY n.ord"
@@ -168,7 +168,7 @@ void prepare_ingest_statements(pqxx::connection& c) {
           " summary = EXCLUDED.summary, content = EXCLUDED.content, content_html = EXCLUDED.content_html,"
           " author = EXCLUDED.author, published_at = EXCLUDED.published_at, language = EXCLUDED.language,"
           " enclosures = EXCLUDED.enclosures, image = EXCLUDED.image,"
-          " simhash = coalesce(EXCLUDED.simhash, a.simhash), updated_at = EXCLUDED.updated_at,"
+          " updated_at = EXCLUDED.updated_at,"
           " visible_seq = nextval('article_visible_seq'),"
           " sort_at = CASE WHEN EXCLUDED.published_at IS NULL"
           " OR EXCLUDED.published_at > a.first_seen_at + make_interval(secs => $16)"
@@ -249,11 +249,9 @@ IngestReport Store::commit_poll(core::SourceId source, const std::vector<Article
                          {"author", optional_text(item.author)},
                          {"published", nullptr},
                          {"language", optional_text(item.language)},
-                         {"simhash", nullptr},
                          {"enclosures", enclosures_json(item.enclosures)},
                          {"image", optional_text(item.image)}};
       if (item.published_at) row["published"] = epoch(*item.published_at);
-      if (item.simhash) row["simhash"] = *item.simhash;
       batch.push_back(std::move(row));
     }
     const std::string json = batch.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);

@@ -151,7 +151,6 @@ struct ArticleInput {
   std::optional<std::string> author;
   std::optional<core::TimePoint> published_at;
   std::optional<std::string> language;
-  std::optional<std::int64_t> simhash;
   std::vector<ArticleEnclosure> enclosures;
   std::optional<std::string> image;  // the item's image URL (media:thumbnail)
 };
@@ -214,7 +213,6 @@ struct PendingArticle {
   core::TimePoint first_seen_at;
   core::TimePoint sort_at;
   std::optional<std::string> language;
-  std::optional<std::int64_t> simhash;
   std::optional<core::StoryId> story_id;  // set when re-offered after a change
 };
 
