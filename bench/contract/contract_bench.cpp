@@ -17,7 +17,6 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
 #include <pqxx/pqxx>
 #include <regex>
 #include <sstream>
@@ -26,6 +25,7 @@
 
 #include "store/conninfo.hpp"
 #include "store/store.hpp"
+#include "support/sql_readme.hpp"
 
 namespace {
 
@@ -33,17 +33,6 @@ using Clock = std::chrono::steady_clock;
 
 double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
-}
-
-std::vector<std::string> documented_queries() {
-  std::ifstream in{std::string{FCD_SOURCE_DIR} + "/sql/README.md"};
-  std::stringstream text;
-  text << in.rdbuf();
-  std::vector<std::string> queries;
-  static const std::regex kBlock{"```sql\n([^`]*)```"};
-  const std::string s = text.str();
-  for (std::sregex_iterator it{s.begin(), s.end(), kBlock}, end; it != end; ++it) queries.push_back((*it)[1]);
-  return queries;
 }
 
 // The first line that is not a comment, for the table.
@@ -218,13 +207,13 @@ int main(int argc, char** argv) {
     fill(c, articles, stories);
     std::printf("filled in %.0f s\n\n", seconds_since(start));
     print_header("documented query (sql/README.md)");
-    for (const auto& query : documented_queries()) {
+    const auto queries = fcd::test::sql_readme_queries(std::string{FCD_SOURCE_DIR} + "/sql/README.md");
+    for (const auto& query : queries) {
       const auto f = measure(c, query, runs);
       print_row(label(query), f);
     }
     // The planner picks the search plan by the words' frequencies: the first
     // documented search again with words from every article to none.
-    const auto queries = documented_queries();
     const auto search = std::find_if(queries.begin(), queries.end(), [](const std::string& q) {
       return std::regex_search(q, kSearchText) && q.find("ORDER BY sort_at DESC") != std::string::npos;
     });

@@ -10,22 +10,8 @@ namespace {
 
 const core::TimePoint kT0{core::Duration{1'750'000'000}};
 
-class ArticleViewsTest : public StoreTest {
+class ArticleViewsTest : public TwoSourcesTest {
  protected:
-  void SetUp() override {
-    StoreTest::SetUp();
-    store_->upsert_sources({{"https://a.example/feed", "A", {}, {}, {}}, {"https://b.example/feed", "B", {}, {}, {}}},
-                           SourceOrigin::kCli);
-    ASSERT_TRUE(store_->try_acquire_clusterer_lock());
-  }
-  void poll(const std::string& url, const std::vector<ArticleInput>& items, core::TimePoint now) {
-    db_->exec("UPDATE sources SET next_poll_at = NULL, lease_owner = NULL, lease_expires_at = NULL");
-    auto claimed = store_->claim_source(url, now, core::Duration{60});
-    ASSERT_TRUE(claimed.has_value());
-    FetchOutcome o;
-    o.next_poll_at = now + core::Duration{600};
-    store_->commit_poll(claimed->id, items, o, now);
-  }
   static ArticleInput item(const std::string& guid, const std::string& title,
                            std::optional<core::TimePoint> published = std::nullopt) {
     ArticleInput a;
@@ -35,7 +21,7 @@ class ArticleViewsTest : public StoreTest {
     a.published_at = published;
     return a;
   }
-  std::string id(const std::string& guid) { return db_->scalar("SELECT id FROM articles WHERE guid = '" + guid + "'"); }
+  std::string id(const std::string& guid) const { return std::to_string(article(guid)); }
   std::int64_t cursor(const std::string& guid) {
     return std::stoll(db_->scalar("SELECT change_seq FROM article_search WHERE guid = '" + guid + "'"));
   }
@@ -66,7 +52,7 @@ TEST_F(ArticleViewsTest, ArticlesCarryTheirContentMediaAuthorAndLanguage) {
   a.language = "en-GB";
   a.image = "https://x.example/g1.jpg";
   a.enclosures = {{"https://x.example/g1.mp3", "audio/mpeg", 1234}, {"https://x.example/g1.ogg", "", std::nullopt}};
-  poll("https://a.example/feed", {a}, kT0);
+  poll_items("https://a.example/feed", {a}, kT0);
   EXPECT_EQ(db_->scalar("SELECT concat_ws('|', content, content_html, author, language, image, enclosures::text)"
                         " FROM article_search"),
             "Plain text.|<p>Plain <b>text</b>.</p>|Ann|en-GB|https://x.example/g1.jpg|"
@@ -76,14 +62,14 @@ TEST_F(ArticleViewsTest, ArticlesCarryTheirContentMediaAuthorAndLanguage) {
   // A new enclosure alone is an edit: stored, and the cursor moves.
   const auto before = cursor("g1");
   a.enclosures.pop_back();
-  poll("https://a.example/feed", {a}, kT0 + core::Duration{60});
+  poll_items("https://a.example/feed", {a}, kT0 + core::Duration{60});
   EXPECT_EQ(db_->scalar("SELECT jsonb_array_length(enclosures) FROM article_search"), "1");
   EXPECT_GT(cursor("g1"), before);
 }
 
 TEST_F(ArticleViewsTest, TheChangeCursorCoversEditsPlacementsAndDeletions) {
-  poll("https://a.example/feed", {item("a1", "One"), item("a2", "Two")}, kT0);
-  poll("https://b.example/feed", {item("b1", "Copy of one")}, kT0);
+  poll_items("https://a.example/feed", {item("a1", "One"), item("a2", "Two")}, kT0);
+  poll_items("https://b.example/feed", {item("b1", "Copy of one")}, kT0);
   const auto start = std::to_string(std::stoll(db_->scalar("SELECT max(change_seq) FROM article_changes")));
   const auto since = [&](const std::string& from) {
     return db_->scalar(
@@ -93,9 +79,9 @@ TEST_F(ArticleViewsTest, TheChangeCursorCoversEditsPlacementsAndDeletions) {
   EXPECT_EQ(since("0"), "a1:false,a2:false,b1:false");
 
   // An unchanged poll moves nothing; an edit moves its article.
-  poll("https://a.example/feed", {item("a1", "One"), item("a2", "Two")}, kT0 + core::Duration{60});
+  poll_items("https://a.example/feed", {item("a1", "One"), item("a2", "Two")}, kT0 + core::Duration{60});
   EXPECT_EQ(since(start), "");
-  poll("https://a.example/feed", {item("a1", "One"), item("a2", "Two, edited")}, kT0 + core::Duration{120});
+  poll_items("https://a.example/feed", {item("a1", "One"), item("a2", "Two, edited")}, kT0 + core::Duration{120});
   EXPECT_EQ(since(start), "a2:false");
 
   // Placing them is a change the views show.
@@ -116,7 +102,7 @@ TEST_F(ArticleViewsTest, TheChangeCursorCoversEditsPlacementsAndDeletions) {
 }
 
 TEST_F(ArticleViewsTest, StoriesHaveAPublishedSpanThatIgnoresTheFuture) {
-  poll("https://a.example/feed",
+  poll_items("https://a.example/feed",
        {item("early", "Early", kT0 - core::Duration{7200}), item("late", "Late", kT0 - core::Duration{600}),
         item("future", "Future", kT0 + core::Duration{86400}), item("undated", "Undated")},
        kT0);
@@ -130,8 +116,8 @@ TEST_F(ArticleViewsTest, StoriesHaveAPublishedSpanThatIgnoresTheFuture) {
 // The original is the earliest published (first seen breaks ties); a
 // publication time in the future or long before first seen does not count.
 TEST_F(ArticleViewsTest, TheOriginalIsTheEarliestPublished) {
-  poll("https://a.example/feed", {item("first-seen", "Quake", kT0 - core::Duration{60})}, kT0);
-  poll("https://b.example/feed",
+  poll_items("https://a.example/feed", {item("first-seen", "Quake", kT0 - core::Duration{60})}, kT0);
+  poll_items("https://b.example/feed",
        {item("published-before", "Quake!", kT0 - core::Duration{64}),
         item("claims-1970", "Quake?", core::TimePoint{core::Duration{0}}),
         item("claims-tomorrow", "Quake.", kT0 + core::Duration{86400})},
@@ -153,7 +139,7 @@ TEST_F(ArticleViewsTest, SearchStemsByTheArticlesLanguage) {
   auto german = item("de", "Die Häuser am Fluss");
   german.language = "de";
   auto unknown = item("xx", "Bananas in an unknown language");
-  poll("https://a.example/feed", {english, german, unknown}, kT0);
+  poll_items("https://a.example/feed", {english, german, unknown}, kT0);
   const auto found = [&](const std::string& query, const std::string& language) {
     return db_->scalar("SELECT string_agg(guid, ',' ORDER BY guid) FROM article_search"
                        " WHERE search @@ feedclusterd_search_query('" + query + "'" +
@@ -173,7 +159,7 @@ TEST_F(ArticleViewsTest, SearchPagesNewestMatchesFirstWithTheRankOfEachRow) {
     a.language = "en";
     return a;
   };
-  poll("https://a.example/feed",
+  poll_items("https://a.example/feed",
        {english("old", "Earthquakes shake the city", 3000), english("mid", "Earthquake in the city", 2000),
         english("tie", "Another earthquake in the city", 2000), english("new", "City counts earthquake damage", 1000),
         english("other", "Election day in the city", 500)},

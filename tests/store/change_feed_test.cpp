@@ -18,18 +18,9 @@ struct Item {
   std::string content;
 };
 
-class ChangeFeedTest : public StoreTest {
+class ChangeFeedTest : public TwoSourcesTest {
  protected:
-  void SetUp() override {
-    StoreTest::SetUp();
-    store_->upsert_sources({{"https://a.example/feed", {}, {}, {}, {}}, {"https://b.example/feed", {}, {}, {}, {}}},
-                           SourceOrigin::kCli);
-    ASSERT_TRUE(store_->try_acquire_clusterer_lock());
-  }
   void poll(const std::string& url, const std::vector<Item>& items, core::TimePoint now) {
-    db_->exec("UPDATE sources SET next_poll_at = NULL, lease_owner = NULL, lease_expires_at = NULL");
-    auto claimed = store_->claim_source(url, now, core::Duration{60});
-    ASSERT_TRUE(claimed.has_value());
     std::vector<ArticleInput> inputs;
     for (const auto& item : items) {
       ArticleInput a;
@@ -39,40 +30,7 @@ class ChangeFeedTest : public StoreTest {
       a.url = url + "/" + item.guid;
       inputs.push_back(a);
     }
-    FetchOutcome o;
-    o.next_poll_at = now + core::Duration{600};
-    store_->commit_poll(claimed->id, inputs, o, now);
-  }
-  core::ArticleId article(const std::string& guid) {
-    return std::stoll(db_->scalar("SELECT id FROM articles WHERE guid = '" + guid + "'"));
-  }
-  std::int64_t change_seq(const std::string& guid) {
-    return std::stoll(db_->scalar("SELECT change_seq FROM articles WHERE guid = '" + guid + "'"));
-  }
-  // Places each guid in the story with that key (new stories get headline
-  // "story <key>"; existing ones are named in known).
-  ClusterWriteResult place(const std::vector<std::pair<std::string, std::int64_t>>& members,
-                           const std::map<std::int64_t, core::StoryId>& known, core::TimePoint now) {
-    ClusterBatch batch;
-    std::set<std::int64_t> keys;
-    for (const auto& [guid, key] : members) keys.insert(key);
-    for (const auto& [key, id] : known) keys.insert(key);
-    for (const auto key : keys) {
-      const auto it = known.find(key);
-      if (it != known.end())
-        batch.stories.push_back({key, it->second, std::nullopt, std::nullopt});
-      else
-        batch.stories.push_back({key, std::nullopt, "story " + std::to_string(key), std::nullopt});
-    }
-    for (const auto& [guid, key] : members) {
-      MembershipWrite m;
-      m.article_id = article(guid);
-      m.change_seq = change_seq(guid);
-      m.story_key = key;
-      m.level = DedupLevel::kStory;
-      batch.memberships.push_back(m);
-    }
-    return store_->write_cluster_batch(batch, now);
+    poll_items(url, inputs, now);
   }
   // "event story_id/article_count headline [cause]" of every event after id, in id order.
   std::string events_after(std::int64_t id) {
@@ -87,7 +45,7 @@ class ChangeFeedTest : public StoreTest {
 TEST_F(ChangeFeedTest, RemovingASourceLeavesDeletedAndShrankEventsAndKeepsHistory) {
   poll("https://a.example/feed", {{"a1", "Quake", ""}, {"a2", "Flood", ""}}, kT0);
   poll("https://b.example/feed", {{"b1", "Quake too", ""}}, kT0);
-  const auto ids = place({{"a1", 1}, {"b1", 1}, {"a2", 2}}, {}, kT0 + core::Duration{10}).story_ids;
+  const auto ids = place_by_key({{"a1", 1}, {"b1", 1}, {"a2", 2}}, {}, kT0 + core::Duration{10}).story_ids;
   const auto quake = std::to_string(ids[0].second), flood = std::to_string(ids[1].second);
   const auto seen = last_event_id();
   const auto history = db_->scalar("SELECT string_agg(id || event, ',' ORDER BY id) FROM story_events");
@@ -108,7 +66,7 @@ TEST_F(ChangeFeedTest, RemovingASourceLeavesDeletedAndShrankEventsAndKeepsHistor
 TEST_F(ChangeFeedTest, RetentionLeavesDeletedEvents) {
   poll("https://a.example/feed", {{"old", "Old news", ""}}, kT0);
   poll("https://b.example/feed", {{"new", "New news", ""}}, kT0 + core::Duration{10 * 86400});
-  const auto ids = place({{"old", 1}, {"new", 2}}, {}, kT0 + core::Duration{10 * 86400}).story_ids;
+  const auto ids = place_by_key({{"old", 1}, {"new", 2}}, {}, kT0 + core::Duration{10 * 86400}).story_ids;
   const auto seen = last_event_id();
   while (store_->delete_articles_before(kT0 + core::Duration{86400}, 10).articles_deleted > 0) {
   }
@@ -117,14 +75,14 @@ TEST_F(ChangeFeedTest, RetentionLeavesDeletedEvents) {
 
 TEST_F(ChangeFeedTest, MovesEditsAndHeadlinesAreEventsThatMoveLastUpdated) {
   poll("https://a.example/feed", {{"a1", "Quake", "first text"}, {"a2", "Quake again", ""}, {"a3", "Flood", ""}}, kT0);
-  const auto ids = place({{"a1", 1}, {"a2", 1}, {"a3", 2}}, {}, kT0).story_ids;
+  const auto ids = place_by_key({{"a1", 1}, {"a2", 1}, {"a3", 2}}, {}, kT0).story_ids;
   const auto quake = ids[0].second, flood = ids[1].second;
   const std::map<std::int64_t, core::StoryId> known{{1, quake}, {2, flood}};
   const auto q = std::to_string(quake), f = std::to_string(flood);
 
   // An article moves from one story to the other: one shrank, the other grew.
   auto seen = last_event_id();
-  const auto moved = place({{"a2", 2}}, known, kT0 + core::Duration{60});
+  const auto moved = place_by_key({{"a2", 2}}, known, kT0 + core::Duration{60});
   ASSERT_EQ(moved.events.size(), 2u);
   EXPECT_EQ(moved.events[0].kind, StoryEventKind::kGrew);
   EXPECT_EQ(moved.events[1].kind, StoryEventKind::kShrank);
@@ -136,7 +94,7 @@ TEST_F(ChangeFeedTest, MovesEditsAndHeadlinesAreEventsThatMoveLastUpdated) {
   // Re-placing an article in its own story as before is no change; as a
   // copy of another one it is (story_coverage shows it).
   seen = last_event_id();
-  EXPECT_TRUE(place({{"a1", 1}}, known, kT0 + core::Duration{70}).events.empty());
+  EXPECT_TRUE(place_by_key({{"a1", 1}}, known, kT0 + core::Duration{70}).events.empty());
   ClusterBatch restate;
   restate.stories.push_back({2, flood, std::nullopt, std::nullopt});
   MembershipWrite copy;
@@ -175,9 +133,9 @@ TEST_F(ChangeFeedTest, MovesEditsAndHeadlinesAreEventsThatMoveLastUpdated) {
 
 TEST_F(ChangeFeedTest, AStoryLosingEveryArticleIsMergedWhereTheyWent) {
   poll("https://a.example/feed", {{"a1", "One", ""}, {"a2", "Two", ""}}, kT0);
-  const auto ids = place({{"a1", 1}, {"a2", 2}}, {}, kT0).story_ids;
+  const auto ids = place_by_key({{"a1", 1}, {"a2", 2}}, {}, kT0).story_ids;
   const auto seen = last_event_id();
-  place({{"a2", 1}}, {{1, ids[0].second}, {2, ids[1].second}}, kT0 + core::Duration{60});
+  place_by_key({{"a2", 1}}, {{1, ids[0].second}, {2, ids[1].second}}, kT0 + core::Duration{60});
   EXPECT_EQ(events_after(seen), "grew " + std::to_string(ids[0].second) + "/2 story 1, merged " +
                                     std::to_string(ids[1].second) + "/1 story 2 ->" + std::to_string(ids[0].second));
 }
@@ -186,7 +144,7 @@ TEST_F(ChangeFeedTest, OneNotificationPerCommittedBatchNamesItsEventIds) {
   poll("https://a.example/feed", {{"a1", "One", ""}, {"a2", "Two", ""}, {"a3", "Three", ""}}, kT0);
   pqxx::connection listen_conn{db_->url()};
   Listener listener{listen_conn, "feedclusterd_stories"};
-  const auto written = place({{"a1", 1}, {"a2", 2}, {"a3", 3}}, {}, kT0);
+  const auto written = place_by_key({{"a1", 1}, {"a2", 2}, {"a3", 3}}, {}, kT0);
   ASSERT_EQ(written.events.size(), 3u);
   while (listen_conn.await_notification(2, 0) > 0) {
   }
@@ -212,8 +170,8 @@ TEST_F(ChangeFeedTest, ChangesNowAreStampedWithMicroseconds) {
   const auto present = [] { return std::chrono::time_point_cast<core::Duration>(core::Clock::now()); };
   const auto now = present();
   poll("https://a.example/feed", {{"a1", "One", ""}, {"a2", "Two", ""}}, now);
-  place({{"a1", 1}}, {}, present());
-  place({{"a2", 2}}, {}, present());
+  place_by_key({{"a1", 1}}, {}, present());
+  place_by_key({{"a2", 2}}, {}, present());
   EXPECT_EQ(db_->scalar("SELECT count(DISTINCT last_updated) FROM stories"), "2");
   EXPECT_EQ(db_->scalar("SELECT count(DISTINCT at) FROM story_events"), "2");
   EXPECT_EQ(db_->scalar("SELECT bool_and(at >= to_timestamp(" + std::to_string(now.time_since_epoch().count()) +

@@ -17,8 +17,7 @@ class ClusterTest : public StoreTest {
  protected:
   void SetUp() override {
     StoreTest::SetUp();
-    store_->upsert_sources({{"https://a.example/feed", {}, {}, {}, {}}, {"https://b.example/feed", {}, {}, {}, {}}},
-                           SourceOrigin::kCli);
+    add_two_sources(*store_);
   }
   // Stores items for the source with this URL, first seen at now.
   void ingest(const std::string& url, const std::vector<std::string>& titles, core::TimePoint now) {

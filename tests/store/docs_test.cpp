@@ -2,25 +2,18 @@
 // returns rows; a "-- uses index: NAME" line is checked with EXPLAIN.
 #include <gtest/gtest.h>
 
-#include <fstream>
 #include <pqxx/pqxx>
 #include <regex>
 #include <sstream>
 
+#include "support/sql_readme.hpp"
 #include "test_database.hpp"
 
 namespace fcd::store::test {
 namespace {
 
 std::vector<std::string> example_queries() {
-  std::ifstream in{std::string{FCD_SOURCE_DIR} + "/sql/README.md"};
-  std::stringstream text;
-  text << in.rdbuf();
-  std::vector<std::string> queries;
-  static const std::regex kBlock{"```sql\n([^`]*)```"};
-  const std::string s = text.str();
-  for (std::sregex_iterator it{s.begin(), s.end(), kBlock}, end; it != end; ++it) queries.push_back((*it)[1]);
-  return queries;
+  return fcd::test::sql_readme_queries(std::string{FCD_SOURCE_DIR} + "/sql/README.md");
 }
 
 class DocsTest : public StoreTest {

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <pqxx/pqxx>
+#include <set>
 #include <thread>
 
 namespace fcd::store::test {
@@ -87,6 +88,59 @@ bool acquire_clusterer_lock_eventually(Store& store) {
 void StoreTest::SetUp() {
   db_ = std::make_unique<TestDatabase>();
   store_ = db_->open();
+}
+
+void add_two_sources(Store& store) {
+  store.upsert_sources({{"https://a.example/feed", "A", {}, {}, {}}, {"https://b.example/feed", "B", {}, {}, {}}},
+                       SourceOrigin::kCli);
+}
+
+void TwoSourcesTest::SetUp() {
+  StoreTest::SetUp();
+  add_two_sources(*store_);
+  ASSERT_TRUE(store_->try_acquire_clusterer_lock());
+}
+
+void TwoSourcesTest::poll_items(const std::string& url, const std::vector<ArticleInput>& items,
+                                core::TimePoint now) {
+  db_->exec("UPDATE sources SET next_poll_at = NULL, lease_owner = NULL, lease_expires_at = NULL");
+  const auto claimed = store_->claim_source(url, now, core::Duration{60});
+  ASSERT_TRUE(claimed.has_value()) << url;
+  FetchOutcome outcome;
+  outcome.next_poll_at = now + core::Duration{600};
+  store_->commit_poll(claimed->id, items, outcome, now);
+}
+
+core::ArticleId TwoSourcesTest::article(const std::string& guid) const {
+  return std::stoll(db_->scalar("SELECT id FROM articles WHERE guid = '" + guid + "'"));
+}
+
+std::int64_t TwoSourcesTest::change_seq(const std::string& guid) const {
+  return std::stoll(db_->scalar("SELECT change_seq FROM articles WHERE guid = '" + guid + "'"));
+}
+
+ClusterWriteResult TwoSourcesTest::place_by_key(const std::vector<std::pair<std::string, std::int64_t>>& members,
+                                                const std::map<std::int64_t, core::StoryId>& known,
+                                                core::TimePoint now) {
+  ClusterBatch batch;
+  std::set<std::int64_t> keys;
+  for (const auto& [guid, key] : members) keys.insert(key);
+  for (const auto& [key, id] : known) keys.insert(key);
+  for (const auto key : keys) {
+    const auto it = known.find(key);
+    if (it != known.end())
+      batch.stories.push_back({key, it->second, std::nullopt, std::nullopt});
+    else
+      batch.stories.push_back({key, std::nullopt, "story " + std::to_string(key), std::nullopt});
+  }
+  for (const auto& [guid, key] : members) {
+    MembershipWrite m;
+    m.article_id = article(guid);
+    m.change_seq = change_seq(guid);
+    m.story_key = key;
+    batch.memberships.push_back(m);
+  }
+  return store_->write_cluster_batch(batch, now);
 }
 
 }  // namespace fcd::store::test

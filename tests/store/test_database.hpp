@@ -4,10 +4,13 @@
 // unique name, migrated, and dropped when the test ends.
 #include <gtest/gtest.h>
 
+#include <cstdint>
+#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "store/store.hpp"
@@ -60,6 +63,29 @@ class StoreTest : public ::testing::Test {
   void SetUp() override;
   std::unique_ptr<TestDatabase> db_;
   std::unique_ptr<Store> store_;
+};
+
+// Adds the sources https://a.example/feed ("A") and https://b.example/feed
+// ("B"), origin cli.
+void add_two_sources(Store& store);
+
+// The two sources and the clusterer lock: for tests that poll items in and
+// place them in stories by hand, as the clusterer would.
+class TwoSourcesTest : public StoreTest {
+ protected:
+  void SetUp() override;
+  // Commits items as a successful poll of the source with this URL at now,
+  // whatever its schedule or lease; its next poll is ten minutes later.
+  void poll_items(const std::string& url, const std::vector<ArticleInput>& items, core::TimePoint now);
+  // The stored article with this guid (the tests' guids are unique across
+  // sources), and its change_seq.
+  core::ArticleId article(const std::string& guid) const;
+  std::int64_t change_seq(const std::string& guid) const;
+  // Places each guid in the story with that key, in one batch at now: a key
+  // in known refers to that existing story (also when no member names it),
+  // any other key is a new story headlined "story <key>".
+  ClusterWriteResult place_by_key(const std::vector<std::pair<std::string, std::int64_t>>& members,
+                                  const std::map<std::int64_t, core::StoryId>& known, core::TimePoint now);
 };
 
 }  // namespace fcd::store::test
