@@ -29,13 +29,10 @@ struct EngineOptions {
   double prior_documents = 50;
   // A headline-only article counts in the document frequencies only the
   // words its story did not hold yet, so a term's frequency counts stories
-  // more than copies. An aggregator repeats one story in hundreds of
-  // headlines within hours; counted per headline, its own names ("Gox") grew
-  // as common as generic words, and a report of the story sharing "bankruptcy
-  // court protection" with another scored higher there. (With summaries it
-  // let a topic's recurring words chain a day's oil reports into the next
-  // day's Hormuz coverage on rss_board, so articles with a body count every
-  // word.) Off: every article counts every word.
+  // more than copies: an aggregator repeating one story in hundreds of
+  // headlines would make the story's own names look common. Articles with a
+  // body count every word. Off: every article counts every word.
+  // (bench/cluster/README.md, "Evidence behind the defaults")
   bool headline_frequencies_by_story = true;
   // Weight of each word of a headline-only article's URL slug that its
   // title lacks (a title word weighs analyzer.title_weight, a body word 1);
@@ -76,25 +73,24 @@ struct EngineOptions {
   // The bar to join a story of n members: join_threshold_large +
   // (join_threshold_pair - join_threshold_large) / n. A lone article needs
   // pairwise evidence; a story with many members is judged by its centroid.
-  // Headlines counted by story (headline_frequencies_by_story) weigh a
-  // story's own words more, so articles score higher against big stories:
-  // at 0.138 the sparse headline set lost precision for as much recall.
+  // The large-story bar offsets headline_frequencies_by_story, which makes
+  // articles score higher against big stories.
+  // (bench/cluster/README.md, "Evidence behind the defaults")
   double join_threshold_pair = 0.3;
   double join_threshold_large = 0.15;
   // A lone story's bar is this much lower for an article without a body
   // (fewer than duplicate_min_shingles words of one) that shares at least two
-  // terms with it. Two short headlines sharing two words have a cosine of
-  // only 0.14-0.2, and two words in common are better evidence than that
-  // cosine says: near the bar, 2:1 the same story on the sparse headline set,
-  // where one shared word is 1:2.
+  // terms with it: two short headlines sharing two words have a low cosine,
+  // and two words in common are better evidence than that cosine says.
+  // (bench/cluster/README.md, "Evidence behind the defaults")
   double corroborated_pair_relief = 0.06;
   // At least this many terms shared with the best-matching member.
   std::size_t min_shared_terms = 1;
   // Time decay: no penalty within time_grace of the story's span, then the
   // score falls by exp(-excess / time_scale). A day past the grace costs a
-  // story most of its score: the dev sets' events run their course within
-  // a day or two, and a slower decay (48 h) let recurring topics (a star's
-  // wedding, a product line) chain separate events on the sparse set.
+  // story most of its score: news events run their course within a day or
+  // two, and a slower decay chains a recurring topic's separate events.
+  // (bench/cluster/README.md, "Evidence behind the defaults")
   core::Duration time_grace = std::chrono::hours(12);
   core::Duration time_scale = std::chrono::hours(12);
   // A report with a body that matches one of a story's members closely

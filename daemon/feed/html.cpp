@@ -28,8 +28,8 @@ using detail::is_space;
 // Built once from libxml2's HTML 4 table, enumerated by code point because
 // libxml2 offers lookups only. Only the code points of the HTML 4.01 entity
 // sets (HTMLlat1, HTMLsymbol, HTMLspecial) are looked up: each lookup scans
-// libxml2's table, and trying every code point up to U+2666 cost about 2 ms
-// of every `feedclusterd parse`.
+// libxml2's table, so trying every code point up to U+2666 slowed every
+// `feedclusterd parse` (bench/parse/README.md, item 3 of "What the 20% came from").
 const std::unordered_map<std::string, std::string>& detail::html_entity_table() {
   static const auto table = [] {
     constexpr std::array<std::pair<unsigned, unsigned>, 11> kEntityCodePoints = {{

@@ -44,7 +44,7 @@ bool is_title_case(const Tokens& tokens, Language language) {
 class FeatureBag {
  public:
   // Room for about this many distinct terms, so the index is not rehashed
-  // four or five times while it fills (a tenth of the analysis time).
+  // four or five times while it fills (bench/cluster/README.md has the cost).
   explicit FeatureBag(std::size_t expected_terms) {
     index_.reserve(expected_terms);
     features_.reserve(expected_terms);
